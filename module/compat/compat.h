@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * compat.h - every per-host-kernel difference the module depends on, in one
+ * place. Selected by the kernel tree the module is built against; the rest
+ * of the module has no version conditionals.
+ *
+ * Supported series: Debian 5.10, 6.1 and 6.12 (see tests/vm/fleet).
+ */
+#ifndef KAS_COMPAT_H
+#define KAS_COMPAT_H
+
+#include <linux/version.h>
+#include <linux/kvm_host.h>
+
+#include "../levels.h"
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 10, 0) && \
+	LINUX_VERSION_CODE < KERNEL_VERSION(5, 11, 0)
+#define KAS_HOST_MAJOR 5
+#define KAS_HOST_MINOR 10
+#elif LINUX_VERSION_CODE >= KERNEL_VERSION(6, 1, 0) && \
+	LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+#define KAS_HOST_MAJOR 6
+#define KAS_HOST_MINOR 1
+#elif LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0) && \
+	LINUX_VERSION_CODE < KERNEL_VERSION(6, 13, 0)
+#define KAS_HOST_MAJOR 6
+#define KAS_HOST_MINOR 12
+#else
+#error "kvm-abi-shim supports the 5.10, 6.1 and 6.12 kernel series only"
+#endif
+
+/* The level the running kernel itself provides. */
+#define KAS_HOST_LEVEL KVM_ABI_SHIM_LEVEL(KAS_HOST_MAJOR, KAS_HOST_MINOR)
+
+/**
+ * kas_compat_vm_has_run() - has any vCPU of @kvm entered the guest?
+ * @kvm: the VM
+ *
+ * Derived from the kernel's own state, so no probe on the run path is
+ * needed: 6.x keeps a VM-wide flag, 5.10 only a per-vCPU one.
+ *
+ * Return: true once a vCPU has run.
+ */
+static inline bool kas_compat_vm_has_run(struct kvm *kvm)
+{
+#if KAS_HOST_MAJOR >= 6
+	return test_bit(KVM_ARCH_FLAG_HAS_RAN_ONCE, &kvm->arch.flags);
+#else
+	struct kvm_vcpu *vcpu;
+	int i;
+
+	kvm_for_each_vcpu(i, vcpu, kvm)
+		if (READ_ONCE(vcpu->arch.has_run_once))
+			return true;
+	return false;
+#endif
+}
+
+#endif /* KAS_COMPAT_H */

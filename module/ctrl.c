@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ctrl.c - the VMM-facing control plane: KVM_{HAS,GET,SET}_DEVICE_ATTR on
+ * the VM fd, group KVM_ABI_SHIM_GRP. Every other group, and every other VM
+ * ioctl, reaches the kernel's kvm_arch_vm_ioctl() untouched.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kvm_host.h>
+#include <linux/uaccess.h>
+
+#include "compat/compat.h"
+#include "kas.h"
+#include "vm.h"
+
+typedef long (*kas_vm_ioctl_fn)(struct file *, unsigned int, unsigned long);
+
+static u64 kas_attr_value(struct kas_vm *v, u64 attr)
+{
+	switch (attr) {
+	case KVM_ABI_SHIM_ATTR_LEVEL:
+		return v ? READ_ONCE(v->level) : KVM_ABI_SHIM_LEVEL_NATIVE;
+	case KVM_ABI_SHIM_ATTR_SUPPORTED:
+		return kas_levels_supported(KAS_HOST_LEVEL, kas_disabled_levels);
+	default:
+		return KVM_ABI_SHIM_IFACE_VERSION;
+	}
+}
+
+static int kas_set_level(struct kvm *kvm, struct kas_vm *v, u64 __user *uaddr)
+{
+	u64 level;
+	int ret;
+
+	if (get_user(level, uaddr))
+		return -EFAULT;
+	/* kvm->lock orders us against KVM_CREATE_VCPU. */
+	mutex_lock(&kvm->lock);
+	ret = kas_ctrl_set_level(level, KAS_HOST_LEVEL, kas_disabled_levels,
+				 kvm->created_vcpus > 0);
+	if (!ret && !v)
+		ret = -EOPNOTSUPP;	/* VM predates the module */
+	if (!ret)
+		ret = kas_vm_set_level(v, level);
+	mutex_unlock(&kvm->lock);
+	return ret;
+}
+
+static int kas_ctrl(struct kvm *kvm, enum kas_op op, struct kvm_device_attr *attr)
+{
+	u64 __user *uaddr = u64_to_user_ptr(attr->addr);
+	struct kas_vm *v = kas_vm_lookup(kvm);
+	int ret;
+
+	ret = kas_ctrl_access(op, attr->attr, attr->flags);
+	if (ret || op == KAS_OP_HAS)
+		return ret;
+	if (op == KAS_OP_GET)
+		return put_user(kas_attr_value(v, attr->attr), uaddr) ? -EFAULT : 0;
+	return kas_set_level(kvm, v, uaddr);
+}
+
+/**
+ * kas_vm_ioctl() - replacement entry of kvm_arch_vm_ioctl() for the
+ *                  device-attribute ioctls
+ * @filp: the VM file
+ * @ioctl: KVM_HAS_DEVICE_ATTR, KVM_GET_DEVICE_ATTR or KVM_SET_DEVICE_ATTR
+ * @arg: user pointer to struct kvm_device_attr
+ *
+ * Runs in process context (redirected from the probe). Our group is
+ * handled here; anything else, including an unreadable argument, goes to
+ * the kernel so its answer is unchanged.
+ *
+ * Return: 0 or a negative errno, as the ioctl's result.
+ */
+long kas_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
+{
+	kas_vm_ioctl_fn orig = kas_hook_orig(&kas_hook_table[KAS_HOOK_VM_IOCTL]);
+	struct kvm_device_attr attr;
+	enum kas_op op;
+	long ret;
+
+	op = ioctl == KVM_HAS_DEVICE_ATTR ? KAS_OP_HAS :
+	     ioctl == KVM_GET_DEVICE_ATTR ? KAS_OP_GET : KAS_OP_SET;
+	if (copy_from_user(&attr, (void __user *)arg, sizeof(attr)) ||
+	    attr.group != KVM_ABI_SHIM_GRP)
+		ret = orig(filp, ioctl, arg);
+	else
+		ret = kas_ctrl(filp->private_data, op, &attr);
+	kas_redirect_done();
+	return ret;
+}
+
+/**
+ * kas_vm_ioctl_pre() - kprobe pre-handler on kvm_arch_vm_ioctl()
+ * @p: the kprobe
+ * @regs: registers at function entry
+ *
+ * Only the device-attribute ioctls are redirected; they need a user copy
+ * to see the group, which cannot happen here.
+ *
+ * Return: 1 if redirected, 0 to run the kernel's function.
+ */
+int kas_vm_ioctl_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	unsigned int ioctl = regs->regs[1];
+
+	if (kas_hook_passthrough(regs))
+		return 0;
+	if (ioctl != KVM_HAS_DEVICE_ATTR && ioctl != KVM_GET_DEVICE_ATTR &&
+	    ioctl != KVM_SET_DEVICE_ATTR)
+		return 0;
+	return kas_redirect(regs, kas_vm_ioctl);
+}
+NOKPROBE_SYMBOL(kas_vm_ioctl_pre);

@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hooks.c - attach and detach the probe table; redirect a probed call to a
+ * module function that runs in process context.
+ *
+ * Kprobe pre-handlers run with preemption disabled. Work that may sleep
+ * (user copies, mutexes, GFP_KERNEL) is done by redirecting the probed
+ * call: the handler points the PC at a module function with the same
+ * prototype and returns 1, so the probed function is entered as if the
+ * module function had been called instead. The module function may call
+ * the original through kas_hook_orig(); the probe fires again, sees a
+ * return address inside this module and lets the original run.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/atomic.h>
+#include <linux/delay.h>
+#include <linux/module.h>
+#include <linux/printk.h>
+#include <linux/rcupdate.h>
+#include <linux/utsname.h>
+
+#include "hooks.h"
+
+/* Tasks currently executing a redirect target (module text). */
+static atomic_t kas_inflight = ATOMIC_INIT(0);
+
+/**
+ * kas_hook_passthrough() - is this hit a call-through from the module?
+ * @regs: registers at the probe (function entry, before the prologue)
+ *
+ * At entry the link register holds the caller's return address.
+ *
+ * Return: true if the caller is this module, i.e. the original must run.
+ */
+bool kas_hook_passthrough(struct pt_regs *regs)
+{
+	return within_module(procedure_link_pointer(regs), THIS_MODULE);
+}
+NOKPROBE_SYMBOL(kas_hook_passthrough);
+
+/**
+ * kas_redirect() - continue the probed call in @fn instead
+ * @regs: registers at the probe
+ * @fn: module function with the probed function's prototype
+ *
+ * Counts the task as in flight until @fn calls kas_redirect_done(), so that
+ * module exit can wait for it.
+ *
+ * Return: 1, the pre_handler's "PC changed, do not single-step" result.
+ */
+int kas_redirect(struct pt_regs *regs, void *fn)
+{
+	atomic_inc(&kas_inflight);
+	instruction_pointer_set(regs, (unsigned long)fn);
+	return 1;
+}
+NOKPROBE_SYMBOL(kas_redirect);
+
+/**
+ * kas_redirect_done() - a redirect target is about to return
+ *
+ * Must be the last thing a redirect target does. The few instructions
+ * after it are covered by the synchronize_rcu() in kas_hooks_detach(): the
+ * kernels we support are not preemptible, so a task cannot be switched out
+ * between this call and its return.
+ */
+void kas_redirect_done(void)
+{
+	atomic_dec(&kas_inflight);
+}
+
+static void kas_detach_feature(struct kas_hook *hooks, unsigned int n,
+			       unsigned int feature)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		if (hooks[i].feature != feature || !hooks[i].attached)
+			continue;
+		unregister_kprobe(&hooks[i].kp);
+		hooks[i].attached = false;
+	}
+}
+
+/**
+ * kas_hooks_attach() - register every probe of the table
+ * @hooks: the table
+ * @n: its size
+ * @disabled: ORed with the level bits of every feature that could not
+ *            attach completely
+ *
+ * Core hooks (feature 0) must all attach, else everything is detached and
+ * the error returned. A feature attaches all its hooks or none; a missing
+ * one is logged once, with its name and the running kernel.
+ *
+ * Return: 0, or the error of the first core hook that failed.
+ */
+int kas_hooks_attach(struct kas_hook *hooks, unsigned int n, u64 *disabled)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < n; i++) {
+		struct kas_hook *h = &hooks[i];
+
+		if (h->feature && (*disabled & h->needed_by) == h->needed_by)
+			continue;	/* feature already given up */
+		memset(&h->kp, 0, sizeof(h->kp));
+		h->kp.symbol_name = h->symbol;
+		h->kp.pre_handler = h->pre;
+		ret = register_kprobe(&h->kp);
+		if (!ret) {
+			h->attached = true;
+			continue;
+		}
+		if (!h->feature) {
+			pr_err("cannot hook %s on kernel %s (error %d); refusing to load\n",
+			       h->symbol, init_utsname()->release, ret);
+			kas_hooks_detach(hooks, n);
+			return ret;
+		}
+		pr_warn("cannot hook %s on kernel %s (error %d); levels needing it are disabled\n",
+			h->symbol, init_utsname()->release, ret);
+		*disabled |= h->needed_by;
+		kas_detach_feature(hooks, n, h->feature);
+	}
+	return 0;
+}
+
+/**
+ * kas_hooks_detach() - unregister every attached probe and wait for users
+ * @hooks: the table
+ * @n: its size
+ *
+ * After return no handler runs and no task executes a redirect target, so
+ * module text and data may go.
+ */
+void kas_hooks_detach(struct kas_hook *hooks, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		if (!hooks[i].attached)
+			continue;
+		unregister_kprobe(&hooks[i].kp);
+		hooks[i].attached = false;
+	}
+	/* Redirect targets may sleep (in the original they call through). */
+	while (atomic_read(&kas_inflight))
+		msleep(20);
+	synchronize_rcu();
+}

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * hooks.h - declarative kprobe table and the redirect-to-process-context
+ * helper.
+ */
+#ifndef KAS_HOOKS_H
+#define KAS_HOOKS_H
+
+#include <linux/kprobes.h>
+#include <linux/types.h>
+
+/**
+ * struct kas_hook - one probed kernel function
+ * @symbol: function name in the running kernel (kallsyms)
+ * @pre: kprobe pre_handler
+ * @feature: 0 for a core hook (missing = refuse to load), else the feature
+ *           the hook belongs to; a feature attaches all its hooks or none
+ * @needed_by: KVM_ABI_SHIM_LEVEL_BIT_* of the levels that need @feature
+ * @kp: the kprobe, filled in by kas_hooks_attach()
+ * @attached: whether @kp is registered
+ */
+struct kas_hook {
+	const char *symbol;
+	kprobe_pre_handler_t pre;
+	unsigned int feature;
+	u64 needed_by;
+	struct kprobe kp;
+	bool attached;
+};
+
+int kas_hooks_attach(struct kas_hook *hooks, unsigned int n, u64 *disabled);
+void kas_hooks_detach(struct kas_hook *hooks, unsigned int n);
+int kas_redirect(struct pt_regs *regs, void *fn);
+void kas_redirect_done(void);
+bool kas_hook_passthrough(struct pt_regs *regs);
+
+/**
+ * kas_hook_orig() - address of the probed function, for call-through
+ * @h: an attached hook
+ *
+ * A call from module code re-enters the probe; kas_hook_passthrough() lets
+ * it run the original.
+ */
+static inline void *kas_hook_orig(const struct kas_hook *h)
+{
+	return h->kp.addr;
+}
+
+#endif /* KAS_HOOKS_H */

@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * main.c - kvm-abi-shim: pin each arm64 KVM VM's guest-visible ABI to a
+ * compatibility level (the ABI of an older fleet kernel).
+ *
+ * Load: attach the core probes (VM creation and destruction, the VM ioctl
+ * for the control plane) or refuse to load, naming the missing symbol.
+ * Unload: refused while any VM is pinned (each holds a module reference),
+ * since unloading would change what its guest sees.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/init.h>
+#include <linux/kvm_host.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/utsname.h>
+
+#include "compat/compat.h"
+#include "kas.h"
+#include "vm.h"
+
+#ifndef KAS_VERSION
+#define KAS_VERSION "unknown"
+#endif
+
+u64 kas_disabled_levels;
+static u64 kas_default;
+
+/**
+ * kas_default_level() - the level given to VMs created from now on
+ *
+ * Return: the encoded default level (module parameter default_level).
+ */
+u64 kas_default_level(void)
+{
+	return READ_ONCE(kas_default);
+}
+
+static int kas_default_set(const char *val, const struct kernel_param *kp)
+{
+	u64 level;
+	int ret;
+
+	ret = kas_level_parse(val, &level);
+	if (!ret)
+		ret = kas_level_check(level, KAS_HOST_LEVEL, kas_disabled_levels);
+	if (ret) {
+		pr_warn("default_level: '%s' is not a level this host supports\n",
+			strim((char *)val));
+		return -EINVAL;
+	}
+	WRITE_ONCE(kas_default, level);
+	return 0;
+}
+
+static int kas_default_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%s\n", kas_level_name(kas_default_level()));
+}
+
+static const struct kernel_param_ops kas_default_ops = {
+	.set = kas_default_set,
+	.get = kas_default_get,
+};
+module_param_cb(default_level, &kas_default_ops, NULL, 0644);
+MODULE_PARM_DESC(default_level,
+		 "Level of VMs whose VMM does not choose one: native (default), 5.10, 6.1 or 6.12. Applies to VMs created after the change.");
+
+typedef int (*kas_init_vm_fn)(struct kvm *, unsigned long);
+
+/*
+ * Redirect target of kvm_arch_init_vm(): our state is allocated first, so
+ * that running out of memory refuses the VM rather than leaving it
+ * untracked, and published only once the kernel accepted the VM.
+ */
+static int kas_init_vm(struct kvm *kvm, unsigned long type)
+{
+	kas_init_vm_fn orig = kas_hook_orig(&kas_hook_table[KAS_HOOK_INIT_VM]);
+	struct kas_vm *v = kas_vm_alloc();
+	int ret;
+
+	if (!v) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	ret = orig(kvm, type);
+	if (ret)
+		kas_vm_free(v);
+	else
+		kas_vm_insert(v, kvm, kas_default_level());
+out:
+	kas_redirect_done();
+	return ret;
+}
+
+static int kas_init_vm_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	if (kas_hook_passthrough(regs))
+		return 0;
+	return kas_redirect(regs, kas_init_vm);
+}
+NOKPROBE_SYMBOL(kas_init_vm_pre);
+
+static int kas_destroy_vm_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	kas_vm_remove((struct kvm *)regs->regs[0]);
+	return 0;
+}
+NOKPROBE_SYMBOL(kas_destroy_vm_pre);
+
+struct kas_hook kas_hook_table[KAS_NR_HOOKS] = {
+	[KAS_HOOK_VM_IOCTL]	= { "kvm_arch_vm_ioctl", kas_vm_ioctl_pre },
+	[KAS_HOOK_INIT_VM]	= { "kvm_arch_init_vm", kas_init_vm_pre },
+	[KAS_HOOK_DESTROY_VM]	= { "kvm_arch_destroy_vm", kas_destroy_vm_pre },
+};
+
+static int __init kas_init(void)
+{
+	int ret;
+
+	pr_info("version %s on kernel %s (%s), host level %s\n", KAS_VERSION,
+		init_utsname()->release, init_utsname()->version,
+		kas_level_name(KAS_HOST_LEVEL));
+	ret = kas_hooks_attach(kas_hook_table, KAS_NR_HOOKS, &kas_disabled_levels);
+	if (ret)
+		return ret;
+	/* A default given at load time must still be honourable. */
+	if (kas_level_check(kas_default, KAS_HOST_LEVEL, kas_disabled_levels)) {
+		pr_err("default_level %s cannot be honoured on kernel %s; refusing to load\n",
+		       kas_level_name(kas_default), init_utsname()->release);
+		kas_hooks_detach(kas_hook_table, KAS_NR_HOOKS);
+		return -EINVAL;
+	}
+	kas_vm_debugfs_init();
+	return 0;
+}
+
+static void __exit kas_exit(void)
+{
+	kas_vm_debugfs_exit();
+	kas_hooks_detach(kas_hook_table, KAS_NR_HOOKS);
+	kas_vm_remove_all();
+	pr_info("unloaded\n");
+}
+
+module_init(kas_init);
+module_exit(kas_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Pin arm64 KVM guest-visible ABI to an older kernel's, per VM");
+MODULE_VERSION(KAS_VERSION);

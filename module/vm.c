@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vm.c - per-VM state: created with the VM (kvm_arch_init_vm), freed with
+ * it (kvm_arch_destroy_vm), found in O(1) from a struct kvm *.
+ *
+ * Lookups run under RCU (from probe handlers) or while the caller holds the
+ * VM's file (ioctls): the VM cannot be destroyed under either. Insert and
+ * remove take kas_vms_lock; entries are freed after a grace period.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/atomic.h>
+#include <linux/debugfs.h>
+#include <linux/hashtable.h>
+#include <linux/module.h>
+#include <linux/sched.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+
+#include "compat/compat.h"
+#include "vm.h"
+
+static DEFINE_HASHTABLE(kas_vms, 8);
+static DEFINE_SPINLOCK(kas_vms_lock);
+static atomic64_t kas_vm_seq = ATOMIC64_INIT(0);
+static atomic64_t kas_vm_allocs = ATOMIC64_INIT(0);
+static atomic64_t kas_vm_frees = ATOMIC64_INIT(0);
+static struct dentry *kas_debugfs;
+
+/**
+ * kas_vm_alloc() - allocate state for a VM about to be created
+ *
+ * Process context. Allocation happens before the VM exists so that a
+ * failure refuses the VM instead of leaving it without state.
+ *
+ * Return: zeroed state, or NULL.
+ */
+struct kas_vm *kas_vm_alloc(void)
+{
+	struct kas_vm *v = kzalloc(sizeof(*v), GFP_KERNEL_ACCOUNT);
+
+	if (v)
+		atomic64_inc(&kas_vm_allocs);
+	return v;
+}
+
+static void kas_vm_free_rcu(struct rcu_head *head)
+{
+	kfree(container_of(head, struct kas_vm, rcu));
+}
+
+/**
+ * kas_vm_free() - free state that was never inserted
+ * @v: state from kas_vm_alloc()
+ */
+void kas_vm_free(struct kas_vm *v)
+{
+	atomic64_inc(&kas_vm_frees);
+	kfree(v);
+}
+
+/**
+ * kas_vm_insert() - publish state for a newly created VM
+ * @v: state from kas_vm_alloc()
+ * @kvm: the VM
+ * @level: its initial level (the operator default)
+ *
+ * A non-native level takes a module reference; if the module is going
+ * away the VM stays native instead, since it has not run yet.
+ */
+void kas_vm_insert(struct kas_vm *v, struct kvm *kvm, u64 level)
+{
+	v->kvm = kvm;
+	v->id = atomic64_inc_return(&kas_vm_seq);
+	v->owner = task_tgid_nr(current);
+	if (level != KVM_ABI_SHIM_LEVEL_NATIVE && try_module_get(THIS_MODULE)) {
+		v->level = level;
+		v->pinned = true;
+	}
+	spin_lock(&kas_vms_lock);
+	hash_add_rcu(kas_vms, &v->node, (unsigned long)kvm);
+	spin_unlock(&kas_vms_lock);
+}
+
+/**
+ * kas_vm_lookup() - find a VM's state
+ * @kvm: the VM
+ *
+ * Caller holds rcu_read_lock() or a reference that keeps @kvm alive.
+ *
+ * Return: the state, or NULL for a VM created before the module loaded.
+ */
+struct kas_vm *kas_vm_lookup(struct kvm *kvm)
+{
+	struct kas_vm *v;
+
+	hash_for_each_possible_rcu(kas_vms, v, node, (unsigned long)kvm)
+		if (v->kvm == kvm)
+			return v;
+	return NULL;
+}
+NOKPROBE_SYMBOL(kas_vm_lookup);
+
+static void kas_vm_unlink(struct kas_vm *v)
+{
+	hash_del_rcu(&v->node);
+	if (v->pinned)
+		module_put(THIS_MODULE);
+	atomic64_inc(&kas_vm_frees);
+	call_rcu(&v->rcu, kas_vm_free_rcu);
+}
+
+/**
+ * kas_vm_remove() - drop a VM's state as the VM is destroyed
+ * @kvm: the VM
+ *
+ * Safe in a probe handler: no sleeping.
+ */
+void kas_vm_remove(struct kvm *kvm)
+{
+	struct kas_vm *v;
+
+	spin_lock(&kas_vms_lock);
+	v = kas_vm_lookup(kvm);
+	if (v)
+		kas_vm_unlink(v);
+	spin_unlock(&kas_vms_lock);
+}
+NOKPROBE_SYMBOL(kas_vm_remove);
+
+/**
+ * kas_vm_remove_all() - drop every state at module exit
+ *
+ * Only native VMs can remain (a pinned VM holds a module reference), so
+ * forgetting them changes nothing for their guests.
+ */
+void kas_vm_remove_all(void)
+{
+	struct hlist_node *tmp;
+	struct kas_vm *v;
+	int bkt;
+
+	spin_lock(&kas_vms_lock);
+	hash_for_each_safe(kas_vms, bkt, tmp, v, node)
+		kas_vm_unlink(v);
+	spin_unlock(&kas_vms_lock);
+	rcu_barrier();
+}
+
+/**
+ * kas_vm_set_level() - change the level of a VM that has no vCPU yet
+ * @v: the VM's state
+ * @level: an already validated level
+ *
+ * Caller holds v->kvm->lock and has checked that no vCPU exists. Moves the
+ * module reference along with the pinned state.
+ *
+ * Return: 0, or -ENODEV if the module is being unloaded.
+ */
+int kas_vm_set_level(struct kas_vm *v, u64 level)
+{
+	bool pin = level != KVM_ABI_SHIM_LEVEL_NATIVE;
+
+	if (pin && !v->pinned && !try_module_get(THIS_MODULE))
+		return -ENODEV;
+	if (!pin && v->pinned)
+		module_put(THIS_MODULE);
+	v->pinned = pin;
+	WRITE_ONCE(v->level, level);
+	return 0;
+}
+
+static int kas_vms_show(struct seq_file *m, void *unused)
+{
+	struct kas_vm *v;
+	int bkt;
+
+	seq_puts(m, "# id pid level ran\n");
+	spin_lock(&kas_vms_lock);
+	/* Destruction removes the entry under the same lock first. */
+	hash_for_each(kas_vms, bkt, v, node)
+		seq_printf(m, "%llu %d %s %d\n", v->id, v->owner,
+			   kas_level_name(READ_ONCE(v->level)),
+			   kas_compat_vm_has_run(v->kvm));
+	spin_unlock(&kas_vms_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(kas_vms);
+
+static int kas_stats_show(struct seq_file *m, void *unused)
+{
+	s64 a = atomic64_read(&kas_vm_allocs), f = atomic64_read(&kas_vm_frees);
+
+	seq_printf(m, "vm_allocs %lld\nvm_frees %lld\nvm_live %lld\n", a, f, a - f);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(kas_stats);
+
+/**
+ * kas_vm_debugfs_init() - create the operator's read-only view
+ *
+ * <debugfs>/kvm_abi_shim/vms lists live VMs (id, owner pid, level, whether
+ * a vCPU has run); stats counts state allocations for leak checks. Both
+ * are root-only and show no kernel pointers.
+ *
+ * Return: 0 (debugfs failures are not fatal).
+ */
+int kas_vm_debugfs_init(void)
+{
+	kas_debugfs = debugfs_create_dir(KBUILD_MODNAME, NULL);
+	debugfs_create_file("vms", 0400, kas_debugfs, NULL, &kas_vms_fops);
+	debugfs_create_file("stats", 0400, kas_debugfs, NULL, &kas_stats_fops);
+	return 0;
+}
+
+/**
+ * kas_vm_debugfs_exit() - remove the debugfs files
+ */
+void kas_vm_debugfs_exit(void)
+{
+	debugfs_remove_recursive(kas_debugfs);
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vm.h - per-VM state of the module.
+ */
+#ifndef KAS_VM_H
+#define KAS_VM_H
+
+#include <linux/kvm_host.h>
+#include <linux/rcupdate.h>
+#include <linux/types.h>
+
+/**
+ * struct kas_vm - what the module keeps for one VM
+ * @node: link in the struct kvm * hash
+ * @rcu: deferred free
+ * @kvm: the VM (a key only: never dereferenced after the VM is destroyed)
+ * @id: sequence number shown to operators instead of a kernel pointer
+ * @owner: thread-group id of the process that created the VM
+ * @level: compatibility level; fixed once the VM has a vCPU
+ * @pinned: holds a module reference (level is not native)
+ */
+struct kas_vm {
+	struct hlist_node node;
+	struct rcu_head rcu;
+	struct kvm *kvm;
+	u64 id;
+	pid_t owner;
+	u64 level;
+	bool pinned;
+};
+
+struct kas_vm *kas_vm_alloc(void);
+void kas_vm_free(struct kas_vm *v);
+void kas_vm_insert(struct kas_vm *v, struct kvm *kvm, u64 level);
+struct kas_vm *kas_vm_lookup(struct kvm *kvm);
+void kas_vm_remove(struct kvm *kvm);
+void kas_vm_remove_all(void);
+int kas_vm_set_level(struct kas_vm *v, u64 level);
+int kas_vm_debugfs_init(void);
+void kas_vm_debugfs_exit(void);
+
+#endif /* KAS_VM_H */

@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ctrl - the control plane on the VM fd: attributes, values, every errno,
+ * the vCPU rule, per-VM independence and the default_level parameter.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "../lib/tap.h"
+#include "../lib/vmm.h"
+
+static const uint64_t fleet[] = {
+	KVM_ABI_SHIM_LEVEL(5, 10), KVM_ABI_SHIM_LEVEL(6, 1), KVM_ABI_SHIM_LEVEL(6, 12),
+};
+static const uint64_t bits[] = {
+	KVM_ABI_SHIM_LEVEL_BIT_5_10, KVM_ABI_SHIM_LEVEL_BIT_6_1, KVM_ABI_SHIM_LEVEL_BIT_6_12,
+};
+
+static uint64_t level_of(struct vmm_vm *vm)
+{
+	uint64_t v = ~0ULL;
+
+	if (vmm_shim_get(vm, KVM_ABI_SHIM_ATTR_LEVEL, &v))
+		return ~0ULL;
+	return v;
+}
+
+static void test_attrs(struct vmm_vm *vm, uint64_t host)
+{
+	uint64_t v, want = 0;
+	unsigned int i;
+
+	for (i = 0; i < 3; i++)
+		TAP_ERRNO(vmm_attr(vm->fd, KVM_HAS_DEVICE_ATTR, KVM_ABI_SHIM_GRP, i, NULL),
+			  0, "HAS attr %u", i);
+	TAP_ERRNO(vmm_attr(vm->fd, KVM_HAS_DEVICE_ATTR, KVM_ABI_SHIM_GRP, 3, NULL),
+		  -ENXIO, "HAS unknown attr 3 is ENXIO");
+	TAP_ERRNO(vmm_attr(vm->fd, KVM_GET_DEVICE_ATTR, KVM_ABI_SHIM_GRP, 0x1000, &v),
+		  -ENXIO, "GET unknown attr 0x1000 is ENXIO");
+	TAP_ERRNO(vmm_shim_set(vm, 77, 0), -ENXIO, "SET unknown attr 77 is ENXIO");
+
+	v = 0;
+	TAP_ERRNO(vmm_shim_get(vm, KVM_ABI_SHIM_ATTR_VERSION, &v), 0, "GET version");
+	tap_ok(v == KVM_ABI_SHIM_IFACE_VERSION, "interface version is %d (got %llu)",
+	       KVM_ABI_SHIM_IFACE_VERSION, (unsigned long long)v);
+	for (i = 0; i < 3; i++)
+		if (fleet[i] <= host)
+			want |= bits[i];
+	v = 0;
+	TAP_ERRNO(vmm_shim_get(vm, KVM_ABI_SHIM_ATTR_SUPPORTED, &v), 0, "GET supported");
+	tap_ok(v == want, "supported levels are those <= the running kernel (0x%llx, want 0x%llx)",
+	       (unsigned long long)v, (unsigned long long)want);
+	TAP_ERRNO(vmm_shim_set(vm, KVM_ABI_SHIM_ATTR_SUPPORTED, want), -ENXIO,
+		  "SET of read-only 'supported' is ENXIO");
+	TAP_ERRNO(vmm_shim_set(vm, KVM_ABI_SHIM_ATTR_VERSION, 1), -ENXIO,
+		  "SET of read-only 'version' is ENXIO");
+}
+
+static void test_level_values(struct vmm_vm *vm, uint64_t host)
+{
+	static const uint64_t invalid[] = {
+		1, KVM_ABI_SHIM_LEVEL(6, 5), KVM_ABI_SHIM_LEVEL(4, 19),
+		KVM_ABI_SHIM_LEVEL(5, 10) | (1ULL << 32), ~0ULL,
+	};
+	unsigned int i;
+
+	tap_ok(level_of(vm) == KVM_ABI_SHIM_LEVEL_NATIVE, "new VM is native by default");
+	for (i = 0; i < 3; i++) {
+		if (fleet[i] > host) {
+			TAP_ERRNO(vmm_shim_set(vm, KVM_ABI_SHIM_ATTR_LEVEL, fleet[i]),
+				  -EOPNOTSUPP, "level 0x%llx above the host is EOPNOTSUPP",
+				  (unsigned long long)fleet[i]);
+			continue;
+		}
+		TAP_ERRNO(vmm_shim_set(vm, KVM_ABI_SHIM_ATTR_LEVEL, fleet[i]), 0,
+			  "SET level 0x%llx", (unsigned long long)fleet[i]);
+		tap_ok(level_of(vm) == fleet[i], "GET returns level 0x%llx",
+		       (unsigned long long)fleet[i]);
+	}
+	TAP_ERRNO(vmm_shim_set(vm, KVM_ABI_SHIM_ATTR_LEVEL, KVM_ABI_SHIM_LEVEL(5, 10)), 0,
+		  "SET level 5.10");
+	for (i = 0; i < sizeof(invalid) / sizeof(invalid[0]); i++)
+		TAP_ERRNO(vmm_shim_set(vm, KVM_ABI_SHIM_ATTR_LEVEL, invalid[i]), -EINVAL,
+			  "SET level 0x%llx is EINVAL", (unsigned long long)invalid[i]);
+	tap_ok(level_of(vm) == KVM_ABI_SHIM_LEVEL(5, 10),
+	       "refused SETs left the level unchanged");
+
+	TAP_ERRNO(vmm_attr(vm->fd, KVM_GET_DEVICE_ATTR, KVM_ABI_SHIM_GRP,
+			   KVM_ABI_SHIM_ATTR_LEVEL, NULL), -EFAULT, "GET to NULL is EFAULT");
+	TAP_ERRNO(vmm_attr_flags(vm->fd, KVM_GET_DEVICE_ATTR, KVM_ABI_SHIM_GRP,
+				 KVM_ABI_SHIM_ATTR_SUPPORTED, 0xfffffffffff00000ULL, 0),
+		  -EFAULT, "GET to a kernel address is EFAULT");
+	TAP_ERRNO(vmm_attr(vm->fd, KVM_SET_DEVICE_ATTR, KVM_ABI_SHIM_GRP,
+			   KVM_ABI_SHIM_ATTR_LEVEL, (void *)16), -EFAULT,
+		  "SET from an unmapped address is EFAULT");
+	TAP_ERRNO(vmm_attr(vm->fd, KVM_HAS_DEVICE_ATTR, KVM_ABI_SHIM_GRP,
+			   KVM_ABI_SHIM_ATTR_LEVEL, (void *)16), 0,
+		  "HAS does not touch addr");
+	{
+		uint64_t v = KVM_ABI_SHIM_LEVEL_NATIVE;
+
+		TAP_ERRNO(vmm_attr_flags(vm->fd, KVM_SET_DEVICE_ATTR, KVM_ABI_SHIM_GRP,
+					 KVM_ABI_SHIM_ATTR_LEVEL, (uintptr_t)&v, 1),
+			  -EINVAL, "nonzero flags are EINVAL");
+	}
+	tap_ok(level_of(vm) == KVM_ABI_SHIM_LEVEL(5, 10), "level still 5.10 after bad calls");
+}
+
+static void test_vcpu_rule(uint64_t host)
+{
+	struct vmm_vm vm;
+
+	if (vmm_vm_create(&vm))
+		tap_bail("cannot create VM");
+	TAP_ERRNO(vmm_shim_set(&vm, KVM_ABI_SHIM_ATTR_LEVEL, KVM_ABI_SHIM_LEVEL(5, 10)), 0,
+		  "SET before the first vCPU");
+	TAP_ERRNO(vmm_vcpu_add(&vm, 0), 0, "create a vCPU");
+	TAP_ERRNO(vmm_shim_set(&vm, KVM_ABI_SHIM_ATTR_LEVEL, KVM_ABI_SHIM_LEVEL_NATIVE),
+		  -EBUSY, "SET after the first vCPU is EBUSY");
+	TAP_ERRNO(vmm_shim_set(&vm, KVM_ABI_SHIM_ATTR_LEVEL, KVM_ABI_SHIM_LEVEL(5, 10)),
+		  -EBUSY, "SET of the same level after the first vCPU is EBUSY");
+	TAP_ERRNO(vmm_shim_set(&vm, KVM_ABI_SHIM_ATTR_LEVEL, 3), -EINVAL,
+		  "invalid value after the first vCPU is still EINVAL");
+	tap_ok(level_of(&vm) == KVM_ABI_SHIM_LEVEL(5, 10), "GET still works, level kept");
+	vmm_vm_destroy(&vm);
+	(void)host;
+}
+
+static void test_two_vms(uint64_t host)
+{
+	struct vmm_vm a, b;
+	uint64_t lb = host >= KVM_ABI_SHIM_LEVEL(6, 1) ? KVM_ABI_SHIM_LEVEL(6, 1) :
+							KVM_ABI_SHIM_LEVEL(5, 10);
+
+	if (vmm_vm_create(&a) || vmm_vm_create(&b))
+		tap_bail("cannot create VMs");
+	TAP_ERRNO(vmm_shim_set(&a, KVM_ABI_SHIM_ATTR_LEVEL, KVM_ABI_SHIM_LEVEL(5, 10)), 0,
+		  "VM A at 5.10");
+	tap_ok(level_of(&b) == KVM_ABI_SHIM_LEVEL_NATIVE, "VM B still native");
+	TAP_ERRNO(vmm_shim_set(&b, KVM_ABI_SHIM_ATTR_LEVEL, lb), 0, "VM B at 0x%llx",
+		  (unsigned long long)lb);
+	TAP_ERRNO(vmm_vcpu_add(&a, 0), 0, "vCPU on A");
+	TAP_ERRNO(vmm_shim_set(&b, KVM_ABI_SHIM_ATTR_LEVEL, KVM_ABI_SHIM_LEVEL_NATIVE), 0,
+		  "B still settable after A got a vCPU");
+	tap_ok(level_of(&a) == KVM_ABI_SHIM_LEVEL(5, 10) &&
+	       level_of(&b) == KVM_ABI_SHIM_LEVEL_NATIVE, "A and B keep their own levels");
+	vmm_vm_destroy(&b);
+	tap_ok(level_of(&a) == KVM_ABI_SHIM_LEVEL(5, 10), "closing B leaves A alone");
+	vmm_vm_destroy(&a);
+}
+
+static void test_default_level(uint64_t host)
+{
+	struct vmm_vm old, new1, new2;
+	char buf[64];
+
+	if (vmm_vm_create(&old))
+		tap_bail("cannot create VM");
+	TAP_ERRNO(vmm_param_write("default_level", "5.10\n"), 0, "default_level=5.10");
+	TAP_ERRNO(vmm_param_read("default_level", buf, sizeof(buf)), 0, "read default_level");
+	tap_ok(!strcmp(buf, "5.10\n"), "default_level reads back 5.10 (got '%.*s')",
+	       (int)strcspn(buf, "\n"), buf);
+	if (vmm_vm_create(&new1))
+		tap_bail("cannot create VM");
+	tap_ok(level_of(&new1) == KVM_ABI_SHIM_LEVEL(5, 10), "a VM created afterwards is at 5.10");
+	tap_ok(level_of(&old) == KVM_ABI_SHIM_LEVEL_NATIVE, "an existing VM is not changed");
+	TAP_ERRNO(vmm_param_write("default_level", "6.5"), -EINVAL, "default_level=6.5 is EINVAL");
+	TAP_ERRNO(vmm_param_write("default_level", "bogus"), -EINVAL, "default_level=bogus is EINVAL");
+	TAP_ERRNO(vmm_param_write("default_level", "\n"), -EINVAL, "empty default_level is EINVAL");
+	if (host < KVM_ABI_SHIM_LEVEL(6, 12))
+		TAP_ERRNO(vmm_param_write("default_level", "6.12"), -EINVAL,
+			  "default_level above the host is EINVAL");
+	else
+		tap_skip("no level above a 6.12 host");
+	vmm_param_read("default_level", buf, sizeof(buf));
+	tap_ok(!strcmp(buf, "5.10\n"), "refused writes left default_level at 5.10");
+	TAP_ERRNO(vmm_param_write("default_level", "native"), 0, "default_level=native");
+	if (vmm_vm_create(&new2))
+		tap_bail("cannot create VM");
+	tap_ok(level_of(&new2) == KVM_ABI_SHIM_LEVEL_NATIVE, "next VM is native again");
+	tap_ok(level_of(&new1) == KVM_ABI_SHIM_LEVEL(5, 10), "earlier VM kept 5.10");
+	vmm_vm_destroy(&new2);
+	vmm_vm_destroy(&new1);
+	vmm_vm_destroy(&old);
+}
+
+int main(void)
+{
+	struct vmm_vm vm;
+	uint64_t host;
+
+	tap_header("ctrl: kvm-abi-shim control plane on the VM fd");
+	if (!vmm_module_loaded()) {
+		tap_skip("kvm_abi_shim is not loaded");
+		return tap_finish();
+	}
+	if (vmm_host_level(&host))
+		tap_bail("cannot read the kernel version");
+	if (vmm_vm_create(&vm))
+		tap_bail("cannot create a VM: %s", strerror(errno));
+	test_attrs(&vm, host);
+	test_level_values(&vm, host);
+	vmm_vm_destroy(&vm);
+	test_vcpu_rule(host);
+	test_two_vms(host);
+	test_default_level(host);
+	return tap_finish();
+}

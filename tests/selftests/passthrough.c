@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * passthrough - device-attribute calls on the VM fd for groups other than
+ * ours must get the kernel's own answer.
+ *
+ *   passthrough record FILE   (module not loaded) save the kernel's answers
+ *   passthrough check FILE    (module loaded) compare, one TAP line each;
+ *                             where the kernel has the SMCCC filter (6.4+),
+ *                             also check that it still works for a guest
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "../lib/tap.h"
+#include "../lib/vmm.h"
+
+/* 6.4+ uapi, absent from older libc headers. */
+#define SMCCC_CTRL_GRP		0	/* KVM_ARM_VM_SMCCC_CTRL */
+#define SMCCC_FILTER_ATTR	0	/* KVM_ARM_VM_SMCCC_FILTER */
+#define SMCCC_FWD_TO_USER	2	/* KVM_SMCCC_FILTER_FWD_TO_USER */
+#ifndef KVM_EXIT_HYPERCALL
+#define KVM_EXIT_HYPERCALL	3
+#endif
+
+struct smccc_filter {
+	uint32_t base;
+	uint32_t nr_functions;
+	uint8_t action;
+	uint8_t pad[15];
+};
+
+#define TEST_FN 0xc6000042u	/* an OEM SMC64 function id, outside the arch range */
+#define NR_PROBES 12
+
+static void probe(char out[NR_PROBES][96])
+{
+	static const unsigned long req[] = {
+		KVM_HAS_DEVICE_ATTR, KVM_GET_DEVICE_ATTR, KVM_SET_DEVICE_ATTR,
+	};
+	static const char *const rn[] = { "HAS", "GET", "SET" };
+	struct smccc_filter f = { .base = TEST_FN, .nr_functions = 1, .action = 1 };
+	static const uint32_t groups[] = { 0, 1, 0x4b414248 };
+	struct vmm_vm vm;
+	int i, j, n = 0;
+
+	if (vmm_vm_create(&vm))
+		tap_bail("cannot create a VM");
+	for (i = 0; i < 3; i++)
+		for (j = 0; j < 3; j++)
+			snprintf(out[n++], 96, "%s group=0x%x attr=0: %d", rn[i], groups[j],
+				 vmm_attr(vm.fd, req[i], groups[j], 0, &f));
+	/* Unreadable struct kvm_device_attr: the kernel's answer, not ours. */
+	for (i = 0; i < 3; i++)
+		snprintf(out[n++], 96, "%s attr-pointer=16: %d", rn[i],
+			 ioctl(vm.fd, req[i], (void *)16) < 0 ? -errno : 0);
+	vmm_vm_destroy(&vm);
+}
+
+/* A guest HVC to a function the VMM asked to see must exit to the VMM. */
+static void smccc_filter_works(void)
+{
+	static const uint32_t code[] = { A64_HVC0, A64_STR_X0_X1, A64_B_SELF };
+	struct smccc_filter f = {
+		.base = TEST_FN, .nr_functions = 1, .action = SMCCC_FWD_TO_USER,
+	};
+	uint64_t addr, data;
+	struct vmm_vm vm;
+	struct vmm_vcpu *c;
+	int ret;
+
+	if (vmm_vm_create(&vm) || vmm_add_memory(&vm))
+		tap_bail("cannot create a VM");
+	TAP_ERRNO(vmm_attr(vm.fd, KVM_SET_DEVICE_ATTR, SMCCC_CTRL_GRP, SMCCC_FILTER_ATTR, &f),
+		  0, "SMCCC filter accepted with the module loaded");
+	if (vmm_vcpu_add(&vm, 1u << KVM_ARM_VCPU_PSCI_0_2))
+		tap_bail("cannot create a vCPU");
+	c = &vm.vcpu[0];
+	vmm_load_code(&vm, 0, code, 3);
+	vmm_set_pc(c, VMM_MEM_GPA);
+	vmm_set_xreg(c, 0, TEST_FN);
+	vmm_set_xreg(c, 1, VMM_MMIO_GPA);
+	ret = vmm_run(c);
+	tap_ok(!ret && c->run->exit_reason == KVM_EXIT_HYPERCALL &&
+	       c->run->hypercall.nr == TEST_FN,
+	       "filtered HVC 0x%x exits to the VMM (ret %d, exit %u)", TEST_FN, ret,
+	       c->run->exit_reason);
+	vmm_set_xreg(c, 0, 0x1234);	/* the VMM's answer */
+	ret = vmm_run_to_mmio(&vm, 0, &addr, &data);
+	tap_ok(!ret && data == 0x1234, "guest received the VMM's answer (0x%llx)",
+	       (unsigned long long)data);
+	vmm_vm_destroy(&vm);
+}
+
+int main(int argc, char **argv)
+{
+	char now[NR_PROBES][96], line[128];
+	FILE *f;
+	int i;
+
+	if (argc != 3 || (strcmp(argv[1], "record") && strcmp(argv[1], "check"))) {
+		fprintf(stderr, "usage: %s record|check FILE\n", argv[0]);
+		return 2;
+	}
+	probe(now);
+	if (!strcmp(argv[1], "record")) {
+		f = fopen(argv[2], "w");
+		if (!f)
+			return 1;
+		for (i = 0; i < NR_PROBES; i++)
+			fprintf(f, "%s\n", now[i]);
+		return fclose(f) ? 1 : 0;
+	}
+	tap_header("passthrough: other VM attribute groups reach the kernel unchanged");
+	if (!vmm_module_loaded())
+		tap_bail("module not loaded");
+	f = fopen(argv[2], "r");
+	if (!f)
+		tap_bail("no record %s", argv[2]);
+	for (i = 0; i < NR_PROBES; i++) {
+		if (!fgets(line, sizeof(line), f))
+			line[0] = 0;
+		line[strcspn(line, "\n")] = 0;
+		tap_ok(!strcmp(line, now[i]), "%s (without module: %s)", now[i], line);
+	}
+	fclose(f);
+	/* The record tells whether this kernel has the filter (6.4+). */
+	if (atoi(strrchr(now[6], ':') + 1) == 0)
+		smccc_filter_works();
+	else
+		tap_skip("kernel has no SMCCC filter (%s)", now[6]);
+	return tap_finish();
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# build-module.sh KREL: cross-build kvm_abi_shim.ko for a Debian arm64
+# kernel on x86_64. Fetches the kernel's headers (cached), picks the cross
+# gcc whose major matches CONFIG_CC_VERSION_TEXT, builds in a per-kernel
+# copy of the sources under the cache and prints the path of the .ko.
+# Extra arguments are passed to kbuild (e.g. C=2 for sparse).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+krel=${1:?usage: build-module.sh KREL [kbuild args]}
+shift
+hdr=$(bash "$KAS_TOP/tests/vm/fetch-kernel.sh" "$krel" | tail -n1)
+cfg=$hdr/.config
+[ -r "$cfg" ] || kas_die "no .config in $hdr"
+gccmaj=$(sed -n 's/^CONFIG_GCC_VERSION=\([0-9]*\)[0-9]\{4\}$/\1/p' "$cfg")
+[ -n "$gccmaj" ] || kas_die "cannot read the compiler version of $krel from $cfg"
+cc=aarch64-linux-gnu-gcc-$gccmaj
+command -v "$cc" >/dev/null || bash "$KAS_TOP/tests/vm/setup-host.sh"
+command -v "$cc" >/dev/null ||
+	kas_die "$krel was built with gcc-$gccmaj ($(sed -n 's/^CONFIG_CC_VERSION_TEXT=//p' "$cfg")); install $cc"
+
+out=$KAS_CACHE/build/$krel
+mkdir -p "$out"
+# Mirror the module sources; cp -u keeps kbuild's incremental build.
+(cd "$KAS_TOP" && cp -u --parents Kbuild VERSION module/*.[ch] module/compat/*.h \
+	uapi/linux/*.h "$out/")
+ver=$(cd "$KAS_TOP" && git describe --tags --always --dirty 2>/dev/null || cat VERSION)
+echo "$ver" | cmp -s - "$out/VERSION" || echo "$ver" > "$out/VERSION"
+make -s -C "$hdr" M="$out" ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- \
+	CC="$cc" "$@" modules >&2
+echo "$out/kvm_abi_shim.ko"

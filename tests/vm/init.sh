@@ -1,0 +1,71 @@
+#!/bin/busybox sh
+# /init of the test VM: load the results channel, run the selftests against
+# the module, report on the virtio port (kernel log noise goes to the
+# console, never into the results), power off.
+/bin/busybox --install -s
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+mount -t debugfs debugfs /sys/kernel/debug
+for m in $(cat /modules/order); do insmod /modules/$m; done
+
+port=
+for i in $(seq 100); do
+	for p in /sys/class/virtio-ports/*; do
+		[ "$(cat $p/name 2>/dev/null)" = kas.results ] && port=/dev/${p##*/}
+	done
+	[ -n "$port" ] && [ -e "$port" ] && break
+	sleep 0.1
+done
+if [ -z "$port" ]; then
+	echo "KAS: no results port" > /dev/console
+	poweroff -f
+fi
+exec 3> "$port"
+say() { echo "$*" >&3; }
+
+# kas_test NAME CMD...: run one TAP program; a crash is a failure too.
+kas_test() {
+	name=$1
+	shift
+	say "# run $name"
+	"$@" >&3 2>&1
+	rc=$?
+	case $rc in
+	0|1|4) ;;
+	*) say "not ok 999 $name exited with status $rc" ;;
+	esac
+	say "# exit $name $rc"
+}
+
+say "# kernel $(uname -r)"
+say "# cmdline $(cat /proc/cmdline)"
+say "# kvm: $(dmesg | grep -o 'kvm \[1\]: .*initialized successfully' | head -n1)"
+[ -e /dev/kvm ] || say "not ok 1 /dev/kvm exists"
+
+/tests/passthrough record /tmp/passthrough.rec
+
+say "# run load"
+if insmod /kvm_abi_shim.ko; then
+	say "ok 1 load: insmod kvm_abi_shim.ko"
+else
+	say "not ok 1 load: insmod kvm_abi_shim.ko"
+fi
+dmesg | grep 'kvm_abi_shim:' | sed 's/^/# dmesg: /' >&3
+
+for t in ctrl; do
+	kas_test $t /tests/$t
+done
+kas_test passthrough /tests/passthrough check /tmp/passthrough.rec
+kas_test lifecycle /tests/lifecycle /kvm_abi_shim.ko
+
+say "# run unload"
+if rmmod kvm_abi_shim; then
+	say "ok 1 unload: rmmod with no VM left"
+else
+	say "not ok 1 unload: rmmod with no VM left"
+fi
+say "# END"
+exec 3>&-
+sync
+poweroff -f

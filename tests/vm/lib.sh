@@ -1,0 +1,24 @@
+# Shared helpers for the build and VM harness scripts (sourced, not run).
+# shellcheck shell=bash
+
+KAS_CACHE=${KAS_CACHE:-/var/cache/kvm-abi-shim}
+KAS_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+KAS_FLEET=$KAS_TOP/tests/vm/fleet
+
+kas_die() { echo "kvm-abi-shim: $*" >&2; exit 1; }
+
+# kas_fleet_field KREL FIELD -> prints one column of the fleet entry
+# (1 krel, 2 version, 3 suite, 4 kbuild pkg, 5 kbuild version, 6.. boots).
+kas_fleet_field() {
+	awk -v k="$1" -v f="$2" '!/^#/ && $1 == k {
+		if (f == "boots") { s = ""; for (i = 6; i <= NF; i++) s = s " " $i; print substr(s, 2) }
+		else print $f; found = 1 } END { exit !found }' "$KAS_FLEET" ||
+		kas_die "kernel '$1' is not in $KAS_FLEET"
+}
+
+kas_fleet_kernels() { awk '!/^#/ && NF { print $1 }' "$KAS_FLEET"; }
+
+# Series of a Debian kernel release: 6.12.95+deb12-arm64 -> 6.12
+kas_series() { echo "$1" | sed -E 's/^([0-9]+\.[0-9]+).*/\1/'; }
+
+kas_kdir() { echo "$KAS_CACHE/kernels/$1"; }

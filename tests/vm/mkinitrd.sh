@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# mkinitrd.sh KREL KO TESTDIR OUT: build the test VM's initramfs: busybox,
+# /init, the module, the test programs, and the kernel's own modules for
+# the virtio results channel (with their dependencies, in load order).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+krel=$1 ko=$2 tests=$3 out=$4
+kd=$(kas_kdir "$krel")
+bbdir=$KAS_CACHE/busybox
+if [ ! -x "$bbdir/bin/busybox" ]; then
+	mkdir -p "$bbdir/deb"
+	(cd "$bbdir/deb" && apt-get -q download "busybox-static:arm64" >/dev/null 2>&1)
+	dpkg -x "$bbdir"/deb/busybox-static_*_arm64.deb "$bbdir"
+	rm -rf "$bbdir/deb"
+fi
+
+stage=$(mktemp -d)
+trap 'rm -rf "$stage"' EXIT
+mkdir -p "$stage"/{bin,dev,proc,sys,tmp,tests,modules,sbin,usr/bin,usr/sbin}
+cp "$bbdir/bin/busybox" "$stage/bin/busybox"
+cp "$KAS_TOP/tests/vm/init.sh" "$stage/init"
+chmod +x "$stage/init"
+cp "$ko" "$stage/kvm_abi_shim.ko"
+cp "$tests"/* "$stage/tests/"
+
+# Kernel modules needed for virtio-mmio and the virtio console, deps first.
+moddir=$kd/root/lib/modules/$krel
+declare -A seen=()
+add_mod() {
+	local name=$1 f dep
+	[ -n "${seen[$name]:-}" ] && return 0
+	seen[$name]=1
+	f=$(find "$moddir" -name "$name.ko" -o -name "$name.ko.xz" | head -n1)
+	if [ -z "$f" ]; then
+		local sym=CONFIG_$(echo "$name" | tr a-z A-Z)
+		grep -q "^$sym=y" "$kd/root/boot/config-$krel" ||
+			kas_die "module $name of $krel not found and not built in"
+		return 0
+	fi
+	for dep in $(modinfo -F depends "$f" | tr , ' '); do add_mod "$dep"; done
+	case $f in
+	*.xz) xz -dc "$f" > "$stage/modules/$name.ko" ;;
+	*) cp "$f" "$stage/modules/$name.ko" ;;
+	esac
+	echo "$name.ko" >> "$stage/modules/order"
+}
+add_mod virtio_mmio
+add_mod virtio_console
+touch "$stage/modules/order"
+
+(cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) > "$out"

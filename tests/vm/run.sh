@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# run.sh [-k KREL]... [-b BOOT]...: boot each fleet kernel under
+# qemu-system-aarch64 (TCG, virtualization=on) in each of its configurations,
+# run the selftests inside, and print one TAP line per test plus the total
+# "N passed, N failed, N skipped". Exit status 0 iff nothing failed.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+kernels=() boots=()
+while getopts k:b: o; do
+	case $o in
+	k) kernels+=("$OPTARG") ;;
+	b) boots+=("$OPTARG") ;;
+	*) exit 2 ;;
+	esac
+done
+[ ${#kernels[@]} -gt 0 ] || mapfile -t kernels < <(kas_fleet_kernels)
+
+bash "$KAS_TOP/tests/vm/setup-host.sh"
+logs=$KAS_CACHE/logs/$(date +%Y%m%d-%H%M%S)
+mkdir -p "$logs"
+ln -sfn "$logs" "$KAS_CACHE/logs/latest"
+
+st=$KAS_CACHE/selftests
+mkdir -p "$st"
+make -s -C "$KAS_TOP/tests/selftests" OUT="$st" >&2
+
+pass=0 fail=0 skip=0 n=0
+tap() { # tap ok|notok|skip DESCRIPTION
+	n=$((n + 1))
+	case $1 in
+	ok) pass=$((pass + 1)); echo "ok $n $2" ;;
+	notok) fail=$((fail + 1)); echo "not ok $n $2" ;;
+	skip) skip=$((skip + 1)); echo "ok $n $2 # SKIP" ;;
+	esac
+}
+
+boot() { # boot KREL BOOT INITRD -> parses results into TAP
+	local krel=$1 b=$2 initrd=$3 gic=3 cpu=max,pauth-impdef=on extra=""
+	local log=$logs/$krel-$b.console res=$logs/$krel-$b.results
+	case $b in
+	v2) gic=2 ;;
+	v3) ;;
+	nvhe)
+		# 5.10 ignores kvm-arm.mode=nvhe; a CPU without VHE forces nVHE.
+		if [ "$(kas_series "$krel")" = 5.10 ]; then cpu=cortex-a57; else extra="kvm-arm.mode=nvhe"; fi ;;
+	*) kas_die "unknown boot configuration $b" ;;
+	esac
+	rm -f "$res"
+	local t0=$SECONDS rc=0
+	timeout "${KAS_BOOT_TIMEOUT:-300}" qemu-system-aarch64 \
+		-machine virt,virtualization=on,gic-version=$gic -cpu $cpu \
+		-smp 2 -m 1G -nographic -no-reboot -nic none \
+		-kernel "$(kas_kdir "$krel")/root/boot/vmlinuz-$krel" -initrd "$initrd" \
+		-append "console=ttyAMA0 panic=-1 oops=panic panic_on_warn=1 softlockup_panic=1 loglevel=4 $extra" \
+		-device virtio-serial-device \
+		-chardev file,id=res,path="$res" \
+		-device virtserialport,chardev=res,name=kas.results \
+		< /dev/null > "$log" 2>&1 || rc=$?
+	local dt=$((SECONDS - t0)) prog="?" line
+	echo "# $krel $b: qemu exit $rc after ${dt}s (console: $log)"
+	[ -e "$res" ] || : > "$res"
+	while IFS= read -r line; do
+		case $line in
+		"# run "*) prog=${line#\# run } ;;
+		"not ok "*) tap notok "$krel $b $prog: $(echo "${line#not ok }" | sed -E 's/^[0-9]+ //')" ;;
+		"ok "*"# SKIP"*) tap skip "$krel $b $prog: $(echo "${line#ok }" | sed -E 's/^[0-9]+ //; s/ ?# SKIP ?/: /')" ;;
+		"ok "*) tap ok "$krel $b $prog: $(echo "${line#ok }" | sed -E 's/^[0-9]+ //')" ;;
+		"#"*) [ -n "${KAS_VERBOSE:-}" ] && echo "$line" ;;
+		esac
+	done < "$res"
+	if ! grep -qx '# END' "$res"; then
+		tap notok "$krel $b: boot completed (qemu rc $rc, ${dt}s; timeout or crash)"
+		tail -n 30 "$log" | sed 's/^/#   /'
+	elif grep -qE 'WARNING:|BUG:|Oops|Kernel panic|Call trace:' "$log"; then
+		tap notok "$krel $b: kernel log free of WARN/BUG/Oops"
+		grep -m5 -E 'WARNING:|BUG:|Oops|Kernel panic|Call trace:' "$log" | sed 's/^/#   /'
+	else
+		tap ok "$krel $b: boot completed, kernel log clean (${dt}s)"
+	fi
+}
+
+echo "TAP version 13"
+for krel in "${kernels[@]}"; do
+	ko=$(bash "$KAS_TOP/tests/vm/build-module.sh" "$krel" | tail -n1)
+	initrd=$logs/$krel.initrd.gz
+	bash "$KAS_TOP/tests/vm/mkinitrd.sh" "$krel" "$ko" "$st" "$initrd"
+	kb=("${boots[@]}")
+	[ ${#kb[@]} -gt 0 ] || read -ra kb <<< "$(kas_fleet_field "$krel" boots)"
+	for b in "${kb[@]}"; do
+		boot "$krel" "$b" "$initrd"
+	done
+done
+echo "1..$n"
+echo "$pass passed, $fail failed, $skip skipped"
+[ "$fail" -eq 0 ]
