@@ -64,11 +64,20 @@ boot() { # boot KREL BOOT INITRD -> parses results into TAP
 		case $line in
 		"# run "*) prog=${line#\# run } ;;
 		"not ok "*) tap notok "$krel $b $prog: $(echo "${line#not ok }" | sed -E 's/^[0-9]+ //')" ;;
-		"ok "*"# SKIP"*) tap skip "$krel $b $prog: $(echo "${line#ok }" | sed -E 's/^[0-9]+ //; s/ ?# SKIP ?/: /')" ;;
+		"ok "*"# SKIP"*) tap skip "$krel $b $prog: $(echo "${line#ok }" | sed -E 's/^[0-9]+ //; s/ ?# SKIP ?//')" ;;
 		"ok "*) tap ok "$krel $b $prog: $(echo "${line#ok }" | sed -E 's/^[0-9]+ //')" ;;
 		"#"*) [ -n "${KAS_VERBOSE:-}" ] && echo "$line" ;;
 		esac
 	done < "$res"
+	# The boot ran KVM in the mode it asked for.
+	local want="VHE mode initialized" mode
+	[ "$b" = nvhe ] && want="(Hyp|Hyp nVHE) mode initialized"
+	mode=$(sed -n 's/^# kvm: //p' "$res")
+	if echo "$mode" | grep -qE "kvm \[1\]: $want"; then
+		tap ok "$krel $b: KVM mode is as configured ($mode)"
+	else
+		tap notok "$krel $b: KVM mode is as configured (want '$want', got '$mode')"
+	fi
 	if ! grep -qx '# END' "$res"; then
 		tap notok "$krel $b: boot completed (qemu rc $rc, ${dt}s; timeout or crash)"
 		tail -n 30 "$log" | sed 's/^/#   /'

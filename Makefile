@@ -1,0 +1,44 @@
+# kvm-abi-shim top-level Makefile.
+#
+#   make                 build against the running kernel (arm64 host)
+#   make KVER=<release>  cross-build for a Debian arm64 kernel, e.g.
+#                        KVER=6.1.0-50-arm64 (fetches and caches headers)
+#   make check           unit tests, lint, and the QEMU fleet run
+#   make demo            boot a 6.12 host and show a VM at native and 5.10
+#   make unit | lint | vm-test [KERNELS="..."] [BOOTS="..."]
+#
+# Kbuild holds the module build itself (that is all DKMS needs).
+
+KAS_CACHE ?= /var/cache/kvm-abi-shim
+export KAS_CACHE
+
+ifeq ($(KVER),)
+KDIR ?= /lib/modules/$(shell uname -r)/build
+modules:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+clean:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	$(MAKE) -C tests/unit clean-out
+else
+modules:
+	tests/vm/build-module.sh $(KVER)
+clean:
+	rm -rf $(KAS_CACHE)/build/$(KVER)
+endif
+
+unit:
+	$(MAKE) -s -C tests/unit run
+
+lint:
+	tests/lint.sh
+
+vm-test:
+	tests/vm/run.sh $(foreach k,$(KERNELS),-k $(k)) $(foreach b,$(BOOTS),-b $(b))
+
+check:
+	tests/check.sh
+
+demo:
+	tests/vm/demo.sh
+
+.PHONY: modules clean unit lint vm-test check demo

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# check.sh: the whole test suite (make check). Runs the host unit tests,
+# the lint checks and the QEMU fleet run, and ends with the combined line
+# "N passed, N failed, N skipped". Exit status 0 iff nothing failed.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+t0=$SECONDS
+pass=0 fail=0 skip=0
+
+# count STAGE: read TAP on stdin, echo it, add its results to the totals
+count() {
+	local line p=0 f=0 s=0
+	while IFS= read -r line; do
+		echo "$line"
+		case $line in
+		"not ok "*) f=$((f + 1)) ;;
+		"ok "*"# SKIP"*) s=$((s + 1)) ;;
+		"ok "*) p=$((p + 1)) ;;
+		"# stage exit 0") ;;
+		"# stage exit "*)
+			# A stage that failed without saying which test did.
+			[ "$f" -gt 0 ] || { f=1; echo "not ok - stage $1 failed (${line#\# })"; } ;;
+		esac
+	done
+	echo "$p $f $s" > "$tmp/$1"
+}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+stage() { # stage NAME CMD...
+	echo "# === $1"
+	{ "$@" 2>&1; echo "# stage exit $?"; } | count "$1"
+	read -r p f s < "$tmp/$1"
+	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
+}
+
+bash "$top/tests/vm/setup-host.sh" || { echo "host setup failed"; exit 1; }
+
+run_unit() { make -s -C "$top/tests/unit" run; }
+stage unit run_unit
+stage lint bash "$top/tests/lint.sh"
+stage vm bash "$top/tests/vm/run.sh"
+
+echo "# make check took $((SECONDS - t0))s"
+echo "$pass passed, $fail failed, $skip skipped"
+[ "$fail" -eq 0 ]
