@@ -112,4 +112,5 @@ int kas_vm_ioctl_pre(struct kprobe *p, struct pt_regs *regs)
 		return 0;
 	return kas_redirect(regs, kas_vm_ioctl);
 }
+
 NOKPROBE_SYMBOL(kas_vm_ioctl_pre);

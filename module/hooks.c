@@ -37,6 +37,7 @@ bool kas_hook_passthrough(struct pt_regs *regs)
 {
 	return within_module(procedure_link_pointer(regs), THIS_MODULE);
 }
+
 NOKPROBE_SYMBOL(kas_hook_passthrough);
 
 /**
@@ -55,6 +56,7 @@ int kas_redirect(struct pt_regs *regs, void *fn)
 	instruction_pointer_set(regs, (unsigned long)fn);
 	return 1;
 }
+
 NOKPROBE_SYMBOL(kas_redirect);
 
 /**

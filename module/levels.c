@@ -3,12 +3,7 @@
  * levels.c - compatibility levels as data, and the control plane's pure
  * decisions. No kernel state here: the unit tests link this file as is.
  */
-#ifdef __KERNEL__
-#include <linux/kernel.h>
 #include <linux/string.h>
-#else
-#include <string.h>
-#endif
 
 #include "levels.h"
 
@@ -18,7 +13,7 @@ const struct kas_level_info kas_levels[] = {
 	{ KVM_ABI_SHIM_LEVEL(6, 12), KVM_ABI_SHIM_LEVEL_BIT_6_12, "6.12" },
 };
 
-const unsigned int kas_nr_levels = sizeof(kas_levels) / sizeof(kas_levels[0]);
+const unsigned int kas_nr_levels = ARRAY_SIZE(kas_levels);
 
 /**
  * kas_level_find() - look up a level of the fleet

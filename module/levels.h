@@ -3,22 +3,15 @@
  * levels.h - what each compatibility level means, as data, and the pure
  * decisions of the control plane. Compiled into the module and, unchanged,
  * into the host unit tests (tests/unit), so nothing here may depend on
- * kernel state.
+ * kernel state, and only the headers tests/unit/include provides.
  */
 #ifndef KAS_LEVELS_H
 #define KAS_LEVELS_H
 
-#ifdef __KERNEL__
-#include <linux/types.h>
+/* The unit tests provide these three headers for userspace. */
 #include <linux/errno.h>
-#else
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <errno.h>
-typedef uint64_t u64;
-typedef uint32_t u32;
-#endif
+#include <linux/kernel.h>
+#include <linux/types.h>
 
 #include "../uapi/linux/kvm_abi_shim.h"
 

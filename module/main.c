@@ -100,6 +100,7 @@ static int kas_init_vm_pre(struct kprobe *p, struct pt_regs *regs)
 		return 0;
 	return kas_redirect(regs, kas_init_vm);
 }
+
 NOKPROBE_SYMBOL(kas_init_vm_pre);
 
 static int kas_destroy_vm_pre(struct kprobe *p, struct pt_regs *regs)
@@ -107,6 +108,7 @@ static int kas_destroy_vm_pre(struct kprobe *p, struct pt_regs *regs)
 	kas_vm_remove((struct kvm *)regs->regs[0]);
 	return 0;
 }
+
 NOKPROBE_SYMBOL(kas_destroy_vm_pre);
 
 struct kas_hook kas_hook_table[KAS_NR_HOOKS] = {

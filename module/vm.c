@@ -100,6 +100,7 @@ struct kas_vm *kas_vm_lookup(struct kvm *kvm)
 			return v;
 	return NULL;
 }
+
 NOKPROBE_SYMBOL(kas_vm_lookup);
 
 static void kas_vm_unlink(struct kas_vm *v)
@@ -127,6 +128,7 @@ void kas_vm_remove(struct kvm *kvm)
 		kas_vm_unlink(v);
 	spin_unlock(&kas_vms_lock);
 }
+
 NOKPROBE_SYMBOL(kas_vm_remove);
 
 /**

@@ -13,6 +13,7 @@
 #ifndef _UAPI_LINUX_KVM_ABI_SHIM_H
 #define _UAPI_LINUX_KVM_ABI_SHIM_H
 
+#include <linux/const.h>
 #include <linux/types.h>
 
 /*
@@ -41,8 +42,8 @@
 #define KVM_ABI_SHIM_LEVEL_MINOR(l)	((l) & 0xff)
 
 /* Bits of KVM_ABI_SHIM_ATTR_SUPPORTED, one per level of the fleet. */
-#define KVM_ABI_SHIM_LEVEL_BIT_5_10	(1ULL << 0)
-#define KVM_ABI_SHIM_LEVEL_BIT_6_1	(1ULL << 1)
-#define KVM_ABI_SHIM_LEVEL_BIT_6_12	(1ULL << 2)
+#define KVM_ABI_SHIM_LEVEL_BIT_5_10	_BITULL(0)
+#define KVM_ABI_SHIM_LEVEL_BIT_6_1	_BITULL(1)
+#define KVM_ABI_SHIM_LEVEL_BIT_6_12	_BITULL(2)
 
 #endif /* _UAPI_LINUX_KVM_ABI_SHIM_H */

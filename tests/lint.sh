@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# lint.sh: style and static checks of the kernel code, as TAP.
+#  - checkpatch.pl --strict (from Debian's linux-source package, cached)
+#  - sparse (C=2) against one kernel of each series of the fleet
+#  - kernel-doc on every interface (scripts/kernel-doc -none)
+set -uo pipefail
+. "$(dirname "$0")/vm/lib.sh"
+
+n=0 failed=0
+ok() { n=$((n + 1)); echo "ok $n $*"; }
+notok() { n=$((n + 1)); failed=1; echo "not ok $n $*"; }
+
+cd "$KAS_TOP"
+
+# checkpatch.pl is not in the kbuild packages; take it from linux-source.
+lsv=6.12.95-1~bpo12+1
+cp_dir=$KAS_CACHE/checkpatch/$lsv
+if [ ! -x "$cp_dir/scripts/checkpatch.pl" ]; then
+	bash tests/vm/setup-host.sh
+	tmp=$(mktemp -d)
+	(cd "$tmp" && apt-get -q download "linux-source-6.12=$lsv" >/dev/null 2>&1) ||
+		kas_die "cannot download linux-source-6.12=$lsv"
+	mkdir -p "$cp_dir"
+	dpkg --fsys-tarfile "$tmp"/linux-source-6.12_*.deb |
+		tar -xO ./usr/src/linux-source-6.12.tar.xz |
+		tar -xJ -C "$cp_dir" --strip-components=1 linux-source-6.12/scripts/checkpatch.pl \
+			linux-source-6.12/scripts/spelling.txt \
+			linux-source-6.12/scripts/const_structs.checkpatch
+	rm -rf "$tmp"
+fi
+cpl() { perl "$cp_dir/scripts/checkpatch.pl" --strict --no-tree --terse --show-types "$@" 2>&1 |
+	grep -E ': (ERROR|WARNING|CHECK):'; }
+# The compat layer is the one place where kernel-version tests belong.
+out=$(cpl -f module/*.c module/*.h uapi/linux/*.h
+      cpl --ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON -f module/compat/*.h)
+if [ -z "$out" ]; then ok "checkpatch --strict clean (module/, uapi/)"; else
+	notok "checkpatch --strict clean"; echo "$out" | sed 's/^/# /'; fi
+
+# sparse, once per series, on a clean build so every file is checked.
+for krel in 5.10.0-32-arm64 6.1.0-56-arm64 6.12.117+deb12-arm64; do
+	rm -rf "$KAS_CACHE/build/$krel"
+	log=$(bash tests/vm/build-module.sh "$krel" C=2 CHECK=sparse 2>&1 >/dev/null)
+	warn=$(echo "$log" | grep -E '(^|/)(module|uapi)/[^:]+:[0-9]+:([0-9]+:)? (warning|error):')
+	if [ -n "$warn" ] || ! [ -e "$KAS_CACHE/build/$krel/kvm_abi_shim.ko" ]; then
+		notok "sparse clean on $krel"; echo "$warn" | head -20 | sed 's/^/# /'
+	else ok "sparse clean on $krel"; fi
+done
+
+# kernel-doc: comment syntax of every documented interface.
+kd=$(kas_kdir 6.12.117+deb12-arm64)/root/usr/lib/linux-kbuild-6.12.117+deb12/scripts/kernel-doc
+if [ -x "$kd" ] || [ -e "$kd" ]; then
+	out=$(perl "$kd" -none module/*.[ch] module/compat/*.h uapi/linux/*.h 2>&1)
+	if [ -z "$out" ]; then ok "kernel-doc clean"; else
+		notok "kernel-doc clean"; echo "$out" | head -20 | sed 's/^/# /'; fi
+else
+	notok "kernel-doc script found ($kd)"
+fi
+echo "1..$n"
+exit $failed
