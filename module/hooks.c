@@ -16,14 +16,24 @@
 #include <linux/atomic.h>
 #include <linux/delay.h>
 #include <linux/module.h>
+#include <linux/moduleparam.h>
 #include <linux/printk.h>
 #include <linux/rcupdate.h>
+#include <linux/string.h>
 #include <linux/utsname.h>
 
 #include "hooks.h"
 
 /* Tasks currently executing a redirect target (module text). */
 static atomic_t kas_inflight = ATOMIC_INIT(0);
+
+/*
+ * Fault injection for the tests: attach behaves as if this symbol did not
+ * exist on the running kernel. Load time only.
+ */
+static char *kas_fail_hook;
+module_param_named(fail_hook, kas_fail_hook, charp, 0400);
+MODULE_PARM_DESC(fail_hook, "Testing only: treat this hooked symbol as missing");
 
 /**
  * kas_hook_passthrough() - is this hit a call-through from the module?
@@ -111,7 +121,10 @@ int kas_hooks_attach(struct kas_hook *hooks, unsigned int n, u64 *disabled)
 		memset(&h->kp, 0, sizeof(h->kp));
 		h->kp.symbol_name = h->symbol;
 		h->kp.pre_handler = h->pre;
-		ret = register_kprobe(&h->kp);
+		if (kas_fail_hook && !strcmp(kas_fail_hook, h->symbol))
+			ret = -ENOENT;
+		else
+			ret = register_kprobe(&h->kp);
 		if (!ret) {
 			h->attached = true;
 			continue;

@@ -64,15 +64,20 @@ static int rmmod(void)
 	return syscall(SYS_delete_module, "kvm_abi_shim", O_NONBLOCK) ? -errno : 0;
 }
 
-static int insmod(const char *path)
+static int insmod_args(const char *path, const char *args)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC), ret;
 
 	if (fd < 0)
 		return -errno;
-	ret = syscall(SYS_finit_module, fd, "", 0) ? -errno : 0;
+	ret = syscall(SYS_finit_module, fd, args, 0) ? -errno : 0;
 	close(fd);
 	return ret;
+}
+
+static int insmod(const char *path)
+{
+	return insmod_args(path, "");
 }
 
 static int run_once(struct vmm_vm *vm)
@@ -172,6 +177,44 @@ static void test_unload_with_native_vm(const char *ko)
 	vmm_vm_destroy(&vm);
 }
 
+/* Does the kernel log hold a line with both strings? */
+static bool logged(const char *a, const char *b)
+{
+	int n = klogctl(3, buf, sizeof(buf) - 1);
+	char *line;
+
+	buf[n > 0 ? n : 0] = 0;
+	for (line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
+		if (strstr(line, a) && strstr(line, b))
+			return true;
+	return false;
+}
+
+static void test_refusal(const char *ko)
+{
+	static const char *const core[] = {
+		"kvm_arch_vm_ioctl", "kvm_arch_init_vm", "kvm_arch_destroy_vm",
+	};
+	char args[96], want[96];
+	struct utsname u;
+	unsigned int i;
+
+	uname(&u);
+	TAP_ERRNO(rmmod(), 0, "unload before the refusal tests");
+	for (i = 0; i < 3; i++) {
+		snprintf(args, sizeof(args), "fail_hook=%s", core[i]);
+		TAP_ERRNO(insmod_args(ko, args), -ENOENT,
+			  "load refused when core hook %s is missing", core[i]);
+		snprintf(want, sizeof(want), "cannot hook %s on kernel ", core[i]);
+		tap_ok(logged(want, u.release), "dmesg names %s and kernel %s", core[i],
+		       u.release);
+		tap_ok(!vmm_module_loaded(), "nothing left loaded");
+	}
+	TAP_ERRNO(insmod_args(ko, "default_level=9.9"), -EINVAL,
+		  "load refused with an invalid default_level");
+	TAP_ERRNO(insmod(ko), 0, "module loads normally afterwards");
+}
+
 int main(int argc, char **argv)
 {
 	tap_header("lifecycle: per-VM state, listing, unload rules, leaks");
@@ -183,5 +226,6 @@ int main(int argc, char **argv)
 	test_listing_and_rmmod();
 	test_cycles();
 	test_unload_with_native_vm(argv[1]);
+	test_refusal(argv[1]);
 	return tap_finish();
 }

@@ -38,6 +38,16 @@ kas_test() {
 	say "# exit $name $rc"
 }
 
+if grep -qw kas.demo /proc/cmdline; then
+	insmod /kvm_abi_shim.ko
+	say "Host kernel $(uname -r), $(dmesg | grep -o 'kvm_abi_shim: version.*' | head -n1)"
+	/tests/demo >&3 2>&1
+	say "# END"
+	exec 3>&-
+	sync
+	poweroff -f
+fi
+
 say "# kernel $(uname -r)"
 say "# cmdline $(cat /proc/cmdline)"
 say "# kvm: $(dmesg | grep -o 'kvm \[1\]: .*initialized successfully' | head -n1)"
