@@ -28,9 +28,11 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 stage() { # stage NAME CMD...
-	echo "# === $1"
-	{ "$@" 2>&1; echo "# stage exit $?"; } | count "$1"
-	read -r p f s < "$tmp/$1"
+	local name=$1 p f s
+	shift
+	echo "# === $name"
+	{ "$@" 2>&1; echo "# stage exit $?"; } | count "$name"
+	read -r p f s < "$tmp/$name"
 	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
 }
 
