@@ -9,7 +9,7 @@
 #include <sys/ioctl.h>
 
 #include "../lib/tap.h"
-#include "../lib/vmm.h"
+#include "../../tools/lib/vmm.h"
 
 static const uint64_t fleet[] = {
 	KVM_ABI_SHIM_LEVEL(5, 10), KVM_ABI_SHIM_LEVEL(6, 1), KVM_ABI_SHIM_LEVEL(6, 12),

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
-#include "../lib/vmm.h"
+#include "../../tools/lib/vmm.h"
 
 #define A64_LDR_W2_X3	0xb9400062u	/* ldr w2, [x3] */
 #define A64_STR_X2_X1	0xf9000022u	/* str x2, [x1] */

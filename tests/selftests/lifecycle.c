@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "../lib/tap.h"
-#include "../lib/vmm.h"
+#include "../../tools/lib/vmm.h"
 
 static char buf[65536];
 

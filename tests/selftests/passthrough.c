@@ -15,7 +15,7 @@
 #include <sys/ioctl.h>
 
 #include "../lib/tap.h"
-#include "../lib/vmm.h"
+#include "../../tools/lib/vmm.h"
 
 /* 6.4+ uapi, absent from older libc headers. */
 #define SMCCC_CTRL_GRP		0	/* KVM_ARM_VM_SMCCC_CTRL */

@@ -55,6 +55,28 @@ say "# kvm: $(dmesg | grep -o 'kvm \[1\]: .*initialized successfully' | head -n1
 
 /tests/passthrough record /tmp/passthrough.rec
 
+# send_file NAME PATH: carry a file back to the host on the results port.
+send_file() {
+	say "# file $1"
+	sed 's/^/@ /' "$2" >&3
+	say "# end-file"
+}
+
+# The kernel's own fingerprint (module not loaded), taken twice.
+fp=/tests/kvm-abi-fingerprint
+say "# run fingerprint"
+if $fp > /tmp/fp.native.1 && $fp > /tmp/fp.native.2; then
+	send_file native /tmp/fp.native.1
+	if $fp diff /tmp/fp.native.1 /tmp/fp.native.2 > /tmp/fp.d; then
+		say "ok 1 fingerprint is stable across runs ($(grep -vc '^#' /tmp/fp.native.1) items)"
+	else
+		say "not ok 1 fingerprint is stable across runs"
+		sed 's/^/# /' /tmp/fp.d >&3
+	fi
+else
+	say "not ok 1 fingerprint runs on the stock kernel"
+fi
+
 say "# run load"
 if insmod /kvm_abi_shim.ko; then
 	say "ok 1 load: insmod kvm_abi_shim.ko"
@@ -67,6 +89,19 @@ for t in ctrl; do
 	kas_test $t /tests/$t
 done
 kas_test passthrough /tests/passthrough check /tmp/passthrough.rec
+
+# Fingerprints at every level this host supports (module loaded).
+say "# run fingerprint-levels"
+for l in 5.10 6.1 6.12; do
+	if $fp --level $l > /tmp/fp.$l 2> /tmp/fp.err; then
+		send_file "level-$l" /tmp/fp.$l
+		say "ok 1 fingerprint at level $l"
+	elif grep -q 'Operation not supported' /tmp/fp.err; then
+		say "ok 1 # SKIP level $l is above this kernel"
+	else
+		say "not ok 1 fingerprint at level $l: $(cat /tmp/fp.err)"
+	fi
+done
 kas_test lifecycle /tests/lifecycle /kvm_abi_shim.ko
 
 say "# run unload"

@@ -24,6 +24,8 @@ ln -sfn "$logs" "$KAS_CACHE/logs/latest"
 st=$KAS_CACHE/selftests
 mkdir -p "$st"
 make -s -C "$KAS_TOP/tests/selftests" OUT="$st" >&2
+make -s -C "$KAS_TOP/tools/fingerprint" OUT="$st" all >&2
+rm -f "$st/kvm-abi-fingerprint-host"
 
 pass=0 fail=0 skip=0 n=0
 tap() { # tap ok|notok|skip DESCRIPTION
@@ -57,11 +59,15 @@ boot() { # boot KREL BOOT INITRD -> parses results into TAP
 		-chardev file,id=res,path="$res" \
 		-device virtserialport,chardev=res,name=kas.results \
 		< /dev/null > "$log" 2>&1 || rc=$?
-	local dt=$((SECONDS - t0)) prog="?" line
+	local dt=$((SECONDS - t0)) prog="?" line file=""
 	echo "# $krel $b: qemu exit $rc after ${dt}s (console: $log)"
 	[ -e "$res" ] || : > "$res"
+	mkdir -p "$logs/fp"
 	while IFS= read -r line; do
 		case $line in
+		"# file "*) file=$logs/fp/$krel.$b.${line#\# file }; : > "$file" ;;
+		"# end-file") file="" ;;
+		"@ "*) [ -n "$file" ] && echo "${line#@ }" >> "$file" ;;
 		"# run "*) prog=${line#\# run } ;;
 		"not ok "*) tap notok "$krel $b $prog: $(echo "${line#not ok }" | sed -E 's/^[0-9]+ //')" ;;
 		"ok "*"# SKIP"*) tap skip "$krel $b $prog: $(echo "${line#ok }" | sed -E 's/^[0-9]+ //; s/ ?# SKIP ?//')" ;;
@@ -100,6 +106,17 @@ for krel in "${kernels[@]}"; do
 		boot "$krel" "$b" "$initrd"
 	done
 done
+# Differential conformance across the kernels booted above.
+[ ${#kernels[@]} -eq "$(kas_fleet_kernels | wc -l)" ] && [ ${#boots[@]} -eq 0 ] || export KAS_PARTIAL=1
+while IFS= read -r line; do
+	case $line in
+	"not ok "*) tap notok "$(echo "${line#not ok }" | sed -E 's/^[0-9]+ //')" ;;
+	"ok "*"# SKIP"*) tap skip "$(echo "${line#ok }" | sed -E 's/^[0-9]+ //; s/ ?# SKIP ?/: /')" ;;
+	"ok "*) tap ok "$(echo "${line#ok }" | sed -E 's/^[0-9]+ //')" ;;
+	"#"*) echo "$line" ;;
+	esac
+done < <(bash "$KAS_TOP/tests/vm/differential.sh" "$logs" 2>&1; echo "# differential exit $?")
+
 echo "1..$n"
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]

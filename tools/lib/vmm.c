@@ -254,7 +254,15 @@ int vmm_run_to_mmio(struct vmm_vm *vm, int idx, uint64_t *addr, uint64_t *data)
 	*addr = c->run->mmio.phys_addr;
 	*data = 0;
 	memcpy(data, c->run->mmio.data, c->run->mmio.len);
-	return 0;
+	/*
+	 * KVM completes an MMIO access (and steps the PC past the instruction)
+	 * on the next KVM_RUN. Do that now without entering the guest, so that
+	 * the caller may set a new PC.
+	 */
+	c->run->immediate_exit = 1;
+	ret = vmm_run(c);
+	c->run->immediate_exit = 0;
+	return ret == -EINTR ? 0 : ret ? ret : -EIO;
 }
 
 int vmm_shim_get(struct vmm_vm *vm, uint64_t attr, uint64_t *val)

@@ -1,0 +1,483 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * probe.c - create a VM the way a typical VMM does and record what the VMM
+ * and the guest can observe (arm64 KVM hosts only).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "../lib/vmm.h"
+#include "fp.h"
+#include "probe.h"
+
+/* Guest routines, placed in guest memory at fixed offsets. */
+#define A64_LDR_W2_X3	0xb9400062u	/* ldr w2, [x3] */
+#define A64_STR_W4_X3	0xb9000064u	/* str w4, [x3] */
+#define A64_STR_X2_X5	0xf90000a2u	/* str x2, [x5] */
+#define A64_STR_X0_X5	0xf90000a0u	/* str x0, [x5] */
+#define A64_SMC0	0xd4000003u
+#define OFF_READ	0x000	/* x2 = *(u32 *)x3; report x2 */
+#define OFF_WRITE	0x100	/* *(u32 *)x3 = w4; report x2 (unchanged) */
+#define OFF_HVC		0x200	/* hvc #0; report x0 */
+#define OFF_SMC		0x300	/* smc #0; report x0 */
+
+#define GICR_SGI	0x10000
+
+#define FW_REG(i)	(KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_FW | (i))
+#define FW_BMAP(i)	(KVM_REG_ARM64 | KVM_REG_SIZE_U64 | (0x0016ULL << 16) | (i))
+#define SYS(op0, op1, crn, crm, op2) (KVM_REG_ARM64 | KVM_REG_SIZE_U64 | \
+	KVM_REG_ARM64_SYSREG | ((uint64_t)(op0) << 14) | ((op1) << 11) | \
+	((crn) << 7) | ((crm) << 3) | (op2))
+
+/*
+ * Registers whose value is not a property of the ABI: counters move with
+ * time. Everything else KVM_GET_REG_LIST lists is recorded with its value.
+ */
+static const uint64_t volatile_regs[] = {
+	SYS(3, 3, 14, 3, 2),	/* KVM_REG_ARM_TIMER_CNT (CNTVCT_EL0) */
+	SYS(3, 3, 14, 0, 1),	/* KVM_REG_ARM_PTIMER_CNT (CNTPCT_EL0) */
+};
+
+static void die(const char *what, int err)
+{
+	fprintf(stderr, "kvm-abi-fingerprint: %s: %s\n", what, strerror(-err));
+	exit(2);
+}
+
+static void load_routines(struct vmm_vm *vm)
+{
+	static const uint32_t rd[] = { A64_LDR_W2_X3, A64_STR_X2_X5, A64_B_SELF };
+	static const uint32_t wr[] = { A64_STR_W4_X3, A64_STR_X2_X5, A64_B_SELF };
+	static const uint32_t hvc[] = { A64_HVC0, A64_STR_X0_X5, A64_B_SELF };
+	static const uint32_t smc[] = { A64_SMC0, A64_STR_X0_X5, A64_B_SELF };
+
+	vmm_load_code(vm, OFF_READ, rd, 3);
+	vmm_load_code(vm, OFF_WRITE, wr, 3);
+	vmm_load_code(vm, OFF_HVC, hvc, 3);
+	vmm_load_code(vm, OFF_SMC, smc, 3);
+}
+
+/*
+ * Run one guest routine on vCPU 0 with x0..x4 from @x; it reports through
+ * a store to unbacked memory at x5 (SMCCC calls preserve x4 and up).
+ */
+static int guest(struct vmm_vm *vm, uint64_t off, const uint64_t x[5], uint64_t *out)
+{
+	struct vmm_vcpu *c = &vm->vcpu[0];
+	uint64_t addr;
+	int i;
+
+	for (i = 0; i < 5; i++)
+		vmm_set_xreg(c, i, x[i]);
+	vmm_set_xreg(c, 5, VMM_MMIO_GPA);
+	vmm_set_pc(c, VMM_MEM_GPA + off);
+	return vmm_run_to_mmio(vm, 0, &addr, out);
+}
+
+static int setup_vm(struct vmm_vm *vm, const struct probe_opts *o)
+{
+	uint32_t feat = o->psci02 ? 1u << KVM_ARM_VCPU_PSCI_0_2 : 0;
+	int i, ret;
+
+	ret = vmm_vm_create(vm);
+	if (ret)
+		return ret;
+	if (o->level != PROBE_LEVEL_NONE) {
+		ret = vmm_shim_set(vm, KVM_ABI_SHIM_ATTR_LEVEL, o->level);
+		if (ret)
+			return ret;
+	}
+	ret = vmm_add_memory(vm);
+	if (!ret)
+		ret = vmm_gic_create(vm, o->gic);
+	if (o->pmu)
+		feat |= 1u << KVM_ARM_VCPU_PMU_V3;
+	for (i = 0; !ret && i < o->vcpus; i++)
+		ret = vmm_vcpu_add(vm, feat);
+	if (!ret && o->iidr_rev) {
+		uint32_t iidr;
+
+		ret = vmm_attr(vm->gic_fd, KVM_GET_DEVICE_ATTR,
+			       KVM_DEV_ARM_VGIC_GRP_DIST_REGS, 8, &iidr);
+		iidr = (iidr & ~0xf000u) | ((uint32_t)o->iidr_rev << 12);
+		if (!ret && o->gic == 2)
+			ret = vmm_attr(vm->gic_fd, KVM_SET_DEVICE_ATTR,
+				       KVM_DEV_ARM_VGIC_GRP_DIST_REGS, 8, &iidr);
+		if (ret)
+			return ret;
+	}
+	if (!ret)
+		ret = vmm_gic_init(vm);
+	if (!ret && o->iidr_rev && o->gic == 3) {
+		uint32_t iidr;
+
+		vmm_attr(vm->gic_fd, KVM_GET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_DIST_REGS, 8, &iidr);
+		iidr = (iidr & ~0xf000u) | ((uint32_t)o->iidr_rev << 12);
+		ret = vmm_attr(vm->gic_fd, KVM_SET_DEVICE_ATTR,
+			       KVM_DEV_ARM_VGIC_GRP_DIST_REGS, 8, &iidr);
+	}
+	for (i = 0; !ret && o->pmu && i < o->vcpus; i++) {
+		int irq = 23;
+
+		ret = vmm_attr(vm->vcpu[i].fd, KVM_SET_DEVICE_ATTR, KVM_ARM_VCPU_PMU_V3_CTRL,
+			       KVM_ARM_VCPU_PMU_V3_IRQ, &irq);
+		if (!ret)
+			ret = vmm_attr(vm->vcpu[i].fd, KVM_SET_DEVICE_ATTR,
+				       KVM_ARM_VCPU_PMU_V3_CTRL, KVM_ARM_VCPU_PMU_V3_INIT, NULL);
+	}
+	if (!ret)
+		load_routines(vm);
+	return ret;
+}
+
+static void rec_errno_or(struct fp *fp, const char *key, int ret, uint64_t v)
+{
+	if (ret)
+		fp_add(fp, key, "err%d", ret);
+	else
+		fp_add(fp, key, "0x%llx", (unsigned long long)v);
+}
+
+/* Distributor, redistributor and CPU-interface registers through the vGIC device. */
+static void probe_gic_user(struct fp *fp, struct vmm_vm *vm, int gic)
+{
+	static const uint32_t dist[] = {
+		0x0, 0x4, 0x8, 0xc, 0x10, 0x80, 0x84, 0x88, 0x100, 0x104, 0x200, 0x300,
+		0x400, 0x420, 0x800, 0x820, 0xc00, 0xc08, 0xd00, 0xe00, 0xf10, 0x6100,
+		0x6104, 0xffe8,
+	};
+	static const uint32_t redist[] = {
+		0x0, 0x4, 0x8, 0xc, 0x10, 0x14, 0x70, 0x74, 0x78, 0x7c, 0xa0, 0xa4,
+		0xb0, 0xb4, 0xc0, 0xffe8, GICR_SGI + 0x80, GICR_SGI + 0x100,
+		GICR_SGI + 0x200, GICR_SGI + 0x300, GICR_SGI + 0x400, GICR_SGI + 0xc00,
+		GICR_SGI + 0xc04, GICR_SGI + 0xd00,
+	};
+	static const uint32_t cpu[] = { 0x0, 0x4, 0x8, 0x1c, 0xd0, 0xfc };
+	char key[64];
+	unsigned int i;
+
+	for (i = 0; i < sizeof(dist) / sizeof(dist[0]); i++) {
+		uint32_t v = 0;
+		int ret = vmm_attr(vm->gic_fd, KVM_GET_DEVICE_ATTR,
+				   KVM_DEV_ARM_VGIC_GRP_DIST_REGS, dist[i], &v);
+
+		snprintf(key, sizeof(key), "vgic.user.gicd.0x%04x", dist[i]);
+		rec_errno_or(fp, key, ret, v);
+	}
+	if (gic == 3) {
+		for (i = 0; i < sizeof(redist) / sizeof(redist[0]); i++) {
+			uint32_t v = 0;
+			int ret = vmm_attr(vm->gic_fd, KVM_GET_DEVICE_ATTR,
+					   KVM_DEV_ARM_VGIC_GRP_REDIST_REGS, redist[i], &v);
+
+			snprintf(key, sizeof(key), "vgic.user.gicr.0x%05x", redist[i]);
+			rec_errno_or(fp, key, ret, v);
+		}
+	} else {
+		for (i = 0; i < sizeof(cpu) / sizeof(cpu[0]); i++) {
+			uint32_t v = 0;
+			int ret = vmm_attr(vm->gic_fd, KVM_GET_DEVICE_ATTR,
+					   KVM_DEV_ARM_VGIC_GRP_CPU_REGS, cpu[i], &v);
+
+			snprintf(key, sizeof(key), "vgic.user.gicc.0x%03x", cpu[i]);
+			rec_errno_or(fp, key, ret, v);
+		}
+	}
+}
+
+/* The same registers as the guest reads them over MMIO. */
+static void probe_gic_guest(struct fp *fp, struct vmm_vm *vm, int gic)
+{
+	static const uint32_t dist[] = { 0x0, 0x4, 0x8, 0xc, 0x80, 0x84, 0xffe8 };
+	static const uint32_t redist[] = {
+		0x0, 0x4, 0x8, 0xc, 0x14, 0xa0, 0xb0, 0xc0, 0xffe8, GICR_SGI + 0x80,
+	};
+	char key[64];
+	unsigned int i;
+
+	for (i = 0; i < sizeof(dist) / sizeof(dist[0]); i++) {
+		uint64_t x[5] = { 0, 0, 0, VMM_GICD_GPA + dist[i], 0 }, v = 0;
+		int ret = guest(vm, OFF_READ, x, &v);
+
+		snprintf(key, sizeof(key), "vgic.guest.gicd.0x%04x", dist[i]);
+		rec_errno_or(fp, key, ret, v);
+	}
+	for (i = 0; gic == 3 && i < sizeof(redist) / sizeof(redist[0]); i++) {
+		uint64_t x[5] = { 0, 0, 0, VMM_GICR_GPA + redist[i], 0 }, v = 0;
+		int ret = guest(vm, OFF_READ, x, &v);
+
+		snprintf(key, sizeof(key), "vgic.guest.gicr.0x%05x", redist[i]);
+		rec_errno_or(fp, key, ret, v);
+	}
+	if (gic == 2) {
+		uint64_t x[5] = { 0, 0, 0, VMM_GICC_GPA + 0xfc, 0 }, v = 0;
+
+		rec_errno_or(fp, "vgic.guest.gicc.0x0fc", guest(vm, OFF_READ, x, &v), v);
+	}
+}
+
+/*
+ * Interrupt groups: reset value, then whether a userspace write lands, then
+ * whether a guest write lands (and what userspace reads after it).
+ */
+static void probe_igroupr(struct fp *fp, const struct probe_opts *o, int redist)
+{
+	const char *name = redist ? "vgic.igroupr.gicr0" : "vgic.igroupr.gicd1";
+	uint32_t grp = redist ? KVM_DEV_ARM_VGIC_GRP_REDIST_REGS : KVM_DEV_ARM_VGIC_GRP_DIST_REGS;
+	uint64_t off = redist ? GICR_SGI + 0x80 : 0x84;
+	uint64_t gpa = (redist ? VMM_GICR_GPA : VMM_GICD_GPA) + off;
+	uint32_t v = 0, w = 0x0000ffff;
+	uint64_t x[5] = { 0, 0, 0, gpa, 0xa5a55a5a }, g = 0;
+	struct vmm_vm vm;
+	char key[96];
+	int ret;
+
+	ret = setup_vm(&vm, o);
+	if (ret)
+		die("VM setup", ret);
+	ret = vmm_attr(vm.gic_fd, KVM_GET_DEVICE_ATTR, grp, off, &v);
+	snprintf(key, sizeof(key), "%s.reset", name);
+	rec_errno_or(fp, key, ret, v);
+	ret = vmm_attr(vm.gic_fd, KVM_SET_DEVICE_ATTR, grp, off, &w);
+	snprintf(key, sizeof(key), "%s.user_write_0000ffff", name);
+	fp_add(fp, key, "%d", ret);
+	ret = vmm_attr(vm.gic_fd, KVM_GET_DEVICE_ATTR, grp, off, &v);
+	snprintf(key, sizeof(key), "%s.user_read_after_user_write", name);
+	rec_errno_or(fp, key, ret, v);
+	guest(&vm, OFF_WRITE, x, &g);
+	ret = guest(&vm, OFF_READ, x, &g);
+	snprintf(key, sizeof(key), "%s.guest_read_after_guest_write_a5a55a5a", name);
+	rec_errno_or(fp, key, ret, g);
+	ret = vmm_attr(vm.gic_fd, KVM_GET_DEVICE_ATTR, grp, off, &v);
+	snprintf(key, sizeof(key), "%s.user_read_after_guest_write", name);
+	rec_errno_or(fp, key, ret, v);
+	vmm_vm_destroy(&vm);
+}
+
+/* Userspace writes of IIDR revisions: accepted or errno, and what sticks. */
+static void probe_iidr_writes(struct fp *fp, const struct probe_opts *o)
+{
+	static const uint32_t revs[] = { 0, 1, 2, 3, 4 };
+	unsigned int i;
+	char key[96];
+
+	for (i = 0; i < sizeof(revs) / sizeof(revs[0]); i++) {
+		struct probe_opts po = *o;
+		struct vmm_vm vm;
+		uint32_t iidr = 0, w, r = 0;
+		int ret;
+
+		po.iidr_rev = 0;
+		ret = setup_vm(&vm, &po);
+		if (ret)
+			die("VM setup", ret);
+		vmm_attr(vm.gic_fd, KVM_GET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_DIST_REGS, 8, &iidr);
+		w = (iidr & ~0xf000u) | (revs[i] << 12);
+		ret = vmm_attr(vm.gic_fd, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_DIST_REGS, 8, &w);
+		vmm_attr(vm.gic_fd, KVM_GET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_DIST_REGS, 8, &r);
+		snprintf(key, sizeof(key), "vgic.iidr_write.rev%u", revs[i]);
+		fp_add(fp, key, "%d read=0x%x", ret, r);
+		vmm_vm_destroy(&vm);
+	}
+	{
+		struct probe_opts po = *o;
+		struct vmm_vm vm;
+		uint32_t iidr = 0, w;
+		int ret;
+
+		po.iidr_rev = 0;
+		ret = setup_vm(&vm, &po);
+		if (ret)
+			die("VM setup", ret);
+		vmm_attr(vm.gic_fd, KVM_GET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_DIST_REGS, 8, &iidr);
+		w = iidr ^ 0x1;		/* implementer field differs */
+		ret = vmm_attr(vm.gic_fd, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_DIST_REGS, 8, &w);
+		fp_add(fp, "vgic.iidr_write.bad_implementer", "%d", ret);
+		vmm_vm_destroy(&vm);
+	}
+}
+
+static void probe_reg_list(struct fp *fp, const struct probe_opts *o)
+{
+	struct kvm_reg_list *list, probe = { .n = 0 };
+	struct vmm_vm vm;
+	uint64_t hash = 1469598103934665603ULL;
+	char key[64], val[160];
+	unsigned int i, j;
+	int ret = setup_vm(&vm, o);
+
+	if (ret)
+		die("VM setup", ret);
+	ioctl(vm.vcpu[0].fd, KVM_GET_REG_LIST, &probe);
+	list = calloc(1, sizeof(*list) + probe.n * sizeof(uint64_t));
+	if (!list)
+		die("calloc", -ENOMEM);
+	list->n = probe.n;
+	if (ioctl(vm.vcpu[0].fd, KVM_GET_REG_LIST, list) < 0)
+		die("KVM_GET_REG_LIST", -errno);
+	fp_add(fp, "reglist.count", "%llu", (unsigned long long)list->n);
+	for (i = 0; i < list->n; i++) {
+		uint64_t id = list->reg[i], buf[32] = { 0 };
+		unsigned int size = 1u << ((id & KVM_REG_SIZE_MASK) >> KVM_REG_SIZE_SHIFT);
+		bool vol = false;
+
+		hash = (hash ^ id) * 1099511628211ULL;
+		for (j = 0; j < sizeof(volatile_regs) / sizeof(volatile_regs[0]); j++)
+			vol |= volatile_regs[j] == id;
+		snprintf(key, sizeof(key), "reg.0x%016llx", (unsigned long long)id);
+		if (vol || size > sizeof(buf)) {
+			fp_add(fp, key, "listed");
+			continue;
+		}
+		{
+			struct kvm_one_reg r = { .id = id, .addr = (uintptr_t)buf };
+
+			if (ioctl(vm.vcpu[0].fd, KVM_GET_ONE_REG, &r) < 0) {
+				fp_add(fp, key, "err%d", -errno);
+				continue;
+			}
+		}
+		val[0] = 0;
+		for (j = (size + 7) / 8; j-- > 0;)
+			snprintf(val + strlen(val), sizeof(val) - strlen(val),
+				 size < 8 ? "0x%llx" : j == (size + 7) / 8 - 1 ? "0x%016llx" : "%016llx",
+				 (unsigned long long)buf[j]);
+		fp_add(fp, key, "%s", val);
+	}
+	fp_add(fp, "reglist.order", "%016llx", (unsigned long long)hash);
+	free(list);
+	vmm_vm_destroy(&vm);
+}
+
+/* SMCCC/PSCI calls (matrix C.2) as the guest sees them, over HVC and SMC. */
+static void probe_calls(struct fp *fp, const struct probe_opts *o)
+{
+	static const struct { const char *name; uint64_t x0, x1; bool vol; } calls[] = {
+		{ "smccc_version", 0x80000000, 0 },
+		{ "arch_features.smccc_version", 0x80000001, 0x80000000 },
+		{ "arch_features.arch_features", 0x80000001, 0x80000001 },
+		{ "arch_features.workaround_1", 0x80000001, 0x80008000 },
+		{ "arch_features.workaround_2", 0x80000001, 0x80007fff },
+		{ "arch_features.workaround_3", 0x80000001, 0x80003fff },
+		{ "arch_features.pv_time_features", 0x80000001, 0xc5000020 },
+		{ "arch_features.trng_version", 0x80000001, 0x84000050 },
+		{ "arch_features.unknown", 0x80000001, 0x8000fffe },
+		{ "pv_time_features.pv_time_features", 0xc5000020, 0xc5000020 },
+		{ "pv_time_features.pv_time_st", 0xc5000020, 0xc5000021 },
+		{ "pv_time_st", 0xc5000021, 0 },
+		{ "trng_version", 0x84000050, 0 },
+		{ "trng_features.rnd64", 0x84000051, 0xc4000053 },
+		{ "trng_get_uuid", 0x84000052, 0 },
+		{ "trng_rnd64", 0xc4000053, 64, true },
+		{ "vendor_hyp_call_uid", 0x8600ff01, 0 },
+		{ "vendor_hyp_kvm_features", 0x86000000, 0 },
+		{ "vendor_hyp_kvm_ptp", 0x86000001, 0, true },
+		{ "psci_version", 0x84000000, 0 },
+		{ "psci_features.cpu_suspend", 0x8400000a, 0xc4000001 },
+		{ "psci_features.cpu_off", 0x8400000a, 0x84000002 },
+		{ "psci_features.cpu_on", 0x8400000a, 0xc4000003 },
+		{ "psci_features.affinity_info", 0x8400000a, 0xc4000004 },
+		{ "psci_features.migrate_info_type", 0x8400000a, 0x84000006 },
+		{ "psci_features.system_off", 0x8400000a, 0x84000008 },
+		{ "psci_features.system_reset", 0x8400000a, 0x84000009 },
+		{ "psci_features.psci_features", 0x8400000a, 0x8400000a },
+		{ "psci_features.system_suspend", 0x8400000a, 0xc400000e },
+		{ "psci_features.system_reset2", 0x8400000a, 0xc4000012 },
+		{ "psci_features.smccc_version", 0x8400000a, 0x80000000 },
+		{ "psci_migrate_info_type", 0x84000006, 0 },
+		{ "psci_affinity_info.self", 0xc4000004, 0 },
+		{ "psci_affinity_info.aff_outside_mask", 0xc4000004, 1ULL << 40 },
+		{ "psci_unknown", 0x8400001f, 0 },
+		{ "unknown_std", 0x840000ff, 0 },
+		{ "unknown_oem", 0x83000000, 0 },
+	};
+	static const char *const conduit[] = { "hvc", "smc" };
+	struct vmm_vm vm;
+	char key[128];
+	unsigned int i, c;
+	int ret = setup_vm(&vm, o);
+
+	if (ret)
+		die("VM setup", ret);
+	for (c = 0; c < 2; c++) {
+		for (i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {
+			uint64_t x[5] = { calls[i].x0, calls[i].x1, 0, 0, 0 }, v = 0;
+
+			ret = guest(&vm, c ? OFF_SMC : OFF_HVC, x, &v);
+			snprintf(key, sizeof(key), "call.%s.%s", conduit[c], calls[i].name);
+			if (ret)
+				fp_add(fp, key, "run-err%d", ret);
+			else if (calls[i].vol && (int64_t)v >= 0)
+				fp_add(fp, key, "success");	/* value varies */
+			else
+				fp_add(fp, key, "0x%llx", (unsigned long long)v);
+		}
+	}
+	vmm_vm_destroy(&vm);
+}
+
+/* Writes of a fixed set of values to the firmware registers. */
+static void probe_fw_writes(struct fp *fp, const struct probe_opts *o)
+{
+	static const struct { const char *name; uint64_t id; uint64_t v[6]; int n; } regs[] = {
+		{ "psci_version", FW_REG(0), { 0x2, 0x10000, 0x10001, 0x10002, 0x1, 0x10000 }, 6 },
+		{ "workaround_1", FW_REG(1), { 0, 1, 2, 3 }, 4 },
+		{ "workaround_2", FW_REG(2), { 0, 1, 2, 3, 0x10 }, 5 },
+		{ "workaround_3", FW_REG(3), { 0, 1, 2, 3 }, 4 },
+		{ "std_bmap", FW_BMAP(0), { 0, 1, 3 }, 3 },
+		{ "std_hyp_bmap", FW_BMAP(1), { 0, 1, 3 }, 3 },
+		{ "vendor_hyp_bmap", FW_BMAP(2), { 0, 1, 3, 7 }, 4 },
+		{ "vendor_hyp_bmap_2", FW_BMAP(3), { 0 }, 1 },
+	};
+	struct vmm_vm vm;
+	char key[96];
+	unsigned int i;
+	int j, ret = setup_vm(&vm, o);
+
+	if (ret)
+		die("VM setup", ret);
+	for (i = 0; i < sizeof(regs) / sizeof(regs[0]); i++) {
+		uint64_t orig = 0;
+		int gr = vmm_get_reg(&vm.vcpu[0], regs[i].id, &orig);
+
+		for (j = 0; j < regs[i].n; j++) {
+			snprintf(key, sizeof(key), "fwset.%s.0x%llx", regs[i].name,
+				 (unsigned long long)regs[i].v[j]);
+			fp_add(fp, key, "%d", vmm_set_reg(&vm.vcpu[0], regs[i].id, regs[i].v[j]));
+		}
+		if (!gr)	/* leave the VM as it was for the next register */
+			vmm_set_reg(&vm.vcpu[0], regs[i].id, orig);
+	}
+	vmm_vm_destroy(&vm);
+}
+
+/**
+ * probe_all() - the whole fingerprint of one VM configuration
+ * @fp: collects the items
+ * @o: the VM configuration
+ */
+void probe_all(struct fp *fp, const struct probe_opts *o)
+{
+	struct vmm_vm vm;
+	uint64_t lvl = 0;
+	int ret = setup_vm(&vm, o);
+
+	if (ret)
+		die("VM setup", ret);
+	if (o->level != PROBE_LEVEL_NONE && !vmm_shim_get(&vm, KVM_ABI_SHIM_ATTR_LEVEL, &lvl) &&
+	    lvl != o->level)
+		die("level did not stick", -EIO);
+	probe_gic_user(fp, &vm, o->gic);
+	probe_gic_guest(fp, &vm, o->gic);
+	vmm_vm_destroy(&vm);
+	probe_igroupr(fp, o, 0);
+	if (o->gic == 3)
+		probe_igroupr(fp, o, 1);
+	probe_iidr_writes(fp, o);
+	probe_reg_list(fp, o);
+	probe_calls(fp, o);
+	probe_fw_writes(fp, o);
+}
