@@ -12,7 +12,9 @@ set -uo pipefail
 logs=${1:?usage: differential.sh LOGDIR}
 fpdir=$logs/fp
 tool=$KAS_CACHE/host-tools/kvm-abi-fingerprint-host
-make -s -C "$KAS_TOP/tools/fingerprint" OUT="$(dirname "$tool")" host >&2
+mkdir -p "$(dirname "$tool")"
+make -s -C "$KAS_TOP/tools/fingerprint" OUT="$(dirname "$tool")" host >&2 &&
+	[ -x "$tool" ] || { echo "not ok 1 build the host fingerprint tool"; exit 1; }
 
 # Expected differences from docs/levels.md: table rows "| `glob` | `X@Y` |"
 # inside the sections marked for the differential test.

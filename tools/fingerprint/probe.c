@@ -17,7 +17,6 @@
 #define A64_LDR_W2_X3	0xb9400062u	/* ldr w2, [x3] */
 #define A64_STR_W4_X3	0xb9000064u	/* str w4, [x3] */
 #define A64_STR_X2_X5	0xf90000a2u	/* str x2, [x5] */
-#define A64_STR_X0_X5	0xf90000a0u	/* str x0, [x5] */
 #define A64_SMC0	0xd4000003u
 #define OFF_READ	0x000	/* x2 = *(u32 *)x3; report x2 */
 #define OFF_WRITE	0x100	/* *(u32 *)x3 = w4; report x2 (unchanged) */

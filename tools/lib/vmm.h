@@ -24,6 +24,7 @@
 
 /* A few A64 instructions for guest programs. */
 #define A64_STR_X0_X1	0xf9000020u	/* str x0, [x1] */
+#define A64_STR_X0_X5	0xf90000a0u	/* str x0, [x5]: SMCCC preserves x4 and up */
 #define A64_HVC0	0xd4000002u
 #define A64_B_SELF	0x14000000u	/* b . */
 
