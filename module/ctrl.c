@@ -11,6 +11,7 @@
 
 #include "compat/compat.h"
 #include "kas.h"
+#include "vgic_policy.h"
 #include "vm.h"
 
 typedef long (*kas_vm_ioctl_fn)(struct file *, unsigned int, unsigned long);
@@ -22,26 +23,37 @@ static u64 kas_attr_value(struct kas_vm *v, u64 attr)
 		return v ? READ_ONCE(v->level) : KVM_ABI_SHIM_LEVEL_NATIVE;
 	case KVM_ABI_SHIM_ATTR_SUPPORTED:
 		return kas_levels_supported(KAS_HOST_LEVEL, kas_disabled_levels);
+	case KVM_ABI_SHIM_ATTR_IIDR_REV:
+		return v ? READ_ONCE(v->rev_req) : 0;
 	default:
 		return KVM_ABI_SHIM_IFACE_VERSION;
 	}
 }
 
-static int kas_set_level(struct kvm *kvm, struct kas_vm *v, u64 __user *uaddr)
+static int kas_set(struct kvm *kvm, struct kas_vm *v, u64 attr, u64 __user *uaddr)
 {
-	u64 level;
+	u64 val;
 	int ret;
 
-	if (get_user(level, uaddr))
+	if (get_user(val, uaddr))
 		return -EFAULT;
-	/* kvm->lock orders us against KVM_CREATE_VCPU. */
+	/* kvm->lock orders us against KVM_CREATE_VCPU and vGIC accesses. */
 	mutex_lock(&kvm->lock);
-	ret = kas_ctrl_set_level(level, KAS_HOST_LEVEL, kas_disabled_levels,
-				 kvm->created_vcpus > 0);
+	if (attr == KVM_ABI_SHIM_ATTR_LEVEL)
+		ret = kas_ctrl_set_level(val, v ? v->rev_req : 0, KAS_HOST_LEVEL,
+					 kas_disabled_levels, kvm->created_vcpus > 0);
+	else
+		ret = kas_ctrl_set_rev(val, v ? v->level : KVM_ABI_SHIM_LEVEL_NATIVE,
+				       KAS_HOST_LEVEL, kas_vgic_attached(),
+				       kvm->created_vcpus > 0);
 	if (!ret && !v)
 		ret = -EOPNOTSUPP;	/* VM predates the module */
+	if (!ret && attr == KVM_ABI_SHIM_ATTR_LEVEL)
+		ret = kas_vm_update(v, val, v->rev_req);
+	else if (!ret)
+		ret = kas_vm_update(v, v->level, val);
 	if (!ret)
-		ret = kas_vm_set_level(v, level);
+		kas_vgic_reapply(kvm, v);
 	mutex_unlock(&kvm->lock);
 	return ret;
 }
@@ -57,7 +69,7 @@ static int kas_ctrl(struct kvm *kvm, enum kas_op op, struct kvm_device_attr *att
 		return ret;
 	if (op == KAS_OP_GET)
 		return put_user(kas_attr_value(v, attr->attr), uaddr) ? -EFAULT : 0;
-	return kas_set_level(kvm, v, uaddr);
+	return kas_set(kvm, v, attr->attr, uaddr);
 }
 
 /**

@@ -14,12 +14,23 @@
 extern u64 kas_disabled_levels;
 
 u64 kas_default_level(void);
+unsigned int kas_default_rev(void);
+
+/* Features: groups of hooks that attach together (0 = core). */
+enum { KAS_FEAT_CORE, KAS_FEAT_VGIC };
 
 /* Indices into kas_hook_table[] (main.c). */
 enum {
 	KAS_HOOK_VM_IOCTL,
 	KAS_HOOK_INIT_VM,
 	KAS_HOOK_DESTROY_VM,
+	KAS_HOOK_VGIC_INIT,
+	KAS_HOOK_V2_MISC,
+	KAS_HOOK_V3_MISC,
+	KAS_HOOK_READ_GROUP,
+	KAS_HOOK_WRITE_GROUP,
+	KAS_HOOK_V3_SET_ATTR,
+	KAS_HOOK_V3_GET_ATTR,
 	KAS_NR_HOOKS
 };
 
@@ -27,5 +38,16 @@ extern struct kas_hook kas_hook_table[KAS_NR_HOOKS];
 
 long kas_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg);
 int kas_vm_ioctl_pre(struct kprobe *p, struct pt_regs *regs);
+
+/* vgic.c */
+struct kas_vm;
+struct kvm;
+bool kas_vgic_attached(void);
+void kas_vgic_reapply(struct kvm *kvm, struct kas_vm *v);
+int kas_vgic_init_pre(struct kprobe *p, struct pt_regs *regs);
+int kas_vgic_misc_pre(struct kprobe *p, struct pt_regs *regs);
+int kas_vgic_read_group_pre(struct kprobe *p, struct pt_regs *regs);
+int kas_vgic_write_group_pre(struct kprobe *p, struct pt_regs *regs);
+int kas_vgic_v3_attr_pre(struct kprobe *p, struct pt_regs *regs);
 
 #endif /* KAS_KAS_H */

@@ -6,6 +6,7 @@
 #include <linux/string.h>
 
 #include "levels.h"
+#include "vgic_policy.h"
 
 const struct kas_level_info kas_levels[] = {
 	{ KVM_ABI_SHIM_LEVEL(5, 10), KVM_ABI_SHIM_LEVEL_BIT_5_10, "5.10" },
@@ -153,6 +154,7 @@ int kas_ctrl_access(enum kas_op op, u64 attr, u32 flags)
 		return -EINVAL;
 	switch (attr) {
 	case KVM_ABI_SHIM_ATTR_LEVEL:
+	case KVM_ABI_SHIM_ATTR_IIDR_REV:
 		return 0;
 	case KVM_ABI_SHIM_ATTR_SUPPORTED:
 	case KVM_ABI_SHIM_ATTR_VERSION:
@@ -165,20 +167,52 @@ int kas_ctrl_access(enum kas_op op, u64 attr, u32 flags)
 /**
  * kas_ctrl_set_level() - decide a KVM_ABI_SHIM_ATTR_LEVEL write
  * @level: the requested level
+ * @rev: the VM's requested IIDR revision (0: none)
  * @host_level: the running kernel's level
  * @disabled: levels disabled by missing hooks
  * @has_vcpus: whether the VM has created a vCPU
  *
  * A VM's level is fixed once it has a vCPU: from then on the guest may
  * observe it. Value errors are reported before -EBUSY so that a VMM learns
- * about a bad value whatever the VM's state.
+ * about a bad value whatever the VM's state. The level must agree with the
+ * revision already requested (revision 3 is not a 5.10 revision).
  *
  * Return: 0 if the write may be applied, else the errno for the VMM.
  */
-int kas_ctrl_set_level(u64 level, u64 host_level, u64 disabled, bool has_vcpus)
+int kas_ctrl_set_level(u64 level, unsigned int rev, u64 host_level, u64 disabled,
+		       bool has_vcpus)
 {
 	int ret = kas_level_check(level, host_level, disabled);
 
+	if (!ret && kas_vgic_rev_check(rev, level, host_level))
+		ret = -EINVAL;
+	if (ret)
+		return ret;
+	if (has_vcpus)
+		return -EBUSY;
+	return 0;
+}
+
+/**
+ * kas_ctrl_set_rev() - decide a KVM_ABI_SHIM_ATTR_IIDR_REV write
+ * @rev: requested revision, 0 (follow the level) to 3
+ * @level: the VM's level
+ * @host_level: the running kernel's level
+ * @vgic_ok: the vGIC hooks are attached
+ * @has_vcpus: whether the VM has created a vCPU
+ *
+ * Return: 0 if the write may be applied, else the errno for the VMM.
+ */
+int kas_ctrl_set_rev(u64 rev, u64 level, u64 host_level, bool vgic_ok,
+		     bool has_vcpus)
+{
+	int ret;
+
+	if (rev > KAS_REV_MAX)
+		return -EINVAL;
+	ret = kas_vgic_rev_check(rev, level, host_level);
+	if (!ret && !vgic_ok)
+		ret = -EOPNOTSUPP;
 	if (ret)
 		return ret;
 	if (has_vcpus)

@@ -46,6 +46,9 @@ u64 kas_host_level(unsigned int major, unsigned int minor);
 u64 kas_levels_supported(u64 host_level, u64 disabled);
 int kas_level_check(u64 level, u64 host_level, u64 disabled);
 int kas_ctrl_access(enum kas_op op, u64 attr, u32 flags);
-int kas_ctrl_set_level(u64 level, u64 host_level, u64 disabled, bool has_vcpus);
+int kas_ctrl_set_level(u64 level, unsigned int rev, u64 host_level, u64 disabled,
+		       bool has_vcpus);
+int kas_ctrl_set_rev(u64 rev, u64 level, u64 host_level, bool vgic_ok,
+		     bool has_vcpus);
 
 #endif /* KAS_LEVELS_H */

@@ -18,6 +18,7 @@
 
 #include "compat/compat.h"
 #include "kas.h"
+#include "vgic_policy.h"
 #include "vm.h"
 
 #ifndef KAS_VERSION
@@ -26,6 +27,7 @@
 
 u64 kas_disabled_levels;
 static u64 kas_default;
+static unsigned int kas_default_iidr_rev;
 
 /**
  * kas_default_level() - the level given to VMs created from now on
@@ -37,20 +39,38 @@ u64 kas_default_level(void)
 	return READ_ONCE(kas_default);
 }
 
+/**
+ * kas_default_rev() - the IIDR revision requested for VMs created from now on
+ *
+ * Return: 0 (follow the level) to 3 (module parameter default_iidr_rev).
+ */
+unsigned int kas_default_rev(void)
+{
+	return READ_ONCE(kas_default_iidr_rev);
+}
+
+/* The two defaults must agree: revision 3 is not a 5.10 revision. */
+static DEFINE_MUTEX(kas_default_lock);
+
 static int kas_default_set(const char *val, const struct kernel_param *kp)
 {
 	u64 level;
 	int ret;
 
+	mutex_lock(&kas_default_lock);
 	ret = kas_level_parse(val, &level);
 	if (!ret)
 		ret = kas_level_check(level, KAS_HOST_LEVEL, kas_disabled_levels);
+	if (!ret && kas_vgic_rev_check(kas_default_iidr_rev, level, KAS_HOST_LEVEL))
+		ret = -EINVAL;
 	if (ret) {
-		pr_warn("default_level: '%s' is not a level this host supports\n",
-			strim((char *)val));
+		mutex_unlock(&kas_default_lock);
+		pr_warn("default_level: '%s' is not a level this host supports with default_iidr_rev %u\n",
+			strim((char *)val), kas_default_iidr_rev);
 		return -EINVAL;
 	}
 	WRITE_ONCE(kas_default, level);
+	mutex_unlock(&kas_default_lock);
 	return 0;
 }
 
@@ -66,6 +86,32 @@ static const struct kernel_param_ops kas_default_ops = {
 module_param_cb(default_level, &kas_default_ops, NULL, 0644);
 MODULE_PARM_DESC(default_level,
 		 "Level of VMs whose VMM does not choose one: native (default), 5.10, 6.1 or 6.12. Applies to VMs created after the change.");
+
+static int kas_default_rev_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int rev;
+	int ret;
+
+	mutex_lock(&kas_default_lock);
+	ret = kstrtouint(val, 10, &rev);
+	if (!ret && kas_vgic_rev_check(rev, kas_default, KAS_HOST_LEVEL))
+		ret = -EINVAL;
+	if (!ret)
+		WRITE_ONCE(kas_default_iidr_rev, rev);
+	mutex_unlock(&kas_default_lock);
+	if (ret)
+		pr_warn("default_iidr_rev: '%s' is not a revision this host supports at default_level %s\n",
+			strim((char *)val), kas_level_name(kas_default));
+	return ret ? -EINVAL : 0;
+}
+
+static const struct kernel_param_ops kas_default_rev_ops = {
+	.set = kas_default_rev_set,
+	.get = param_get_uint,
+};
+module_param_cb(default_iidr_rev, &kas_default_rev_ops, &kas_default_iidr_rev, 0644);
+MODULE_PARM_DESC(default_iidr_rev,
+		 "vGIC IIDR revision of new VMs: 0 = follow the level (default), 1 = read-only interrupt groups, 2, 3.");
 
 typedef int (*kas_init_vm_fn)(struct kvm *, unsigned long);
 
@@ -88,7 +134,7 @@ static int kas_init_vm(struct kvm *kvm, unsigned long type)
 	if (ret)
 		kas_vm_free(v);
 	else
-		kas_vm_insert(v, kvm, kas_default_level());
+		kas_vm_insert(v, kvm, kas_default_level(), kas_default_rev());
 out:
 	kas_redirect_done();
 	return ret;
@@ -111,10 +157,26 @@ static int kas_destroy_vm_pre(struct kprobe *p, struct pt_regs *regs)
 
 NOKPROBE_SYMBOL(kas_destroy_vm_pre);
 
+#define KAS_ALL_LEVELS (KVM_ABI_SHIM_LEVEL_BIT_5_10 | KVM_ABI_SHIM_LEVEL_BIT_6_1 | \
+			KVM_ABI_SHIM_LEVEL_BIT_6_12)
+#define KAS_VGIC_HOOK(sym, pre) { sym, pre, KAS_FEAT_VGIC, KAS_ALL_LEVELS }
+
 struct kas_hook kas_hook_table[KAS_NR_HOOKS] = {
 	[KAS_HOOK_VM_IOCTL]	= { "kvm_arch_vm_ioctl", kas_vm_ioctl_pre },
 	[KAS_HOOK_INIT_VM]	= { "kvm_arch_init_vm", kas_init_vm_pre },
 	[KAS_HOOK_DESTROY_VM]	= { "kvm_arch_destroy_vm", kas_destroy_vm_pre },
+	/* Every level defines the vGIC's revision. */
+	[KAS_HOOK_VGIC_INIT]	= KAS_VGIC_HOOK("vgic_init", kas_vgic_init_pre),
+	[KAS_HOOK_V2_MISC]	= KAS_VGIC_HOOK("vgic_mmio_uaccess_write_v2_misc",
+						kas_vgic_misc_pre),
+	[KAS_HOOK_V3_MISC]	= KAS_VGIC_HOOK("vgic_mmio_uaccess_write_v3_misc",
+						kas_vgic_misc_pre),
+	[KAS_HOOK_READ_GROUP]	= KAS_VGIC_HOOK("vgic_mmio_read_group",
+						kas_vgic_read_group_pre),
+	[KAS_HOOK_WRITE_GROUP]	= KAS_VGIC_HOOK("vgic_mmio_write_group",
+						kas_vgic_write_group_pre),
+	[KAS_HOOK_V3_SET_ATTR]	= KAS_VGIC_HOOK("vgic_v3_set_attr", kas_vgic_v3_attr_pre),
+	[KAS_HOOK_V3_GET_ATTR]	= KAS_VGIC_HOOK("vgic_v3_get_attr", kas_vgic_v3_attr_pre),
 };
 
 static int __init kas_init(void)
@@ -127,10 +189,12 @@ static int __init kas_init(void)
 	ret = kas_hooks_attach(kas_hook_table, KAS_NR_HOOKS, &kas_disabled_levels);
 	if (ret)
 		return ret;
-	/* A default given at load time must still be honourable. */
-	if (kas_level_check(kas_default, KAS_HOST_LEVEL, kas_disabled_levels)) {
-		pr_err("default_level %s cannot be honoured on kernel %s; refusing to load\n",
-		       kas_level_name(kas_default), init_utsname()->release);
+	/* Defaults given at load time must still be honourable. */
+	if (kas_level_check(kas_default, KAS_HOST_LEVEL, kas_disabled_levels) ||
+	    (kas_default_iidr_rev && !kas_vgic_attached())) {
+		pr_err("default_level %s / default_iidr_rev %u cannot be honoured on kernel %s; refusing to load\n",
+		       kas_level_name(kas_default), kas_default_iidr_rev,
+		       init_utsname()->release);
 		kas_hooks_detach(kas_hook_table, KAS_NR_HOOKS);
 		return -EINVAL;
 	}

@@ -19,6 +19,7 @@
 #include <linux/spinlock.h>
 
 #include "compat/compat.h"
+#include "vgic_policy.h"
 #include "vm.h"
 
 static DEFINE_HASHTABLE(kas_vms, 8);
@@ -65,19 +66,19 @@ void kas_vm_free(struct kas_vm *v)
  * @v: state from kas_vm_alloc()
  * @kvm: the VM
  * @level: its initial level (the operator default)
+ * @rev_req: its initial IIDR revision request (the operator default)
  *
- * A non-native level takes a module reference; if the module is going
- * away the VM stays native instead, since it has not run yet.
+ * A VM that needs the module takes a module reference; if the module is
+ * going away the VM stays native instead, since it has not run yet.
  */
-void kas_vm_insert(struct kas_vm *v, struct kvm *kvm, u64 level)
+void kas_vm_insert(struct kas_vm *v, struct kvm *kvm, u64 level,
+		   unsigned int rev_req)
 {
 	v->kvm = kvm;
 	v->id = atomic64_inc_return(&kas_vm_seq);
 	v->owner = task_tgid_nr(current);
-	if (level != KVM_ABI_SHIM_LEVEL_NATIVE && try_module_get(THIS_MODULE)) {
-		v->level = level;
-		v->pinned = true;
-	}
+	if (kas_vm_update(v, level, rev_req))
+		kas_vm_update(v, KVM_ABI_SHIM_LEVEL_NATIVE, 0);
 	spin_lock(&kas_vms_lock);
 	hash_add_rcu(kas_vms, &v->node, (unsigned long)kvm);
 	spin_unlock(&kas_vms_lock);
@@ -151,18 +152,20 @@ void kas_vm_remove_all(void)
 }
 
 /**
- * kas_vm_set_level() - change the level of a VM that has no vCPU yet
+ * kas_vm_update() - change the level or requested revision of a VM
  * @v: the VM's state
  * @level: an already validated level
+ * @rev_req: an already validated revision request
  *
- * Caller holds v->kvm->lock and has checked that no vCPU exists. Moves the
- * module reference along with the pinned state.
+ * Caller holds v->kvm->lock (or owns @v before publication). Takes or
+ * drops the module reference as the VM starts or stops needing the
+ * module. Safe in a probe handler.
  *
  * Return: 0, or -ENODEV if the module is being unloaded.
  */
-int kas_vm_set_level(struct kas_vm *v, u64 level)
+int kas_vm_update(struct kas_vm *v, u64 level, unsigned int rev_req)
 {
-	bool pin = level != KVM_ABI_SHIM_LEVEL_NATIVE;
+	bool pin = kas_vm_needs_module(level, rev_req);
 
 	if (pin && !v->pinned && !try_module_get(THIS_MODULE))
 		return -ENODEV;
@@ -170,20 +173,23 @@ int kas_vm_set_level(struct kas_vm *v, u64 level)
 		module_put(THIS_MODULE);
 	v->pinned = pin;
 	WRITE_ONCE(v->level, level);
+	WRITE_ONCE(v->rev_req, rev_req);
 	return 0;
 }
+NOKPROBE_SYMBOL(kas_vm_update);
 
 static int kas_vms_show(struct seq_file *m, void *unused)
 {
 	struct kas_vm *v;
 	int bkt;
 
-	seq_puts(m, "# id pid level ran\n");
+	seq_puts(m, "# id pid level iidr_rev ran\n");
 	spin_lock(&kas_vms_lock);
 	/* Destruction removes the entry under the same lock first. */
 	hash_for_each(kas_vms, bkt, v, node)
-		seq_printf(m, "%llu %d %s %d\n", v->id, v->owner,
+		seq_printf(m, "%llu %d %s %u %d\n", v->id, v->owner,
 			   kas_level_name(READ_ONCE(v->level)),
+			   kas_vgic_rev(READ_ONCE(v->level), READ_ONCE(v->rev_req)),
 			   kas_compat_vm_has_run(v->kvm));
 	spin_unlock(&kas_vms_lock);
 	return 0;

@@ -17,7 +17,9 @@
  * @id: sequence number shown to operators instead of a kernel pointer
  * @owner: thread-group id of the process that created the VM
  * @level: compatibility level; fixed once the VM has a vCPU
- * @pinned: holds a module reference (level is not native)
+ * @rev_req: vGIC IIDR revision requested (attribute, operator default or a
+ *           userspace IIDR write), 0 for none
+ * @pinned: holds a module reference (unloading would change the guest)
  */
 struct kas_vm {
 	struct hlist_node node;
@@ -26,16 +28,18 @@ struct kas_vm {
 	u64 id;
 	pid_t owner;
 	u64 level;
+	unsigned int rev_req;
 	bool pinned;
 };
 
 struct kas_vm *kas_vm_alloc(void);
 void kas_vm_free(struct kas_vm *v);
-void kas_vm_insert(struct kas_vm *v, struct kvm *kvm, u64 level);
+void kas_vm_insert(struct kas_vm *v, struct kvm *kvm, u64 level,
+		   unsigned int rev_req);
 struct kas_vm *kas_vm_lookup(struct kvm *kvm);
 void kas_vm_remove(struct kvm *kvm);
 void kas_vm_remove_all(void);
-int kas_vm_set_level(struct kas_vm *v, u64 level);
+int kas_vm_update(struct kas_vm *v, u64 level, unsigned int rev_req);
 int kas_vm_debugfs_init(void);
 void kas_vm_debugfs_exit(void);
 

@@ -32,11 +32,11 @@ static void test_attrs(struct vmm_vm *vm, uint64_t host)
 	uint64_t v, want = 0;
 	unsigned int i;
 
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 4; i++)
 		TAP_ERRNO(vmm_attr(vm->fd, KVM_HAS_DEVICE_ATTR, KVM_ABI_SHIM_GRP, i, NULL),
 			  0, "HAS attr %u", i);
-	TAP_ERRNO(vmm_attr(vm->fd, KVM_HAS_DEVICE_ATTR, KVM_ABI_SHIM_GRP, 3, NULL),
-		  -ENXIO, "HAS unknown attr 3 is ENXIO");
+	TAP_ERRNO(vmm_attr(vm->fd, KVM_HAS_DEVICE_ATTR, KVM_ABI_SHIM_GRP, 4, NULL),
+		  -ENXIO, "HAS unknown attr 4 is ENXIO");
 	TAP_ERRNO(vmm_attr(vm->fd, KVM_GET_DEVICE_ATTR, KVM_ABI_SHIM_GRP, 0x1000, &v),
 		  -ENXIO, "GET unknown attr 0x1000 is ENXIO");
 	TAP_ERRNO(vmm_shim_set(vm, 77, 0), -ENXIO, "SET unknown attr 77 is ENXIO");
@@ -151,6 +151,61 @@ static void test_two_vms(uint64_t host)
 	vmm_vm_destroy(&a);
 }
 
+static void test_iidr_rev_attr(uint64_t host)
+{
+	bool h510 = host == KVM_ABI_SHIM_LEVEL(5, 10);
+	struct vmm_vm vm;
+	uint64_t v = 9;
+	unsigned int r;
+
+	if (vmm_vm_create(&vm))
+		tap_bail("cannot create VM");
+	TAP_ERRNO(vmm_shim_get(&vm, KVM_ABI_SHIM_ATTR_IIDR_REV, &v), 0, "GET iidr_rev");
+	tap_ok(v == 0, "new VM requests no revision (got %llu)", (unsigned long long)v);
+	for (r = 1; r <= 3; r++)
+		TAP_ERRNO(vmm_shim_set(&vm, KVM_ABI_SHIM_ATTR_IIDR_REV, r),
+			  r == 3 && h510 ? -EOPNOTSUPP : 0, "SET iidr_rev %u", r);
+	TAP_ERRNO(vmm_shim_set(&vm, KVM_ABI_SHIM_ATTR_IIDR_REV, 4), -EINVAL, "SET iidr_rev 4 is EINVAL");
+	TAP_ERRNO(vmm_shim_set(&vm, KVM_ABI_SHIM_ATTR_IIDR_REV, 1ULL << 32), -EINVAL,
+		  "SET iidr_rev 2^32 is EINVAL");
+	vmm_shim_get(&vm, KVM_ABI_SHIM_ATTR_IIDR_REV, &v);
+	tap_ok(v == (h510 ? 2 : 3), "refused SETs kept the last accepted revision (%llu)",
+	       (unsigned long long)v);
+	if (!h510) {
+		TAP_ERRNO(vmm_shim_set(&vm, KVM_ABI_SHIM_ATTR_LEVEL, KVM_ABI_SHIM_LEVEL(5, 10)),
+			  -EINVAL, "level 5.10 refused while revision 3 is requested");
+	} else {
+		tap_skip("revision 3 cannot be requested on a 5.10 host");
+	}
+	TAP_ERRNO(vmm_shim_set(&vm, KVM_ABI_SHIM_ATTR_IIDR_REV, 1), 0, "SET iidr_rev 1");
+	TAP_ERRNO(vmm_shim_set(&vm, KVM_ABI_SHIM_ATTR_LEVEL, KVM_ABI_SHIM_LEVEL(5, 10)), 0,
+		  "level 5.10 with revision 1");
+	TAP_ERRNO(vmm_shim_set(&vm, KVM_ABI_SHIM_ATTR_IIDR_REV, 3), -EINVAL,
+		  "revision 3 refused at level 5.10");
+	TAP_ERRNO(vmm_vcpu_add(&vm, 0), 0, "add a vCPU");
+	TAP_ERRNO(vmm_shim_set(&vm, KVM_ABI_SHIM_ATTR_IIDR_REV, 2), -EBUSY,
+		  "SET iidr_rev after the first vCPU is EBUSY");
+	vmm_shim_get(&vm, KVM_ABI_SHIM_ATTR_IIDR_REV, &v);
+	tap_ok(v == 1, "revision 1 kept");
+	vmm_vm_destroy(&vm);
+
+	TAP_ERRNO(vmm_param_write("default_iidr_rev", "1"), 0, "default_iidr_rev=1");
+	if (vmm_vm_create(&vm))
+		tap_bail("cannot create VM");
+	vmm_shim_get(&vm, KVM_ABI_SHIM_ATTR_IIDR_REV, &v);
+	tap_ok(v == 1, "a new VM gets the default revision 1");
+	vmm_vm_destroy(&vm);
+	TAP_ERRNO(vmm_param_write("default_iidr_rev", "4"), -EINVAL, "default_iidr_rev=4 is EINVAL");
+	TAP_ERRNO(vmm_param_write("default_iidr_rev", "x"), -EINVAL, "default_iidr_rev=x is EINVAL");
+	TAP_ERRNO(vmm_param_write("default_iidr_rev", "0"), 0, "default_iidr_rev=0");
+	if (!h510) {
+		TAP_ERRNO(vmm_param_write("default_iidr_rev", "3"), 0, "default_iidr_rev=3");
+		TAP_ERRNO(vmm_param_write("default_level", "5.10"), -EINVAL,
+			  "default_level=5.10 refused while default_iidr_rev=3");
+		TAP_ERRNO(vmm_param_write("default_iidr_rev", "0"), 0, "default_iidr_rev=0 again");
+	}
+}
+
 static void test_default_level(uint64_t host)
 {
 	struct vmm_vm old, new1, new2;
@@ -206,5 +261,6 @@ int main(void)
 	test_vcpu_rule(host);
 	test_two_vms(host);
 	test_default_level(host);
+	test_iidr_rev_attr(host);
 	return tap_finish();
 }

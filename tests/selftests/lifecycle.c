@@ -30,17 +30,19 @@ static long stat_of(const char *key)
 	return p ? strtol(p + strlen(key) + 1, NULL, 10) : -1;
 }
 
-/* The listing line of the VM with id-independent fields "pid level". */
+/* How many listing lines "id pid level iidr_rev ran" match ours? */
 static int listed(const char *level, int ran)
 {
-	char want[64], *line;
-	int n = 0;
+	char *line, lvl[16];
+	int n = 0, pid, r, rev;
+	unsigned long long id;
 
-	snprintf(want, sizeof(want), " %d %s %d", getpid(), level, ran);
 	if (vmm_debugfs_read("vms", buf, sizeof(buf)))
 		return -1;
 	for (line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
-		if (line[0] != '#' && strstr(line, want))
+		if (line[0] != '#' &&
+		    sscanf(line, "%llu %d %15s %d %d", &id, &pid, lvl, &rev, &r) == 5 &&
+		    pid == getpid() && !strcmp(lvl, level) && r == ran)
 			n++;
 	return n;
 }

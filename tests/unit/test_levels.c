@@ -87,8 +87,10 @@ static void test_ctrl(void)
 		{ KAS_OP_HAS, KVM_ABI_SHIM_ATTR_LEVEL, 0, 0 },
 		{ KAS_OP_HAS, KVM_ABI_SHIM_ATTR_SUPPORTED, 0, 0 },
 		{ KAS_OP_HAS, KVM_ABI_SHIM_ATTR_VERSION, 0, 0 },
-		{ KAS_OP_HAS, 3, 0, -ENXIO }, { KAS_OP_GET, 3, 0, -ENXIO },
-		{ KAS_OP_SET, 3, 0, -ENXIO }, { KAS_OP_GET, ~0ULL, 0, -ENXIO },
+		{ KAS_OP_HAS, 4, 0, -ENXIO }, { KAS_OP_GET, 4, 0, -ENXIO },
+		{ KAS_OP_SET, 4, 0, -ENXIO }, { KAS_OP_GET, ~0ULL, 0, -ENXIO },
+		{ KAS_OP_HAS, KVM_ABI_SHIM_ATTR_IIDR_REV, 0, 0 },
+		{ KAS_OP_SET, KVM_ABI_SHIM_ATTR_IIDR_REV, 0, 0 },
 		{ KAS_OP_GET, KVM_ABI_SHIM_ATTR_LEVEL, 0, 0 },
 		{ KAS_OP_SET, KVM_ABI_SHIM_ATTR_LEVEL, 0, 0 },
 		{ KAS_OP_GET, KVM_ABI_SHIM_ATTR_SUPPORTED, 0, 0 },
@@ -111,7 +113,7 @@ static void test_ctrl(void)
 		       "access op %d attr 0x%llx flags 0x%x -> %d", acc[i].op,
 		       (unsigned long long)acc[i].attr, acc[i].flags, acc[i].ret);
 	for (i = 0; i < sizeof(set) / sizeof(set[0]); i++)
-		tap_ok(kas_ctrl_set_level(set[i].level, set[i].host, 0, set[i].vcpus) == set[i].ret,
+		tap_ok(kas_ctrl_set_level(set[i].level, 0, set[i].host, 0, set[i].vcpus) == set[i].ret,
 		       "set level 0x%llx on host 0x%llx with%s vCPUs -> %d",
 		       (unsigned long long)set[i].level, (unsigned long long)set[i].host,
 		       set[i].vcpus ? "" : "out", set[i].ret);

@@ -85,7 +85,7 @@ else
 fi
 dmesg | grep 'kvm_abi_shim:' | sed 's/^/# dmesg: /' >&3
 
-for t in ctrl; do
+for t in ctrl vgic; do
 	kas_test $t /tests/$t
 done
 kas_test passthrough /tests/passthrough check /tmp/passthrough.rec

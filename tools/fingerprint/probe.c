@@ -13,16 +13,6 @@
 #include "fp.h"
 #include "probe.h"
 
-/* Guest routines, placed in guest memory at fixed offsets. */
-#define A64_LDR_W2_X3	0xb9400062u	/* ldr w2, [x3] */
-#define A64_STR_W4_X3	0xb9000064u	/* str w4, [x3] */
-#define A64_STR_X2_X5	0xf90000a2u	/* str x2, [x5] */
-#define A64_SMC0	0xd4000003u
-#define OFF_READ	0x000	/* x2 = *(u32 *)x3; report x2 */
-#define OFF_WRITE	0x100	/* *(u32 *)x3 = w4; report x2 (unchanged) */
-#define OFF_HVC		0x200	/* hvc #0; report x0 */
-#define OFF_SMC		0x300	/* smc #0; report x0 */
-
 #define GICR_SGI	0x10000
 
 #define FW_REG(i)	(KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_FW | (i))
@@ -44,36 +34,6 @@ static void die(const char *what, int err)
 {
 	fprintf(stderr, "kvm-abi-fingerprint: %s: %s\n", what, strerror(-err));
 	exit(2);
-}
-
-static void load_routines(struct vmm_vm *vm)
-{
-	static const uint32_t rd[] = { A64_LDR_W2_X3, A64_STR_X2_X5, A64_B_SELF };
-	static const uint32_t wr[] = { A64_STR_W4_X3, A64_STR_X2_X5, A64_B_SELF };
-	static const uint32_t hvc[] = { A64_HVC0, A64_STR_X0_X5, A64_B_SELF };
-	static const uint32_t smc[] = { A64_SMC0, A64_STR_X0_X5, A64_B_SELF };
-
-	vmm_load_code(vm, OFF_READ, rd, 3);
-	vmm_load_code(vm, OFF_WRITE, wr, 3);
-	vmm_load_code(vm, OFF_HVC, hvc, 3);
-	vmm_load_code(vm, OFF_SMC, smc, 3);
-}
-
-/*
- * Run one guest routine on vCPU 0 with x0..x4 from @x; it reports through
- * a store to unbacked memory at x5 (SMCCC calls preserve x4 and up).
- */
-static int guest(struct vmm_vm *vm, uint64_t off, const uint64_t x[5], uint64_t *out)
-{
-	struct vmm_vcpu *c = &vm->vcpu[0];
-	uint64_t addr;
-	int i;
-
-	for (i = 0; i < 5; i++)
-		vmm_set_xreg(c, i, x[i]);
-	vmm_set_xreg(c, 5, VMM_MMIO_GPA);
-	vmm_set_pc(c, VMM_MEM_GPA + off);
-	return vmm_run_to_mmio(vm, 0, &addr, out);
 }
 
 static int setup_vm(struct vmm_vm *vm, const struct probe_opts *o)
@@ -127,9 +87,7 @@ static int setup_vm(struct vmm_vm *vm, const struct probe_opts *o)
 			ret = vmm_attr(vm->vcpu[i].fd, KVM_SET_DEVICE_ATTR,
 				       KVM_ARM_VCPU_PMU_V3_CTRL, KVM_ARM_VCPU_PMU_V3_INIT, NULL);
 	}
-	if (!ret)
-		load_routines(vm);
-	return ret;
+	return ret ?: vmm_load_routines(vm);
 }
 
 static void rec_errno_or(struct fp *fp, const char *key, int ret, uint64_t v)
@@ -198,23 +156,24 @@ static void probe_gic_guest(struct fp *fp, struct vmm_vm *vm, int gic)
 	unsigned int i;
 
 	for (i = 0; i < sizeof(dist) / sizeof(dist[0]); i++) {
-		uint64_t x[5] = { 0, 0, 0, VMM_GICD_GPA + dist[i], 0 }, v = 0;
-		int ret = guest(vm, OFF_READ, x, &v);
+		uint32_t v = 0;
+		int ret = vmm_guest_read32(vm, VMM_GICD_GPA + dist[i], &v);
 
 		snprintf(key, sizeof(key), "vgic.guest.gicd.0x%04x", dist[i]);
 		rec_errno_or(fp, key, ret, v);
 	}
 	for (i = 0; gic == 3 && i < sizeof(redist) / sizeof(redist[0]); i++) {
-		uint64_t x[5] = { 0, 0, 0, VMM_GICR_GPA + redist[i], 0 }, v = 0;
-		int ret = guest(vm, OFF_READ, x, &v);
+		uint32_t v = 0;
+		int ret = vmm_guest_read32(vm, VMM_GICR_GPA + redist[i], &v);
 
 		snprintf(key, sizeof(key), "vgic.guest.gicr.0x%05x", redist[i]);
 		rec_errno_or(fp, key, ret, v);
 	}
 	if (gic == 2) {
-		uint64_t x[5] = { 0, 0, 0, VMM_GICC_GPA + 0xfc, 0 }, v = 0;
+		uint32_t v = 0;
 
-		rec_errno_or(fp, "vgic.guest.gicc.0x0fc", guest(vm, OFF_READ, x, &v), v);
+		rec_errno_or(fp, "vgic.guest.gicc.0x0fc",
+			     vmm_guest_read32(vm, VMM_GICC_GPA + 0xfc, &v), v);
 	}
 }
 
@@ -228,8 +187,7 @@ static void probe_igroupr(struct fp *fp, const struct probe_opts *o, int redist)
 	uint32_t grp = redist ? KVM_DEV_ARM_VGIC_GRP_REDIST_REGS : KVM_DEV_ARM_VGIC_GRP_DIST_REGS;
 	uint64_t off = redist ? GICR_SGI + 0x80 : 0x84;
 	uint64_t gpa = (redist ? VMM_GICR_GPA : VMM_GICD_GPA) + off;
-	uint32_t v = 0, w = 0x0000ffff;
-	uint64_t x[5] = { 0, 0, 0, gpa, 0xa5a55a5a }, g = 0;
+	uint32_t v = 0, w = 0x0000ffff, g = 0;
 	struct vmm_vm vm;
 	char key[96];
 	int ret;
@@ -246,8 +204,8 @@ static void probe_igroupr(struct fp *fp, const struct probe_opts *o, int redist)
 	ret = vmm_attr(vm.gic_fd, KVM_GET_DEVICE_ATTR, grp, off, &v);
 	snprintf(key, sizeof(key), "%s.user_read_after_user_write", name);
 	rec_errno_or(fp, key, ret, v);
-	guest(&vm, OFF_WRITE, x, &g);
-	ret = guest(&vm, OFF_READ, x, &g);
+	vmm_guest_write32(&vm, gpa, 0xa5a55a5a);
+	ret = vmm_guest_read32(&vm, gpa, &g);
 	snprintf(key, sizeof(key), "%s.guest_read_after_guest_write_a5a55a5a", name);
 	rec_errno_or(fp, key, ret, g);
 	ret = vmm_attr(vm.gic_fd, KVM_GET_DEVICE_ATTR, grp, off, &v);
@@ -403,9 +361,9 @@ static void probe_calls(struct fp *fp, const struct probe_opts *o)
 		die("VM setup", ret);
 	for (c = 0; c < 2; c++) {
 		for (i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {
-			uint64_t x[5] = { calls[i].x0, calls[i].x1, 0, 0, 0 }, v = 0;
+			uint64_t x[4] = { calls[i].x0, calls[i].x1, 0, 0 }, v = 0;
 
-			ret = guest(&vm, c ? OFF_SMC : OFF_HVC, x, &v);
+			ret = vmm_guest_call(&vm, c, x, &v);
 			snprintf(key, sizeof(key), "call.%s.%s", conduit[c], calls[i].name);
 			if (ret)
 				fp_add(fp, key, "run-err%d", ret);

@@ -337,3 +337,59 @@ int vmm_host_level(uint64_t *level)
 	*level = KVM_ABI_SHIM_LEVEL(maj, min);
 	return 0;
 }
+
+#define A64_LDR_W2_X3	0xb9400062u	/* ldr w2, [x3] */
+#define A64_STR_W4_X3	0xb9000064u	/* str w4, [x3] */
+#define A64_STR_X2_X5	0xf90000a2u	/* str x2, [x5] */
+#define A64_SMC0	0xd4000003u
+#define R_READ		(VMM_ROUTINES_OFF + 0x00)
+#define R_WRITE		(VMM_ROUTINES_OFF + 0x40)
+#define R_HVC		(VMM_ROUTINES_OFF + 0x80)
+#define R_SMC		(VMM_ROUTINES_OFF + 0xc0)
+
+int vmm_load_routines(struct vmm_vm *vm)
+{
+	static const uint32_t rd[] = { A64_LDR_W2_X3, A64_STR_X2_X5, A64_B_SELF };
+	static const uint32_t wr[] = { A64_STR_W4_X3, A64_STR_X2_X5, A64_B_SELF };
+	static const uint32_t hvc[] = { A64_HVC0, A64_STR_X0_X5, A64_B_SELF };
+	static const uint32_t smc[] = { A64_SMC0, A64_STR_X0_X5, A64_B_SELF };
+
+	return vmm_load_code(vm, R_READ, rd, 3) ?: vmm_load_code(vm, R_WRITE, wr, 3) ?:
+	       vmm_load_code(vm, R_HVC, hvc, 3) ?: vmm_load_code(vm, R_SMC, smc, 3);
+}
+
+/* Run routine @off with x0..x4 = @x; SMCCC calls preserve x4 and up. */
+static int vmm_routine(struct vmm_vm *vm, uint64_t off, const uint64_t x[5], uint64_t *out)
+{
+	struct vmm_vcpu *c = &vm->vcpu[0];
+	uint64_t addr;
+	int i, ret = 0;
+
+	for (i = 0; i < 5 && !ret; i++)
+		ret = vmm_set_xreg(c, i, x[i]);
+	ret = ret ?: vmm_set_xreg(c, 5, VMM_MMIO_GPA) ?: vmm_set_pc(c, VMM_MEM_GPA + off);
+	return ret ?: vmm_run_to_mmio(vm, 0, &addr, out);
+}
+
+int vmm_guest_read32(struct vmm_vm *vm, uint64_t gpa, uint32_t *val)
+{
+	uint64_t x[5] = { 0, 0, 0, gpa, 0 }, v = 0;
+	int ret = vmm_routine(vm, R_READ, x, &v);
+
+	*val = v;
+	return ret;
+}
+
+int vmm_guest_write32(struct vmm_vm *vm, uint64_t gpa, uint32_t val)
+{
+	uint64_t x[5] = { 0, 0, 0, gpa, val }, v;
+
+	return vmm_routine(vm, R_WRITE, x, &v);
+}
+
+int vmm_guest_call(struct vmm_vm *vm, bool smc, const uint64_t a[4], uint64_t *x0)
+{
+	uint64_t x[5] = { a[0], a[1], a[2], a[3], 0 };
+
+	return vmm_routine(vm, smc ? R_SMC : R_HVC, x, x0);
+}

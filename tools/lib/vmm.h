@@ -65,6 +65,18 @@ int vmm_shim_get(struct vmm_vm *vm, uint64_t attr, uint64_t *val);
 int vmm_shim_set(struct vmm_vm *vm, uint64_t attr, uint64_t val);
 int vmm_run_to_mmio(struct vmm_vm *vm, int idx, uint64_t *addr, uint64_t *data);
 
+/*
+ * Guest routines on vCPU 0 (after vmm_load_routines()): a 32-bit MMIO read
+ * or write done by the guest itself, and an SMCCC call over HVC or SMC.
+ * Each reports through a store to unbacked memory; the routines sit at
+ * VMM_ROUTINES_OFF, not at the slot's first bytes (see passthrough.c).
+ */
+#define VMM_ROUTINES_OFF 0x1000
+int vmm_load_routines(struct vmm_vm *vm);
+int vmm_guest_read32(struct vmm_vm *vm, uint64_t gpa, uint32_t *val);
+int vmm_guest_write32(struct vmm_vm *vm, uint64_t gpa, uint32_t val);
+int vmm_guest_call(struct vmm_vm *vm, bool smc, const uint64_t x[4], uint64_t *x0);
+
 /* Operator side: module parameter and debugfs, for tests running as root. */
 int vmm_param_write(const char *param, const char *val);
 int vmm_param_read(const char *param, char *buf, size_t len);

@@ -27,9 +27,10 @@
 #define KVM_ABI_SHIM_ATTR_LEVEL		0 /* rw: compatibility level */
 #define KVM_ABI_SHIM_ATTR_SUPPORTED	1 /* ro: KVM_ABI_SHIM_LEVEL_BIT_* mask */
 #define KVM_ABI_SHIM_ATTR_VERSION	2 /* ro: KVM_ABI_SHIM_IFACE_VERSION */
+#define KVM_ABI_SHIM_ATTR_IIDR_REV	3 /* rw: vGIC GICD_IIDR revision, 0..3 */
 
 /* Version of this interface; bumped when attributes are added. */
-#define KVM_ABI_SHIM_IFACE_VERSION	1
+#define KVM_ABI_SHIM_IFACE_VERSION	2
 
 /*
  * Level encoding: 0 is "native" (no pinning); otherwise the kernel series

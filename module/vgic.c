@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vgic.c - GICD_IIDR revisions and interrupt-group (IGROUPR) semantics per
+ * VM, on stock kernels.
+ *
+ * The revision lives where the kernel keeps it, dist->implementation_rev,
+ * set once at vGIC init for the VM's level or requested revision: the
+ * kernel then honours it on its own paths (IIDR reads, GICR_CTLR.{IR,CES}
+ * on 6.x). Probes cover what the kernel cannot be told: IIDR writes
+ * (revisions 1..3 everywhere, pre-init on GICv3) and revision 1, which no
+ * Debian kernel implements (IGROUPR fixed, writes ignored). IGROUPR
+ * accesses are configuration-time traps, not a hot path.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kvm_host.h>
+#include <linux/uaccess.h>
+#include <kvm/arm_vgic.h>
+
+#include "compat/compat.h"
+#include "kas.h"
+#include "vgic_policy.h"
+#include "vm.h"
+
+#define KAS_GICD_IIDR	0x8
+
+typedef int (*kas_vgic_init_fn)(struct kvm *);
+typedef int (*kas_dev_attr_fn)(struct kvm_device *, struct kvm_device_attr *);
+
+/**
+ * kas_vgic_attached() - are the vGIC hooks in place?
+ *
+ * Return: true if the vGIC feature attached on this kernel.
+ */
+bool kas_vgic_attached(void)
+{
+	return kas_hook_table[KAS_HOOK_VGIC_INIT].attached;
+}
+
+/* Set the VM's revision in the kernel's own state. */
+static void kas_vgic_set_rev(struct kvm *kvm, unsigned int rev)
+{
+	struct vgic_dist *dist = &kvm->arch.vgic;
+
+	dist->implementation_rev = rev;
+	if (dist->vgic_model == KVM_DEV_TYPE_ARM_VGIC_V2)
+		dist->v2_groups_user_writable = kas_vgic_v2_user_writable(rev);
+}
+NOKPROBE_SYMBOL(kas_vgic_set_rev);
+
+/**
+ * kas_vgic_reapply() - apply a VM's revision if its vGIC is initialised
+ * @kvm: the VM
+ * @v: its state
+ *
+ * For a level or revision changed after a vGIC init that happened before
+ * any vCPU existed. Caller holds kvm->lock.
+ */
+void kas_vgic_reapply(struct kvm *kvm, struct kas_vm *v)
+{
+	unsigned int rev = kas_vgic_rev(v->level, v->rev_req);
+
+	if (rev && vgic_initialized(kvm) && kas_vgic_attached())
+		kas_vgic_set_rev(kvm, rev);
+}
+
+/* Redirect target of vgic_init(): apply the revision at first init. */
+static int kas_vgic_init(struct kvm *kvm)
+{
+	kas_vgic_init_fn orig = kas_hook_orig(&kas_hook_table[KAS_HOOK_VGIC_INIT]);
+	bool was = vgic_initialized(kvm);
+	struct kas_vm *v;
+	int ret;
+
+	ret = orig(kvm);
+	if (!ret && !was && vgic_initialized(kvm)) {
+		rcu_read_lock();
+		v = kas_vm_lookup(kvm);
+		if (v && kas_vgic_rev(v->level, v->rev_req))
+			kas_vgic_set_rev(kvm, kas_vgic_rev(v->level, v->rev_req));
+		rcu_read_unlock();
+	}
+	kas_redirect_done();
+	return ret;
+}
+
+/**
+ * kas_vgic_init_pre() - kprobe pre-handler on vgic_init()
+ * @p: the kprobe
+ * @regs: registers at entry
+ *
+ * Return: 1 (redirected) or 0 (call-through from the module).
+ */
+int kas_vgic_init_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	if (kas_hook_passthrough(regs))
+		return 0;
+	return kas_redirect(regs, kas_vgic_init);
+}
+NOKPROBE_SYMBOL(kas_vgic_init_pre);
+
+/* Return @ret from the probed function without running it. */
+static int kas_return(struct pt_regs *regs, unsigned long ret)
+{
+	regs->regs[0] = ret;
+	instruction_pointer_set(regs, procedure_link_pointer(regs));
+	return 1;
+}
+NOKPROBE_SYMBOL(kas_return);
+
+/**
+ * kas_vgic_misc_pre() - pre-handler on vgic_mmio_uaccess_write_v{2,3}_misc()
+ * @p: the kprobe
+ * @regs: (vcpu, offset, len, val)
+ *
+ * Userspace GICD_IIDR writes of a tracked VM follow our rules: revision 1,
+ * 2 or 3, nothing else may differ; revision 3 refused at level 5.10. The
+ * callers hold kvm->lock, which orders this against the control plane.
+ *
+ * Return: 1 if the write was decided here, 0 for other registers.
+ */
+int kas_vgic_misc_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	struct kvm_vcpu *vcpu = (struct kvm_vcpu *)regs->regs[0];
+	struct kvm *kvm = vcpu->kvm;
+	unsigned int rev;
+	struct kas_vm *v;
+	int ret;
+
+	if ((regs->regs[1] & 0xc) != KAS_GICD_IIDR)
+		return 0;
+	rcu_read_lock();
+	v = kas_vm_lookup(kvm);
+	if (!v) {
+		rcu_read_unlock();
+		return 0;
+	}
+	ret = kas_vgic_iidr_write(kvm->arch.vgic.implementation_rev, regs->regs[3],
+				  v->level, KAS_HOST_LEVEL, &rev);
+	if (!ret)
+		ret = kas_vm_update(v, v->level, rev);
+	if (!ret)
+		kas_vgic_set_rev(kvm, rev);
+	rcu_read_unlock();
+	return kas_return(regs, ret);
+}
+NOKPROBE_SYMBOL(kas_vgic_misc_pre);
+
+/**
+ * kas_vgic_read_group_pre() - pre-handler on vgic_mmio_read_group()
+ * @p: the kprobe
+ * @regs: (vcpu, addr, len)
+ *
+ * Revision 1 (set only by this module): IGROUPR reads as its fixed value,
+ * whatever was written before, for the guest and for userspace.
+ *
+ * Return: 1 if the read was answered here.
+ */
+int kas_vgic_read_group_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	struct kvm_vcpu *vcpu = (struct kvm_vcpu *)regs->regs[0];
+	struct vgic_dist *dist = &vcpu->kvm->arch.vgic;
+	unsigned long val;
+
+	if (!kas_vgic_group_read(dist->implementation_rev,
+				 dist->vgic_model == KVM_DEV_TYPE_ARM_VGIC_V3,
+				 regs->regs[2], &val))
+		return 0;
+	return kas_return(regs, val);
+}
+NOKPROBE_SYMBOL(kas_vgic_read_group_pre);
+
+/**
+ * kas_vgic_write_group_pre() - pre-handler on vgic_mmio_write_group()
+ * @p: the kprobe
+ * @regs: (vcpu, addr, len, val)
+ *
+ * Return: 1 if the write is dropped (revision 1).
+ */
+int kas_vgic_write_group_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	struct kvm_vcpu *vcpu = (struct kvm_vcpu *)regs->regs[0];
+
+	if (!kas_vgic_group_write_ignored(vcpu->kvm->arch.vgic.implementation_rev))
+		return 0;
+	return kas_return(regs, 0);
+}
+NOKPROBE_SYMBOL(kas_vgic_write_group_pre);
+
+/*
+ * GICv3 GICD_IIDR access before vGIC init (the kernel says -EBUSY before
+ * 6.17): the requested revision is kept and applied at init. Reads are
+ * answered only where a revision is in effect, so a native VM without one
+ * sees the kernel's answer.
+ */
+static int kas_v3_attr(struct kvm_device *dev, struct kvm_device_attr *attr,
+		       bool write)
+{
+	unsigned int hook = write ? KAS_HOOK_V3_SET_ATTR : KAS_HOOK_V3_GET_ATTR;
+	kas_dev_attr_fn orig = kas_hook_orig(&kas_hook_table[hook]);
+	u32 __user *uaddr = u64_to_user_ptr(attr->addr);
+	struct kvm *kvm = dev->kvm;
+	unsigned int cur, rev;
+	struct kas_vm *v;
+	u32 val = 0;
+	int ret;
+
+	if (attr->group != KVM_DEV_ARM_VGIC_GRP_DIST_REGS ||
+	    (attr->attr & KVM_DEV_ARM_VGIC_OFFSET_MASK) != KAS_GICD_IIDR)
+		return orig(dev, attr);
+	if (write && get_user(val, uaddr))
+		return -EFAULT;
+	mutex_lock(&kvm->lock);
+	v = kas_vm_lookup(kvm);
+	if (vgic_initialized(kvm) || !v ||
+	    (!write && !kas_vgic_rev(v->level, v->rev_req))) {
+		mutex_unlock(&kvm->lock);
+		return orig(dev, attr);
+	}
+	cur = kas_vgic_rev(v->level, v->rev_req);
+	if (!cur)
+		cur = kas_level_default_rev(KAS_HOST_LEVEL);
+	if (write) {
+		ret = kas_vgic_iidr_write(cur, val, v->level, KAS_HOST_LEVEL, &rev);
+		if (!ret)
+			ret = kas_vm_update(v, v->level, rev);
+	} else {
+		ret = put_user(kas_iidr_value(cur), uaddr) ? -EFAULT : 0;
+	}
+	mutex_unlock(&kvm->lock);
+	return ret;
+}
+
+static int kas_v3_set_attr(struct kvm_device *dev, struct kvm_device_attr *attr)
+{
+	int ret = kas_v3_attr(dev, attr, true);
+
+	kas_redirect_done();
+	return ret;
+}
+
+static int kas_v3_get_attr(struct kvm_device *dev, struct kvm_device_attr *attr)
+{
+	int ret = kas_v3_attr(dev, attr, false);
+
+	kas_redirect_done();
+	return ret;
+}
+
+/**
+ * kas_vgic_v3_attr_pre() - pre-handler on vgic_v3_{set,get}_attr()
+ * @p: the kprobe (tells set from get)
+ * @regs: (dev, attr)
+ *
+ * Return: 1 (redirected to process context) or 0 (call-through).
+ */
+int kas_vgic_v3_attr_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	if (kas_hook_passthrough(regs))
+		return 0;
+	if (p == &kas_hook_table[KAS_HOOK_V3_SET_ATTR].kp)
+		return kas_redirect(regs, kas_v3_set_attr);
+	return kas_redirect(regs, kas_v3_get_attr);
+}
+NOKPROBE_SYMBOL(kas_vgic_v3_attr_pre);
