@@ -46,6 +46,7 @@ static void kas_vgic_set_rev(struct kvm *kvm, unsigned int rev)
 	if (dist->vgic_model == KVM_DEV_TYPE_ARM_VGIC_V2)
 		dist->v2_groups_user_writable = kas_vgic_v2_user_writable(rev);
 }
+
 NOKPROBE_SYMBOL(kas_vgic_set_rev);
 
 /**
@@ -97,6 +98,7 @@ int kas_vgic_init_pre(struct kprobe *p, struct pt_regs *regs)
 		return 0;
 	return kas_redirect(regs, kas_vgic_init);
 }
+
 NOKPROBE_SYMBOL(kas_vgic_init_pre);
 
 /* Return @ret from the probed function without running it. */
@@ -106,6 +108,7 @@ static int kas_return(struct pt_regs *regs, unsigned long ret)
 	instruction_pointer_set(regs, procedure_link_pointer(regs));
 	return 1;
 }
+
 NOKPROBE_SYMBOL(kas_return);
 
 /**
@@ -144,6 +147,7 @@ int kas_vgic_misc_pre(struct kprobe *p, struct pt_regs *regs)
 	rcu_read_unlock();
 	return kas_return(regs, ret);
 }
+
 NOKPROBE_SYMBOL(kas_vgic_misc_pre);
 
 /**
@@ -168,6 +172,7 @@ int kas_vgic_read_group_pre(struct kprobe *p, struct pt_regs *regs)
 		return 0;
 	return kas_return(regs, val);
 }
+
 NOKPROBE_SYMBOL(kas_vgic_read_group_pre);
 
 /**
@@ -185,6 +190,7 @@ int kas_vgic_write_group_pre(struct kprobe *p, struct pt_regs *regs)
 		return 0;
 	return kas_return(regs, 0);
 }
+
 NOKPROBE_SYMBOL(kas_vgic_write_group_pre);
 
 /*
@@ -262,4 +268,5 @@ int kas_vgic_v3_attr_pre(struct kprobe *p, struct pt_regs *regs)
 		return kas_redirect(regs, kas_v3_set_attr);
 	return kas_redirect(regs, kas_v3_get_attr);
 }
+
 NOKPROBE_SYMBOL(kas_vgic_v3_attr_pre);

@@ -176,6 +176,7 @@ int kas_vm_update(struct kas_vm *v, u64 level, unsigned int rev_req)
 	WRITE_ONCE(v->rev_req, rev_req);
 	return 0;
 }
+
 NOKPROBE_SYMBOL(kas_vm_update);
 
 static int kas_vms_show(struct seq_file *m, void *unused)
