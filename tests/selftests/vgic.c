@@ -116,8 +116,10 @@ static void check_case(const struct vcase *c)
 	char tag[64];
 
 	snprintf(tag, sizeof(tag), "GICv%d %s", gic, c->name);
-	if (make_vm(&vm, c, true))
-		tap_bail("%s: cannot set up the VM", tag);
+	if (make_vm(&vm, c, true)) {
+		tap_ok(false, "%s: set up the VM", tag);
+		return;
+	}
 	dist_user(&vm, false, GICD_IIDR, &v);
 	tap_ok(((v >> 12) & 0xf) == rev, "%s: userspace reads IIDR revision %u (0x%08x)", tag, rev, v);
 	vmm_guest_read32(&vm, VMM_GICD_GPA + GICD_IIDR, &v);
@@ -150,8 +152,10 @@ static void check_iidr_writes(const struct vcase *c)
 			struct vmm_vm vm;
 			int ret;
 
-			if (make_vm(&vm, c, !pre))
-				tap_bail("cannot set up the VM");
+			if (make_vm(&vm, c, !pre)) {
+				tap_ok(false, "GICv%d %s: set up the VM", gic, c->name);
+				return;
+			}
 			ret = dist_user(&vm, true, GICD_IIDR, &val);
 			if (pre)
 				vmm_gic_init(&vm);
@@ -177,8 +181,10 @@ static void check_iidr_writes(const struct vcase *c)
 		struct vmm_vm vm;
 		uint32_t val = 0x4b00043b | (cur << 12) | 0x100000;
 
-		if (make_vm(&vm, c, true))
-			tap_bail("cannot set up the VM");
+		if (make_vm(&vm, c, true)) {
+			tap_ok(false, "GICv%d %s: set up the VM", gic, c->name);
+			return;
+		}
 		TAP_ERRNO(dist_user(&vm, true, GICD_IIDR, &val), -EINVAL,
 			  "GICv%d %s: IIDR write with another variant is refused", gic, c->name);
 		vmm_vm_destroy(&vm);
@@ -193,13 +199,19 @@ static void check_save_restore(const struct vcase *c)
 	struct vmm_vm a, b;
 	int ret;
 
-	if (make_vm(&a, c, true) || make_vm(&b, c, true))
-		tap_bail("cannot set up the VMs");
+	if (make_vm(&a, c, true) || make_vm(&b, c, true)) {
+		tap_ok(false, "GICv%d %s: set up the VMs", gic, c->name);
+		return;
+	}
 	vmm_guest_write32(&a, VMM_GICD_GPA + GICD_IGROUPR1, 0x5a5a5a5a);
 	dist_user(&a, false, GICD_IGROUPR1, &saved);
 	ret = dist_user(&b, true, GICD_IGROUPR1, &saved);
 	vmm_guest_read32(&b, VMM_GICD_GPA + GICD_IGROUPR1, &v);
-	if (rev == 1)
+	if (c->level == ~0ULL && c->rev == NO_REV && !c->param && gic == 2)
+		tap_ok(!ret && saved == 0x5a5a5a5a && v == reset,
+		       "GICv2 %s: untouched kernel behaviour, group restore without IIDR write dropped (guest reads 0x%x)",
+		       c->name, v);
+	else if (rev == 1)
 		tap_ok(!ret && saved == reset && v == reset,
 		       "GICv%d %s: save/restore at revision 1 changes nothing and fails nothing",
 		       gic, c->name);
@@ -228,7 +240,7 @@ int main(void)
 
 	tap_header("vgic: IIDR revisions and interrupt groups per VM");
 	if (!vmm_module_loaded())
-		tap_bail("module not loaded");
+		tap_diag("kvm_abi_shim is not loaded: this run shows what the kernel lacks");
 	vmm_host_level(&host);
 	gic = vmm_host_gic_version();
 	if (!gic)
@@ -242,10 +254,8 @@ int main(void)
 			continue;
 		}
 		check_case(c);
-		if (c->level != ~0ULL || c->rev != NO_REV)
-			check_iidr_writes(c);
-		if (c->rev != NO_REV || c->level == KVM_ABI_SHIM_LEVEL(5, 10) || c->param)
-			check_save_restore(c);
+		check_iidr_writes(c);
+		check_save_restore(c);
 	}
 	return tap_finish();
 }
