@@ -116,6 +116,8 @@ int kas_hooks_attach(struct kas_hook *hooks, unsigned int n, u64 *disabled)
 	for (i = 0; i < n; i++) {
 		struct kas_hook *h = &hooks[i];
 
+		if (!h->symbol)
+			continue;	/* not needed on this kernel */
 		if (h->feature && (*disabled & h->needed_by) == h->needed_by)
 			continue;	/* feature already given up */
 		memset(&h->kp, 0, sizeof(h->kp));

@@ -11,7 +11,8 @@
 
 /**
  * struct kas_hook - one probed kernel function
- * @symbol: function name in the running kernel (kallsyms)
+ * @symbol: function name in the running kernel (kallsyms); NULL when the
+ *          hook is not needed on this kernel (see compat/compat.h)
  * @pre: kprobe pre_handler
  * @feature: 0 for a core hook (missing = refuse to load), else the feature
  *           the hook belongs to; a feature attaches all its hooks or none

@@ -17,7 +17,7 @@ u64 kas_default_level(void);
 unsigned int kas_default_rev(void);
 
 /* Features: groups of hooks that attach together (0 = core). */
-enum { KAS_FEAT_CORE, KAS_FEAT_VGIC };
+enum { KAS_FEAT_CORE, KAS_FEAT_VGIC, KAS_FEAT_GICR_510 };
 
 /* Indices into kas_hook_table[] (main.c). */
 enum {
@@ -31,6 +31,11 @@ enum {
 	KAS_HOOK_WRITE_GROUP,
 	KAS_HOOK_V3_SET_ATTR,
 	KAS_HOOK_V3_GET_ATTR,
+	KAS_HOOK_GICR_INVLPI,
+	KAS_HOOK_GICR_INVALL,
+	KAS_HOOK_GICR_SYNC,
+	KAS_HOOK_GICR_CTLR,
+	KAS_HOOK_GICR_UACCESS,
 	KAS_NR_HOOKS
 };
 
@@ -49,5 +54,8 @@ int kas_vgic_misc_pre(struct kprobe *p, struct pt_regs *regs);
 int kas_vgic_read_group_pre(struct kprobe *p, struct pt_regs *regs);
 int kas_vgic_write_group_pre(struct kprobe *p, struct pt_regs *regs);
 int kas_vgic_v3_attr_pre(struct kprobe *p, struct pt_regs *regs);
+int kas_gicr510_ignore_pre(struct kprobe *p, struct pt_regs *regs);
+int kas_gicr510_ctlr_pre(struct kprobe *p, struct pt_regs *regs);
+int kas_gicr510_uaccess_pre(struct kprobe *p, struct pt_regs *regs);
 
 #endif /* KAS_KAS_H */

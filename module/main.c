@@ -160,6 +160,8 @@ NOKPROBE_SYMBOL(kas_destroy_vm_pre);
 #define KAS_ALL_LEVELS (KVM_ABI_SHIM_LEVEL_BIT_5_10 | KVM_ABI_SHIM_LEVEL_BIT_6_1 | \
 			KVM_ABI_SHIM_LEVEL_BIT_6_12)
 #define KAS_VGIC_HOOK(sym, pre) { sym, pre, KAS_FEAT_VGIC, KAS_ALL_LEVELS }
+#define KAS_GICR510_HOOK(sym, pre) \
+	{ sym, pre, KAS_FEAT_GICR_510, KVM_ABI_SHIM_LEVEL_BIT_5_10 }
 
 struct kas_hook kas_hook_table[KAS_NR_HOOKS] = {
 	[KAS_HOOK_VM_IOCTL]	= { "kvm_arch_vm_ioctl", kas_vm_ioctl_pre },
@@ -177,6 +179,17 @@ struct kas_hook kas_hook_table[KAS_NR_HOOKS] = {
 						kas_vgic_write_group_pre),
 	[KAS_HOOK_V3_SET_ATTR]	= KAS_VGIC_HOOK("vgic_v3_set_attr", kas_vgic_v3_attr_pre),
 	[KAS_HOOK_V3_GET_ATTR]	= KAS_VGIC_HOOK("vgic_v3_get_attr", kas_vgic_v3_attr_pre),
+	/* 5.10's GICv3 redistributor on 6.x hosts. */
+	[KAS_HOOK_GICR_INVLPI]	= KAS_GICR510_HOOK(KAS_SYM_GICR_WRITE_INVLPI,
+						   kas_gicr510_ignore_pre),
+	[KAS_HOOK_GICR_INVALL]	= KAS_GICR510_HOOK(KAS_SYM_GICR_WRITE_INVALL,
+						   kas_gicr510_ignore_pre),
+	[KAS_HOOK_GICR_SYNC]	= KAS_GICR510_HOOK(KAS_SYM_GICR_READ_SYNC,
+						   kas_gicr510_ignore_pre),
+	[KAS_HOOK_GICR_CTLR]	= KAS_GICR510_HOOK(KAS_SYM_GICR_READ_CTLR,
+						   kas_gicr510_ctlr_pre),
+	[KAS_HOOK_GICR_UACCESS]	= KAS_GICR510_HOOK(KAS_SYM_GICR_UACCESS,
+						   kas_gicr510_uaccess_pre),
 };
 
 static int __init kas_init(void)

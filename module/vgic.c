@@ -16,6 +16,7 @@
 #include <linux/kvm_host.h>
 #include <linux/uaccess.h>
 #include <kvm/arm_vgic.h>
+#include <linux/irqchip/arm-gic-v3.h>
 
 #include "compat/compat.h"
 #include "kas.h"
@@ -270,3 +271,86 @@ int kas_vgic_v3_attr_pre(struct kprobe *p, struct pt_regs *regs)
 }
 
 NOKPROBE_SYMBOL(kas_vgic_v3_attr_pre);
+
+/* Is this vCPU's VM at level 5.10? Caller is a probe handler (RCU-safe). */
+static bool kas_vcpu_at_510(struct kvm_vcpu *vcpu)
+{
+	struct kas_vm *v = kas_vm_lookup(vcpu->kvm);
+
+	return v && READ_ONCE(v->level) == KVM_ABI_SHIM_LEVEL(5, 10);
+}
+NOKPROBE_SYMBOL(kas_vcpu_at_510);
+
+/**
+ * kas_gicr510_ignore_pre() - pre-handler on the GICR_INVLPIR/INVALLR write
+ *                            and GICR_SYNCR read handlers (6.x)
+ * @p: the kprobe
+ * @regs: (vcpu, addr, len[, val])
+ *
+ * 5.10 has no such registers: at level 5.10 writes are ignored and reads
+ * return zero, as for any unknown redistributor offset there.
+ *
+ * Return: 1 if answered here.
+ */
+int kas_gicr510_ignore_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	if (!kas_vcpu_at_510((struct kvm_vcpu *)regs->regs[0]))
+		return 0;
+	return kas_return(regs, 0);
+}
+NOKPROBE_SYMBOL(kas_gicr510_ignore_pre);
+
+typedef unsigned long (*kas_mmio_read_fn)(struct kvm_vcpu *, gpa_t, unsigned int);
+typedef int (*kas_redist_uaccess_fn)(struct kvm_vcpu *, bool, int, u32 *);
+
+/* GICR_CTLR at level 5.10: never shows RWP (5.10 has no such state). */
+static unsigned long kas_gicr510_ctlr(struct kvm_vcpu *vcpu, gpa_t addr, unsigned int len)
+{
+	kas_mmio_read_fn orig = kas_hook_orig(&kas_hook_table[KAS_HOOK_GICR_CTLR]);
+	unsigned long val = orig(vcpu, addr, len) & ~GICR_CTLR_RWP;
+
+	kas_redirect_done();
+	return val;
+}
+
+/**
+ * kas_gicr510_ctlr_pre() - pre-handler on vgic_mmio_read_v3r_ctlr() (6.x)
+ * @p: the kprobe
+ * @regs: (vcpu, addr, len)
+ *
+ * Return: 1 when redirected (VM at level 5.10), else 0.
+ */
+int kas_gicr510_ctlr_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	if (kas_hook_passthrough(regs) || !kas_vcpu_at_510((struct kvm_vcpu *)regs->regs[0]))
+		return 0;
+	return kas_redirect(regs, kas_gicr510_ctlr);
+}
+NOKPROBE_SYMBOL(kas_gicr510_ctlr_pre);
+
+/* Userspace GICR_TYPER reads at level 5.10: no Last bit, as 5.10 reports. */
+static int kas_gicr510_uaccess(struct kvm_vcpu *vcpu, bool is_write, int offset, u32 *val)
+{
+	kas_redist_uaccess_fn orig = kas_hook_orig(&kas_hook_table[KAS_HOOK_GICR_UACCESS]);
+	int ret = orig(vcpu, is_write, offset, val);
+
+	if (!ret && !is_write && offset == GICR_TYPER)
+		*val &= ~GICR_TYPER_LAST;
+	kas_redirect_done();
+	return ret;
+}
+
+/**
+ * kas_gicr510_uaccess_pre() - pre-handler on vgic_v3_redist_uaccess() (6.x)
+ * @p: the kprobe
+ * @regs: (vcpu, is_write, offset, val)
+ *
+ * Return: 1 when redirected (VM at level 5.10), else 0.
+ */
+int kas_gicr510_uaccess_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	if (kas_hook_passthrough(regs) || !kas_vcpu_at_510((struct kvm_vcpu *)regs->regs[0]))
+		return 0;
+	return kas_redirect(regs, kas_gicr510_uaccess);
+}
+NOKPROBE_SYMBOL(kas_gicr510_uaccess_pre);

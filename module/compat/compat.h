@@ -33,6 +33,25 @@
 /* The level the running kernel itself provides. */
 #define KAS_HOST_LEVEL KVM_ABI_SHIM_LEVEL(KAS_HOST_MAJOR, KAS_HOST_MINOR)
 
+/*
+ * Redistributor features 6.x added and 5.10 lacks (INVLPIR/INVALLR/SYNCR,
+ * GICR_CTLR.RWP, GICR_TYPER.Last reported to userspace): hooked on 6.x
+ * hosts only, to hide them from VMs at level 5.10. NULL: not needed here.
+ */
+#if KAS_HOST_MAJOR >= 6
+#define KAS_SYM_GICR_WRITE_INVLPI	"vgic_mmio_write_invlpi"
+#define KAS_SYM_GICR_WRITE_INVALL	"vgic_mmio_write_invall"
+#define KAS_SYM_GICR_READ_SYNC		"vgic_mmio_read_sync"
+#define KAS_SYM_GICR_READ_CTLR		"vgic_mmio_read_v3r_ctlr"
+#define KAS_SYM_GICR_UACCESS		"vgic_v3_redist_uaccess"
+#else
+#define KAS_SYM_GICR_WRITE_INVLPI	NULL
+#define KAS_SYM_GICR_WRITE_INVALL	NULL
+#define KAS_SYM_GICR_READ_SYNC		NULL
+#define KAS_SYM_GICR_READ_CTLR		NULL
+#define KAS_SYM_GICR_UACCESS		NULL
+#endif
+
 /**
  * kas_compat_vm_has_run() - has any vCPU of @kvm entered the guest?
  * @kvm: the VM

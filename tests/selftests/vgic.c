@@ -15,6 +15,7 @@
 #define GICR_CTLR	0x0
 #define GICR_IGROUPR0	0x10080
 #define GICR_CTLR_IR_CES 0x6
+#define GICR_TYPER_LAST	0x10
 #define NO_REV		(~0U)
 
 struct vcase {
@@ -78,6 +79,26 @@ static int redist_user(struct vmm_vm *vm, bool write, uint32_t off, uint32_t *va
 			KVM_DEV_ARM_VGIC_GRP_REDIST_REGS, off, val);
 }
 
+/*
+ * 5.10's redistributor: userspace reads GICR_TYPER without the Last bit
+ * (the guest sees it); SYNCR reads zero. A VM at level 5.10 on 6.x gets
+ * the same. (INVLPIR/INVALLR writes and GICR_CTLR.RWP only show with LPIs,
+ * which this VMM does not set up.)
+ */
+static void check_gicr_510(struct vmm_vm *vm, const struct vcase *c, const char *tag)
+{
+	bool as510 = host == KVM_ABI_SHIM_LEVEL(5, 10) || c->level == KVM_ABI_SHIM_LEVEL(5, 10);
+	uint32_t u = 0, g = 0, sync = 1;
+
+	redist_user(vm, false, 0x8, &u);
+	vmm_guest_read32(vm, VMM_GICR_GPA + 0x8, &g);
+	tap_ok(!!(u & GICR_TYPER_LAST) == !as510 && (g & GICR_TYPER_LAST),
+	       "%s: GICR_TYPER.Last to userspace %s, to the guest set (0x%x / 0x%x)", tag,
+	       as510 ? "clear as on 5.10" : "set", u, g);
+	vmm_guest_read32(vm, VMM_GICR_GPA + 0xc0, &sync);
+	tap_ok(sync == 0, "%s: GICR_SYNCR reads 0 (0x%x)", tag, sync);
+}
+
 /* Groups of one register: guest and userspace, reads and writes. */
 static void check_groups(struct vmm_vm *vm, const char *tag, unsigned int rev, bool redist)
 {
@@ -128,6 +149,7 @@ static void check_case(const struct vcase *c)
 		vmm_guest_read32(&vm, VMM_GICR_GPA + GICR_CTLR, &v);
 		tap_ok((v & GICR_CTLR_IR_CES) == (rev == 3 ? GICR_CTLR_IR_CES : 0),
 		       "%s: GICR_CTLR.{IR,CES} %s (0x%x)", tag, rev == 3 ? "set" : "clear", v);
+		check_gicr_510(&vm, c, tag);
 	}
 	/* A native VM with no revision written is the kernel's: rev 0 here. */
 	check_groups(&vm, tag, c->level == ~0ULL && c->rev == NO_REV && !c->param ? 0 : rev,
