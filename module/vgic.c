@@ -279,6 +279,7 @@ static bool kas_vcpu_at_510(struct kvm_vcpu *vcpu)
 
 	return v && READ_ONCE(v->level) == KVM_ABI_SHIM_LEVEL(5, 10);
 }
+
 NOKPROBE_SYMBOL(kas_vcpu_at_510);
 
 /**
@@ -298,6 +299,7 @@ int kas_gicr510_ignore_pre(struct kprobe *p, struct pt_regs *regs)
 		return 0;
 	return kas_return(regs, 0);
 }
+
 NOKPROBE_SYMBOL(kas_gicr510_ignore_pre);
 
 typedef unsigned long (*kas_mmio_read_fn)(struct kvm_vcpu *, gpa_t, unsigned int);
@@ -326,6 +328,7 @@ int kas_gicr510_ctlr_pre(struct kprobe *p, struct pt_regs *regs)
 		return 0;
 	return kas_redirect(regs, kas_gicr510_ctlr);
 }
+
 NOKPROBE_SYMBOL(kas_gicr510_ctlr_pre);
 
 /* Userspace GICR_TYPER reads at level 5.10: no Last bit, as 5.10 reports. */
@@ -353,4 +356,5 @@ int kas_gicr510_uaccess_pre(struct kprobe *p, struct pt_regs *regs)
 		return 0;
 	return kas_redirect(regs, kas_gicr510_uaccess);
 }
+
 NOKPROBE_SYMBOL(kas_gicr510_uaccess_pre);
