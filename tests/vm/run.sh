@@ -21,7 +21,7 @@ logs=$KAS_CACHE/logs/$(date +%Y%m%d-%H%M%S)
 mkdir -p "$logs"
 ln -sfn "$logs" "$KAS_CACHE/logs/latest"
 
-st=$KAS_CACHE/selftests
+st=$logs/selftests
 mkdir -p "$st"
 make -s -C "$KAS_TOP/tests/selftests" OUT="$st" >&2
 make -s -C "$KAS_TOP/tools/fingerprint" OUT="$st" all >&2
