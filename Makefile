@@ -23,7 +23,7 @@ else
 modules:
 	tests/vm/build-module.sh $(KVER)
 clean:
-	rm -rf $(KAS_CACHE)/build/$(KVER)
+	rm -rf $(KAS_CACHE)/build/*/$(KVER)
 endif
 
 unit:

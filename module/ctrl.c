@@ -52,8 +52,10 @@ static int kas_set(struct kvm *kvm, struct kas_vm *v, u64 attr, u64 __user *uadd
 		ret = kas_vm_update(v, val, v->rev_req);
 	else if (!ret)
 		ret = kas_vm_update(v, v->level, val);
-	if (!ret)
+	if (!ret) {
 		kas_vgic_reapply(kvm, v);
+		kas_fw_apply(kvm, v);
+	}
 	mutex_unlock(&kvm->lock);
 	return ret;
 }

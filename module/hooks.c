@@ -70,6 +70,24 @@ int kas_redirect(struct pt_regs *regs, void *fn)
 NOKPROBE_SYMBOL(kas_redirect);
 
 /**
+ * kas_return() - return @ret from the probed function without running it
+ * @regs: registers at the probe (function entry, before the prologue)
+ * @ret: the return value
+ *
+ * The arm64 override_function_with_return() pattern: x0 = @ret, PC = LR.
+ *
+ * Return: 1, the pre_handler's "PC changed" result.
+ */
+int kas_return(struct pt_regs *regs, unsigned long ret)
+{
+	regs->regs[0] = ret;
+	instruction_pointer_set(regs, procedure_link_pointer(regs));
+	return 1;
+}
+
+NOKPROBE_SYMBOL(kas_return);
+
+/**
  * kas_redirect_done() - a redirect target is about to return
  *
  * Must be the last thing a redirect target does. The few instructions

@@ -34,6 +34,7 @@ void kas_hooks_detach(struct kas_hook *hooks, unsigned int n);
 int kas_redirect(struct pt_regs *regs, void *fn);
 void kas_redirect_done(void);
 bool kas_hook_passthrough(struct pt_regs *regs);
+int kas_return(struct pt_regs *regs, unsigned long ret);
 
 /**
  * kas_hook_orig() - address of the probed function, for call-through

@@ -17,7 +17,7 @@ u64 kas_default_level(void);
 unsigned int kas_default_rev(void);
 
 /* Features: groups of hooks that attach together (0 = core). */
-enum { KAS_FEAT_CORE, KAS_FEAT_VGIC, KAS_FEAT_GICR_510 };
+enum { KAS_FEAT_CORE, KAS_FEAT_VGIC, KAS_FEAT_GICR_510, KAS_FEAT_FW, KAS_FEAT_SMC };
 
 /* Indices into kas_hook_table[] (main.c). */
 enum {
@@ -36,6 +36,12 @@ enum {
 	KAS_HOOK_GICR_SYNC,
 	KAS_HOOK_GICR_CTLR,
 	KAS_HOOK_GICR_UACCESS,
+	KAS_HOOK_FW_NUM_REGS,
+	KAS_HOOK_FW_COPY_IDS,
+	KAS_HOOK_FW_GET,
+	KAS_HOOK_FW_SET,
+	KAS_HOOK_PSCI_CALL,
+	KAS_HOOK_HANDLE_SMC,
 	KAS_NR_HOOKS
 };
 
@@ -57,5 +63,14 @@ int kas_vgic_v3_attr_pre(struct kprobe *p, struct pt_regs *regs);
 int kas_gicr510_ignore_pre(struct kprobe *p, struct pt_regs *regs);
 int kas_gicr510_ctlr_pre(struct kprobe *p, struct pt_regs *regs);
 int kas_gicr510_uaccess_pre(struct kprobe *p, struct pt_regs *regs);
+
+/* fwregs.c, smccc.c */
+void kas_fw_apply(struct kvm *kvm, struct kas_vm *v);
+int kas_fw_num_regs_pre(struct kprobe *p, struct pt_regs *regs);
+int kas_fw_copy_ids_pre(struct kprobe *p, struct pt_regs *regs);
+int kas_fw_get_pre(struct kprobe *p, struct pt_regs *regs);
+int kas_fw_set_pre(struct kprobe *p, struct pt_regs *regs);
+int kas_psci_call_pre(struct kprobe *p, struct pt_regs *regs);
+int kas_handle_smc_pre(struct kprobe *p, struct pt_regs *regs);
 
 #endif /* KAS_KAS_H */

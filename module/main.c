@@ -135,6 +135,8 @@ static int kas_init_vm(struct kvm *kvm, unsigned long type)
 		kas_vm_free(v);
 	else
 		kas_vm_insert(v, kvm, kas_default_level(), kas_default_rev());
+	if (!ret)
+		kas_fw_apply(kvm, v);
 out:
 	kas_redirect_done();
 	return ret;
@@ -162,6 +164,7 @@ NOKPROBE_SYMBOL(kas_destroy_vm_pre);
 #define KAS_VGIC_HOOK(sym, pre) { sym, pre, KAS_FEAT_VGIC, KAS_ALL_LEVELS }
 #define KAS_GICR510_HOOK(sym, pre) \
 	{ sym, pre, KAS_FEAT_GICR_510, KVM_ABI_SHIM_LEVEL_BIT_5_10 }
+#define KAS_FW_HOOK(sym, pre) { sym, pre, KAS_FEAT_FW, KVM_ABI_SHIM_LEVEL_BIT_5_10 }
 
 struct kas_hook kas_hook_table[KAS_NR_HOOKS] = {
 	[KAS_HOOK_VM_IOCTL]	= { "kvm_arch_vm_ioctl", kas_vm_ioctl_pre },
@@ -190,6 +193,15 @@ struct kas_hook kas_hook_table[KAS_NR_HOOKS] = {
 						   kas_gicr510_ctlr_pre),
 	[KAS_HOOK_GICR_UACCESS]	= KAS_GICR510_HOOK(KAS_SYM_GICR_UACCESS,
 						   kas_gicr510_uaccess_pre),
+	/* Firmware registers and PSCI of 5.10 on 6.x hosts. */
+	[KAS_HOOK_FW_NUM_REGS]	= KAS_FW_HOOK(KAS_SYM_FW_NUM_REGS, kas_fw_num_regs_pre),
+	[KAS_HOOK_FW_COPY_IDS]	= KAS_FW_HOOK(KAS_SYM_FW_COPY_IDS, kas_fw_copy_ids_pre),
+	[KAS_HOOK_FW_GET]	= KAS_FW_HOOK(KAS_SYM_FW_GET, kas_fw_get_pre),
+	[KAS_HOOK_FW_SET]	= KAS_FW_HOOK(KAS_SYM_FW_SET, kas_fw_set_pre),
+	[KAS_HOOK_PSCI_CALL]	= KAS_FW_HOOK(KAS_SYM_PSCI_CALL, kas_psci_call_pre),
+	/* The SMC conduit, serviced from 6.4: hidden from older levels. */
+	[KAS_HOOK_HANDLE_SMC]	= { KAS_SYM_HANDLE_SMC, kas_handle_smc_pre, KAS_FEAT_SMC,
+				    KVM_ABI_SHIM_LEVEL_BIT_5_10 | KVM_ABI_SHIM_LEVEL_BIT_6_1 },
 };
 
 static int __init kas_init(void)

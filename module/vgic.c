@@ -102,16 +102,6 @@ int kas_vgic_init_pre(struct kprobe *p, struct pt_regs *regs)
 
 NOKPROBE_SYMBOL(kas_vgic_init_pre);
 
-/* Return @ret from the probed function without running it. */
-static int kas_return(struct pt_regs *regs, unsigned long ret)
-{
-	regs->regs[0] = ret;
-	instruction_pointer_set(regs, procedure_link_pointer(regs));
-	return 1;
-}
-
-NOKPROBE_SYMBOL(kas_return);
-
 /**
  * kas_vgic_misc_pre() - pre-handler on vgic_mmio_uaccess_write_v{2,3}_misc()
  * @p: the kprobe

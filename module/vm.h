@@ -20,6 +20,9 @@
  * @rev_req: vGIC IIDR revision requested (attribute, operator default or a
  *           userspace IIDR write), 0 for none
  * @pinned: holds a module reference (unloading would change the guest)
+ * @fw_bmap: the kernel's own hypercall bitmaps, saved while a level
+ *           replaces them
+ * @fw_saved: @fw_bmap is valid
  */
 struct kas_vm {
 	struct hlist_node node;
@@ -30,6 +33,8 @@ struct kas_vm {
 	u64 level;
 	unsigned int rev_req;
 	bool pinned;
+	unsigned long fw_bmap[3];
+	bool fw_saved;
 };
 
 struct kas_vm *kas_vm_alloc(void);

@@ -38,10 +38,10 @@ if [ -z "$out" ]; then ok "checkpatch --strict clean (module/, uapi/)"; else
 
 # sparse, once per series, on a clean build so every file is checked.
 for krel in 5.10.0-32-arm64 6.1.0-56-arm64 6.12.117+deb12-arm64; do
-	rm -rf "$KAS_CACHE/build/$krel"
+	rm -rf "$(kas_build_dir "$krel")"
 	log=$(bash tests/vm/build-module.sh "$krel" C=2 CHECK=sparse 2>&1 >/dev/null)
 	warn=$(echo "$log" | grep -E '(^|/)(module|uapi)/[^:]+:[0-9]+:([0-9]+:)? (warning|error):')
-	if [ -n "$warn" ] || ! [ -e "$KAS_CACHE/build/$krel/kvm_abi_shim.ko" ]; then
+	if [ -n "$warn" ] || ! [ -e "$(kas_build_dir "$krel")/kvm_abi_shim.ko" ]; then
 		notok "sparse clean on $krel"; echo "$warn" | head -20 | sed 's/^/# /'
 	else ok "sparse clean on $krel"; fi
 done

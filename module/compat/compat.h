@@ -11,6 +11,7 @@
 
 #include <linux/version.h>
 #include <linux/kvm_host.h>
+#include <asm/kvm_emulate.h>
 
 #include "../levels.h"
 
@@ -51,6 +52,72 @@
 #define KAS_SYM_GICR_READ_CTLR		NULL
 #define KAS_SYM_GICR_UACCESS		NULL
 #endif
+
+/*
+ * Firmware registers and hypercalls: on a 5.10 host no older level exists,
+ * so nothing is hooked. The SMC conduit is serviced from 6.4 on, so only a
+ * 6.12 host hides it from older levels.
+ */
+#if KAS_HOST_MAJOR >= 6
+#define KAS_SYM_FW_NUM_REGS	"kvm_arm_get_fw_num_regs"
+#define KAS_SYM_FW_COPY_IDS	"kvm_arm_copy_fw_reg_indices"
+#define KAS_SYM_FW_GET		"kvm_arm_get_fw_reg"
+#define KAS_SYM_FW_SET		"kvm_arm_set_fw_reg"
+#define KAS_SYM_PSCI_CALL	"kvm_psci_call"
+#else
+#define KAS_SYM_FW_NUM_REGS	NULL
+#define KAS_SYM_FW_COPY_IDS	NULL
+#define KAS_SYM_FW_GET		NULL
+#define KAS_SYM_FW_SET		NULL
+#define KAS_SYM_PSCI_CALL	NULL
+#endif
+#if KAS_HOST_MAJOR > 6 || (KAS_HOST_MAJOR == 6 && KAS_HOST_MINOR >= 12)
+#define KAS_SYM_HANDLE_SMC	"handle_smc"
+#else
+#define KAS_SYM_HANDLE_SMC	NULL
+#endif
+
+/**
+ * kas_compat_fw_bitmaps() - read and optionally replace the hypercall
+ *                           service bitmaps of a VM (6.x only)
+ * @kvm: the VM
+ * @old: receives std, std_hyp and vendor_hyp bitmaps
+ * @new: values to store, or NULL
+ */
+static inline void kas_compat_fw_bitmaps(struct kvm *kvm, unsigned long old[3],
+					 const unsigned long *new)
+{
+#if KAS_HOST_MAJOR >= 6
+	struct kvm_smccc_features *f = &kvm->arch.smccc_feat;
+
+	old[0] = f->std_bmap;
+	old[1] = f->std_hyp_bmap;
+	old[2] = f->vendor_hyp_bmap;
+	if (new) {
+		f->std_bmap = new[0];
+		f->std_hyp_bmap = new[1];
+		f->vendor_hyp_bmap = new[2];
+	}
+#else
+	old[0] = 0;
+	old[1] = 0;
+	old[2] = 0;
+#endif
+}
+
+/**
+ * kas_compat_skip_insn() - step the guest past the trapped instruction
+ * @vcpu: the vCPU, in its exit handler
+ */
+static inline void kas_compat_skip_insn(struct kvm_vcpu *vcpu)
+{
+#if KAS_HOST_MAJOR >= 6
+	kvm_incr_pc(vcpu);
+#else
+	/* Unused on 5.10 (no SMC hook there); kvm_skip_instr32 is not exported. */
+	*vcpu_pc(vcpu) += 4;
+#endif
+}
 
 /**
  * kas_compat_vm_has_run() - has any vCPU of @kvm entered the guest?

@@ -19,7 +19,7 @@ command -v "$cc" >/dev/null || bash "$KAS_TOP/tests/vm/setup-host.sh"
 command -v "$cc" >/dev/null ||
 	kas_die "$krel was built with gcc-$gccmaj ($(sed -n 's/^CONFIG_CC_VERSION_TEXT=//p' "$cfg")); install $cc"
 
-out=$KAS_CACHE/build/$krel
+out=$(kas_build_dir "$krel")
 mkdir -p "$out"
 # Mirror the module sources; cp -u keeps kbuild's incremental build.
 (cd "$KAS_TOP" && cp -u --parents Kbuild VERSION module/*.[ch] module/compat/*.h \

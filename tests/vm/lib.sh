@@ -22,3 +22,6 @@ kas_fleet_kernels() { awk '!/^#/ && NF { print $1 }' "$KAS_FLEET"; }
 kas_series() { echo "$1" | sed -E 's/^([0-9]+\.[0-9]+).*/\1/'; }
 
 kas_kdir() { echo "$KAS_CACHE/kernels/$1"; }
+
+# Per-kernel build directory of this source tree (two checkouts never share).
+kas_build_dir() { echo "$KAS_CACHE/build/$(echo "$KAS_TOP" | md5sum | cut -c1-8)/$1"; }

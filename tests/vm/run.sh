@@ -97,7 +97,12 @@ boot() { # boot KREL BOOT INITRD -> parses results into TAP
 
 echo "TAP version 13"
 for krel in "${kernels[@]}"; do
-	ko=$(bash "$KAS_TOP/tests/vm/build-module.sh" "$krel" | tail -n1)
+	if ! ko=$(bash "$KAS_TOP/tests/vm/build-module.sh" "$krel" 2> "$logs/$krel.build" | tail -n1) ||
+		[ ! -e "$ko" ]; then
+		tap notok "$krel: module builds"
+		tail -n 20 "$logs/$krel.build" | sed 's/^/#   /'
+		continue
+	fi
 	initrd=$logs/$krel.initrd.gz
 	bash "$KAS_TOP/tests/vm/mkinitrd.sh" "$krel" "$ko" "$st" "$initrd"
 	kb=("${boots[@]}")

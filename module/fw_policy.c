@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fw_policy.c - the firmware-register and hypercall tables of each level.
+ * Kernel facts: docs/levels.md and the differential test, which compares
+ * every entry with the real kernel booted in the same run.
+ */
+#include "fw_policy.h"
+
+static const struct kas_fw_level kas_fw_levels[] = {
+	{
+		/* 5.10: PSCI 1.0, no bitmap registers, no TRNG/vendor calls. */
+		.level = KVM_ABI_SHIM_LEVEL(5, 10),
+		.nr_regs = 4,
+		.regs = { KAS_FW_REG(0), KAS_FW_REG(1), KAS_FW_REG(2), KAS_FW_REG(3) },
+		.psci_max = KAS_PSCI_1_0,
+		.std_bmap = 0, .std_hyp_bmap = 1, .vendor_hyp_bmap = 0,
+		.smc_serviced = false,
+		.psci_mask_affinity = true,
+	}, {
+		.level = KVM_ABI_SHIM_LEVEL(6, 1),
+		.nr_regs = 7,
+		.regs = { KAS_FW_REG(0), KAS_FW_REG(1), KAS_FW_REG(2), KAS_FW_REG(3),
+			  KAS_FW_BMAP_REG(0), KAS_FW_BMAP_REG(1), KAS_FW_BMAP_REG(2) },
+		.psci_max = KAS_PSCI_1_1,
+		.std_bmap = 1, .std_hyp_bmap = 1, .vendor_hyp_bmap = 3,
+		.smc_serviced = false,
+	}, {
+		.level = KVM_ABI_SHIM_LEVEL(6, 12),
+		.nr_regs = 7,
+		.regs = { KAS_FW_REG(0), KAS_FW_REG(1), KAS_FW_REG(2), KAS_FW_REG(3),
+			  KAS_FW_BMAP_REG(0), KAS_FW_BMAP_REG(1), KAS_FW_BMAP_REG(2) },
+		.psci_max = KAS_PSCI_1_1,
+		.std_bmap = 1, .std_hyp_bmap = 1, .vendor_hyp_bmap = 3,
+		.smc_serviced = true,
+	},
+};
+
+/**
+ * kas_fw_level() - the firmware table of a level
+ * @level: encoded level
+ *
+ * Return: the entry, or NULL for native or an unknown level.
+ */
+const struct kas_fw_level *kas_fw_level(u64 level)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(kas_fw_levels); i++)
+		if (kas_fw_levels[i].level == level)
+			return &kas_fw_levels[i];
+	return NULL;
+}
+
+/**
+ * kas_fw_differs() - does a VM at @level need firmware emulation here?
+ * @level: the VM's level
+ * @host_level: the running kernel's level
+ *
+ * Return: true for a level below the running kernel.
+ */
+bool kas_fw_differs(u64 level, u64 host_level)
+{
+	return kas_fw_level(level) && level < host_level;
+}
+
+/**
+ * kas_fw_reg_access() - may this firmware register be read or written?
+ * @level: the VM's level
+ * @host_level: the running kernel's level
+ * @id: register id (coproc 0x14 or 0x16)
+ *
+ * A register kernel X does not list does not exist for a VM at level X.
+ *
+ * Return: 0 to let the kernel handle it, -ENOENT if absent at @level.
+ */
+int kas_fw_reg_access(u64 level, u64 host_level, u64 id)
+{
+	const struct kas_fw_level *fl = kas_fw_level(level);
+	unsigned int i;
+
+	if (!fl || !kas_fw_differs(level, host_level))
+		return 0;
+	for (i = 0; i < fl->nr_regs; i++)
+		if (fl->regs[i] == id)
+			return 0;
+	/* Bitmap registers kernel X lacks; anything else is the kernel's call. */
+	return KAS_REG_COPROC(id) == KAS_COPROC_FW_BMAP ? -ENOENT : 0;
+}
+
+/**
+ * kas_fw_psci_set() - decide a KVM_REG_ARM_PSCI_VERSION write
+ * @level: the VM's level
+ * @host_level: the running kernel's level
+ * @val: the version written
+ *
+ * Return: 0 to let the kernel decide, -EINVAL for a version newer than
+ * kernel X knows.
+ */
+int kas_fw_psci_set(u64 level, u64 host_level, u64 val)
+{
+	const struct kas_fw_level *fl = kas_fw_level(level);
+
+	if (!fl || !kas_fw_differs(level, host_level))
+		return 0;
+	return val > fl->psci_max ? -EINVAL : 0;
+}

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * fw_policy.h - firmware pseudo-registers and hypercall services per level,
+ * as data and pure decisions (unit-tested on the host).
+ */
+#ifndef KAS_FW_POLICY_H
+#define KAS_FW_POLICY_H
+
+#include <linux/errno.h>
+#include <linux/kernel.h>
+#include <linux/types.h>
+
+#include "levels.h"
+
+/* uapi register ids (arm64 asm/kvm.h), spelled out for the host tests. */
+#define KAS_FW_REG(i)		(0x6030000000140000ULL | (i))
+#define KAS_FW_BMAP_REG(i)	(0x6030000000160000ULL | (i))
+#define KAS_REG_COPROC(id)	(((id) >> 16) & 0xffff)
+#define KAS_COPROC_FW_BMAP	0x16
+#define KAS_PSCI_1_0		0x10000
+#define KAS_PSCI_1_1		0x10001
+
+/**
+ * struct kas_fw_level - what a level's kernel offers, where it differs
+ * @level: the level
+ * @nr_regs: firmware registers KVM_GET_REG_LIST lists (coprocs 0x14, 0x16)
+ * @regs: their ids, in list order
+ * @psci_max: highest PSCI version, also the default
+ * @std_bmap: services behind the standard bitmap (TRNG)
+ * @std_hyp_bmap: standard hypervisor services (PV time)
+ * @vendor_hyp_bmap: KVM vendor services (UID/FEATURES, PTP)
+ * @smc_serviced: guest SMCs with immediate 0 are handled like HVCs
+ * @psci_mask_affinity: CPU_ON/AFFINITY_INFO mask the target affinity
+ *                      instead of refusing bits outside MPIDR_HWID_BITMASK
+ */
+struct kas_fw_level {
+	u64 level;
+	unsigned int nr_regs;
+	u64 regs[8];
+	u64 psci_max;
+	unsigned long std_bmap, std_hyp_bmap, vendor_hyp_bmap;
+	bool smc_serviced;
+	bool psci_mask_affinity;
+};
+
+const struct kas_fw_level *kas_fw_level(u64 level);
+int kas_fw_reg_access(u64 level, u64 host_level, u64 id);
+int kas_fw_psci_set(u64 level, u64 host_level, u64 val);
+bool kas_fw_differs(u64 level, u64 host_level);
+
+#endif /* KAS_FW_POLICY_H */

@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fwregs.c - firmware pseudo-registers (KVM_REG_ARM_FW, _FW_FEAT_BMAP) as
+ * a VM's level defines them: enumeration, get, set.
+ *
+ * The services behind them (PSCI version, hypercall bitmaps) are set in
+ * the kernel's own per-VM state, once, when the level is chosen; probes
+ * only cover the register ioctls, a cold path.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kvm_host.h>
+#include <linux/uaccess.h>
+
+#include "compat/compat.h"
+#include "fw_policy.h"
+#include "kas.h"
+#include "vm.h"
+
+typedef int (*kas_copy_ids_fn)(struct kvm_vcpu *, u64 __user *);
+typedef int (*kas_one_reg_fn)(struct kvm_vcpu *, const struct kvm_one_reg *);
+
+/* The table of @kvm's level when it differs from the running kernel's. */
+static const struct kas_fw_level *kas_fw_of(struct kvm *kvm)
+{
+	struct kas_vm *v = kas_vm_lookup(kvm);
+	u64 level = v ? READ_ONCE(v->level) : KVM_ABI_SHIM_LEVEL_NATIVE;
+
+	return kas_fw_differs(level, KAS_HOST_LEVEL) ? kas_fw_level(level) : NULL;
+}
+
+NOKPROBE_SYMBOL(kas_fw_of);
+
+/**
+ * kas_fw_apply() - set a VM's PSCI default and hypercall bitmaps for its
+ *                  level, or restore the kernel's for native
+ * @kvm: the VM, which has no vCPU yet
+ * @v: its state
+ *
+ * Caller holds kvm->lock or owns the new VM.
+ */
+void kas_fw_apply(struct kvm *kvm, struct kas_vm *v)
+{
+	const struct kas_fw_level *fl = kas_fw_differs(v->level, KAS_HOST_LEVEL) ?
+					kas_fw_level(v->level) : NULL;
+	unsigned long cur[3];
+
+	if (!fl) {
+		if (v->fw_saved)
+			kas_compat_fw_bitmaps(kvm, cur, v->fw_bmap);
+		v->fw_saved = false;
+		kvm->arch.psci_version = 0;	/* the kernel's latest */
+		return;
+	}
+	if (!v->fw_saved) {
+		kas_compat_fw_bitmaps(kvm, v->fw_bmap, NULL);
+		v->fw_saved = true;
+	}
+	{
+		const unsigned long bm[3] = {
+			fl->std_bmap, fl->std_hyp_bmap, fl->vendor_hyp_bmap,
+		};
+
+		kas_compat_fw_bitmaps(kvm, cur, bm);
+	}
+	kvm->arch.psci_version = fl->psci_max;
+}
+
+/**
+ * kas_fw_num_regs_pre() - pre-handler on kvm_arm_get_fw_num_regs()
+ * @p: the kprobe
+ * @regs: (vcpu)
+ *
+ * Return: 1 with the level's count, or 0.
+ */
+int kas_fw_num_regs_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	const struct kas_fw_level *fl = kas_fw_of(((struct kvm_vcpu *)regs->regs[0])->kvm);
+
+	return fl ? kas_return(regs, fl->nr_regs) : 0;
+}
+
+NOKPROBE_SYMBOL(kas_fw_num_regs_pre);
+
+/* Redirect target of kvm_arm_copy_fw_reg_indices(): the level's ids. */
+static int kas_fw_copy_ids(struct kvm_vcpu *vcpu, u64 __user *uindices)
+{
+	const struct kas_fw_level *fl;
+	unsigned int i;
+	int ret = 0;
+
+	rcu_read_lock();
+	fl = kas_fw_of(vcpu->kvm);
+	rcu_read_unlock();
+	for (i = 0; fl && i < fl->nr_regs && !ret; i++)
+		ret = put_user(fl->regs[i], uindices++) ? -EFAULT : 0;
+	kas_redirect_done();
+	return ret;
+}
+
+/**
+ * kas_fw_copy_ids_pre() - pre-handler on kvm_arm_copy_fw_reg_indices()
+ * @p: the kprobe
+ * @regs: (vcpu, uindices)
+ *
+ * Return: 1 when redirected (user copies need process context), else 0.
+ */
+int kas_fw_copy_ids_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	if (!kas_fw_of(((struct kvm_vcpu *)regs->regs[0])->kvm))
+		return 0;
+	return kas_redirect(regs, kas_fw_copy_ids);
+}
+
+NOKPROBE_SYMBOL(kas_fw_copy_ids_pre);
+
+/**
+ * kas_fw_get_pre() - pre-handler on kvm_arm_get_fw_reg()
+ * @p: the kprobe
+ * @regs: (vcpu, reg); reg is the kernel's copy of struct kvm_one_reg
+ *
+ * Return: 1 with -ENOENT for a register the level lacks, else 0.
+ */
+int kas_fw_get_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	struct kvm_vcpu *vcpu = (struct kvm_vcpu *)regs->regs[0];
+	const struct kvm_one_reg *reg = (const struct kvm_one_reg *)regs->regs[1];
+	struct kas_vm *v = kas_vm_lookup(vcpu->kvm);
+	int ret;
+
+	if (!v)
+		return 0;
+	ret = kas_fw_reg_access(READ_ONCE(v->level), KAS_HOST_LEVEL, reg->id);
+	return ret ? kas_return(regs, ret) : 0;
+}
+
+NOKPROBE_SYMBOL(kas_fw_get_pre);
+
+/* Redirect target of kvm_arm_set_fw_reg() for PSCI_VERSION at old levels. */
+static int kas_fw_set_psci(struct kvm_vcpu *vcpu, const struct kvm_one_reg *reg)
+{
+	kas_one_reg_fn orig = kas_hook_orig(&kas_hook_table[KAS_HOOK_FW_SET]);
+	u64 __user *uaddr = u64_to_user_ptr(reg->addr);
+	struct kas_vm *v;
+	u64 val;
+	int ret;
+
+	ret = get_user(val, uaddr) ? -EFAULT : 0;
+	if (!ret) {
+		rcu_read_lock();
+		v = kas_vm_lookup(vcpu->kvm);
+		ret = v ? kas_fw_psci_set(READ_ONCE(v->level), KAS_HOST_LEVEL, val) : 0;
+		rcu_read_unlock();
+	}
+	if (!ret)
+		ret = orig(vcpu, reg);
+	kas_redirect_done();
+	return ret;
+}
+
+/**
+ * kas_fw_set_pre() - pre-handler on kvm_arm_set_fw_reg()
+ * @p: the kprobe
+ * @regs: (vcpu, reg)
+ *
+ * Return: 1 if decided or redirected here, 0 to run the kernel's function.
+ */
+int kas_fw_set_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	struct kvm_vcpu *vcpu = (struct kvm_vcpu *)regs->regs[0];
+	const struct kvm_one_reg *reg = (const struct kvm_one_reg *)regs->regs[1];
+	struct kas_vm *v;
+	int ret;
+
+	if (kas_hook_passthrough(regs))
+		return 0;
+	v = kas_vm_lookup(vcpu->kvm);
+	if (!v || !kas_fw_differs(READ_ONCE(v->level), KAS_HOST_LEVEL))
+		return 0;
+	ret = kas_fw_reg_access(READ_ONCE(v->level), KAS_HOST_LEVEL, reg->id);
+	if (ret)
+		return kas_return(regs, ret);
+	if (reg->id == KVM_REG_ARM_PSCI_VERSION)
+		return kas_redirect(regs, kas_fw_set_psci);
+	return 0;
+}
+
+NOKPROBE_SYMBOL(kas_fw_set_pre);
