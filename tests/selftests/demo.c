@@ -17,20 +17,26 @@
 
 struct view {
 	char level[16];
-	uint64_t iidr_guest, iidr_user, psci, smccc, nregs;
+	uint32_t iidr_guest, iidr_user, groups_restored;
+	uint64_t psci, smccc, trng, smc, nregs, nfw;
 };
+
+static uint64_t call(struct vmm_vm *vm, bool smc, uint64_t fn)
+{
+	uint64_t x[4] = { fn, 0, 0, 0 }, x0 = 0;
+
+	vmm_guest_call(vm, smc, x, &x0);
+	return x0;
+}
 
 static void look(uint64_t level, struct view *v)
 {
-	static const uint32_t code[] = {
-		A64_LDR_W2_X3, A64_STR_X2_X1,		/* guest reads GICD_IIDR */
-		A64_HVC0, A64_STR_X0_X1, A64_B_SELF,	/* SMCCC_VERSION */
-	};
-	struct kvm_reg_list probe = { .n = 0 };
-	uint64_t addr, data, l = 0;
-	uint32_t iidr = 0;
+	struct kvm_reg_list *list, probe = { .n = 0 };
+	uint64_t l = 0;
+	uint32_t grp = 0x12345678;
 	struct vmm_vm vm;
 	struct vmm_vcpu *c;
+	unsigned int i;
 
 	memset(v, 0, sizeof(*v));
 	if (vmm_vm_create(&vm) || vmm_add_memory(&vm))
@@ -41,25 +47,32 @@ static void look(uint64_t level, struct view *v)
 	snprintf(v->level, sizeof(v->level), "%s", !l ? "native" :
 		 l == KVM_ABI_SHIM_LEVEL(5, 10) ? "5.10" : "other");
 	if (vmm_gic_create(&vm, vmm_host_gic_version()) ||
-	    vmm_vcpu_add(&vm, 1u << KVM_ARM_VCPU_PSCI_0_2) || vmm_gic_init(&vm))
+	    vmm_vcpu_add(&vm, 1u << KVM_ARM_VCPU_PSCI_0_2) || vmm_gic_init(&vm) ||
+	    vmm_load_routines(&vm))
 		exit(1);
 	c = &vm.vcpu[0];
-	vmm_attr(vm.gic_fd, KVM_GET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_DIST_REGS, 8, &iidr);
-	v->iidr_user = iidr;
+	vmm_attr(vm.gic_fd, KVM_GET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_DIST_REGS, 8, &v->iidr_user);
+	vmm_guest_read32(&vm, VMM_GICD_GPA + 8, &v->iidr_guest);
+	/* A VMM restoring interrupt groups without writing GICD_IIDR (QEMU). */
+	vmm_attr(vm.gic_fd, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_DIST_REGS, 0x84, &grp);
+	vmm_guest_read32(&vm, VMM_GICD_GPA + 0x84, &v->groups_restored);
 	vmm_get_reg(c, FW_REG(0), &v->psci);
 	ioctl(c->fd, KVM_GET_REG_LIST, &probe);
 	v->nregs = probe.n;
-	vmm_load_code(&vm, 0, code, 5);
-	vmm_set_pc(c, VMM_MEM_GPA);
-	vmm_set_xreg(c, 0, 0x80000000);		/* SMCCC_VERSION */
-	vmm_set_xreg(c, 1, VMM_MMIO_GPA);
-	vmm_set_xreg(c, 3, VMM_GICD_GPA + 8);	/* GICD_IIDR */
-	if (!vmm_run_to_mmio(&vm, 0, &addr, &data))
-		v->iidr_guest = data;
-	if (!vmm_run_to_mmio(&vm, 0, &addr, &data))
-		v->smccc = data;
+	list = calloc(1, sizeof(*list) + probe.n * 8);
+	list->n = probe.n;
+	ioctl(c->fd, KVM_GET_REG_LIST, list);
+	for (i = 0; i < list->n; i++)
+		v->nfw += (list->reg[i] & 0xffff0000ULL) == 0x140000 ||
+			  (list->reg[i] & 0xffff0000ULL) == 0x160000;
+	free(list);
+	v->smccc = call(&vm, false, 0x80000000);
+	v->trng = call(&vm, false, 0x84000050);
+	v->smc = call(&vm, true, 0x80000000);
 	vmm_vm_destroy(&vm);
 }
+
+#define ROW(name, fmt, a, b) printf("%-40s " fmt " " fmt "\n", name, a, b)
 
 int main(void)
 {
@@ -67,17 +80,23 @@ int main(void)
 
 	look(KVM_ABI_SHIM_LEVEL_NATIVE, &n);
 	look(KVM_ABI_SHIM_LEVEL(5, 10), &o);
-	printf("%-32s %-14s %-14s\n", "", "VM 1", "VM 2");
-	printf("%-32s %-14s %-14s\n", "level (KVM_GET_DEVICE_ATTR)", n.level, o.level);
-	printf("%-32s 0x%-12llx 0x%-12llx\n", "GICD_IIDR read by the guest",
-	       (unsigned long long)n.iidr_guest, (unsigned long long)o.iidr_guest);
-	printf("%-32s 0x%-12llx 0x%-12llx\n", "GICD_IIDR read by the VMM",
-	       (unsigned long long)n.iidr_user, (unsigned long long)o.iidr_user);
-	printf("%-32s 0x%-12llx 0x%-12llx\n", "SMCCC_VERSION (guest HVC)",
-	       (unsigned long long)n.smccc, (unsigned long long)o.smccc);
-	printf("%-32s 0x%-12llx 0x%-12llx\n", "PSCI_VERSION firmware register",
-	       (unsigned long long)n.psci, (unsigned long long)o.psci);
-	printf("%-32s %-14llu %-14llu\n", "KVM_GET_REG_LIST entries",
-	       (unsigned long long)n.nregs, (unsigned long long)o.nregs);
+	printf("%-40s %-14s %-14s\n", "", "VM 1", "VM 2");
+	ROW("level (KVM_GET_DEVICE_ATTR)", "%-14s", n.level, o.level);
+	ROW("GICD_IIDR read by the guest", "0x%-12x", n.iidr_guest, o.iidr_guest);
+	ROW("GICD_IIDR read by the VMM", "0x%-12x", n.iidr_user, o.iidr_user);
+	ROW("IGROUPR1 after a VMM restore, no IIDR", "0x%-12x", n.groups_restored,
+	    o.groups_restored);
+	ROW("KVM_GET_REG_LIST entries", "%-14llu", (unsigned long long)n.nregs,
+	    (unsigned long long)o.nregs);
+	ROW("... of which firmware registers", "%-14llu", (unsigned long long)n.nfw,
+	    (unsigned long long)o.nfw);
+	ROW("PSCI_VERSION firmware register", "0x%-12llx", (unsigned long long)n.psci,
+	    (unsigned long long)o.psci);
+	ROW("SMCCC_VERSION (guest HVC)", "0x%-12llx", (unsigned long long)n.smccc,
+	    (unsigned long long)o.smccc);
+	ROW("TRNG_VERSION (guest HVC)", "0x%-12llx", (unsigned long long)n.trng,
+	    (unsigned long long)o.trng);
+	ROW("SMCCC_VERSION (guest SMC)", "0x%-12llx", (unsigned long long)n.smc,
+	    (unsigned long long)o.smc);
 	return 0;
 }
