@@ -48,12 +48,8 @@ if grep -qw kas.demo /proc/cmdline; then
 	poweroff -f
 fi
 
-say "# kernel $(uname -r)"
-say "# cmdline $(cat /proc/cmdline)"
-say "# kvm: $(dmesg | grep -o 'kvm \[1\]: .*initialized successfully' | head -n1)"
-[ -e /dev/kvm ] || say "not ok 1 /dev/kvm exists"
-
-/tests/passthrough record /tmp/passthrough.rec
+gic=$(sed -n 's/.*kas\.gic=\(v[23]\).*/\1/p' /proc/cmdline)
+series() { echo "$1" | sed -E 's/^([0-9]+\.[0-9]+).*/\1/'; }
 
 # send_file NAME PATH: carry a file back to the host on the results port.
 send_file() {
@@ -61,6 +57,32 @@ send_file() {
 	sed 's/^/@ /' "$2" >&3
 	say "# end-file"
 }
+
+# restore_from LEVEL FILE: write FILE's firmware registers into a VM at LEVEL.
+restore_from() {
+	/tests/fwrestore "$1" "$2" > /tmp/restore 2>&1
+	send_file "restore-${2##*/}" /tmp/restore
+}
+
+# Restore mode: this kernel, natively, takes the state newer kernels saved
+# at its level (the reverse direction of the firmware-register drill).
+if grep -qw kas.mode=restore /proc/cmdline; then
+	say "# kernel $(uname -r) restore mode"
+	for f in /inject/*.$gic.level-*; do
+		[ -e "$f" ] && restore_from native "$f"
+	done
+	say "# END"
+	exec 3>&-
+	sync
+	poweroff -f
+fi
+
+say "# kernel $(uname -r)"
+say "# cmdline $(cat /proc/cmdline)"
+say "# kvm: $(dmesg | grep -o 'kvm \[1\]: .*initialized successfully' | head -n1)"
+[ -e /dev/kvm ] || say "not ok 1 /dev/kvm exists"
+
+/tests/passthrough record /tmp/passthrough.rec
 
 # The kernel's own fingerprint (module not loaded), taken twice.
 fp=/tests/kvm-abi-fingerprint
@@ -101,6 +123,10 @@ for l in 5.10 6.1 6.12; do
 	else
 		say "not ok 1 fingerprint at level $l: $(cat /tmp/fp.err)"
 	fi
+done
+# Older kernels' state, saved natively, restored here at their level.
+for f in /inject/*.$gic.native; do
+	[ -e "$f" ] && restore_from "$(series "${f##*/}")" "$f"
 done
 kas_test lifecycle /tests/lifecycle /kvm_abi_shim.ko
 

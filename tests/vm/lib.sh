@@ -25,3 +25,6 @@ kas_kdir() { echo "$KAS_CACHE/kernels/$1"; }
 
 # Per-kernel build directory of this source tree (two checkouts never share).
 kas_build_dir() { echo "$KAS_CACHE/build/$(echo "$KAS_TOP" | md5sum | cut -c1-8)/$1"; }
+
+# The reference build of a series: the newest fleet kernel of that series.
+kas_series_ref() { kas_fleet_kernels | awk -v s="$1" 'index($0, s ".") == 1 { k = $0 } END { print k }'; }

@@ -5,7 +5,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-krel=$1 ko=$2 tests=$3 out=$4
+krel=$1 ko=$2 tests=$3 out=$4 inject=${5:-}
 kd=$(kas_kdir "$krel")
 bbdir=$KAS_CACHE/busybox
 if [ ! -x "$bbdir/bin/busybox" ]; then
@@ -17,7 +17,9 @@ fi
 
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
-mkdir -p "$stage"/{bin,dev,proc,sys,tmp,tests,modules,sbin,usr/bin,usr/sbin}
+mkdir -p "$stage"/{bin,dev,proc,sys,tmp,tests,modules,sbin,usr/bin,usr/sbin,inject}
+# Files from earlier boots of the run (fingerprints to restore).
+if [ -n "$inject" ] && [ -d "$inject" ]; then cp -r "$inject"/. "$stage/inject/"; fi
 cp "$bbdir/bin/busybox" "$stage/bin/busybox"
 cp "$KAS_TOP/tests/vm/init.sh" "$stage/init"
 chmod +x "$stage/init"

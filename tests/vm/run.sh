@@ -38,14 +38,16 @@ tap() { # tap ok|notok|skip DESCRIPTION
 }
 
 boot() { # boot KREL BOOT INITRD -> parses results into TAP
-	local krel=$1 b=$2 initrd=$3 gic=3 cpu=max,pauth-impdef=on extra=""
+	local krel=$1 b=$2 initrd=$3 gic=3 cpu=max,pauth-impdef=on extra="kas.gic=v3"
 	local log=$logs/$krel-$b.console res=$logs/$krel-$b.results
 	case $b in
-	v2) gic=2 ;;
+	v2) gic=2 extra="kas.gic=v2" ;;
 	v3) ;;
+	rv2) gic=2 extra="kas.gic=v2 kas.mode=restore" ;;
+	rv3) extra="kas.gic=v3 kas.mode=restore" ;;
 	nvhe)
 		# 5.10 ignores kvm-arm.mode=nvhe; a CPU without VHE forces nVHE.
-		if [ "$(kas_series "$krel")" = 5.10 ]; then cpu=cortex-a57; else extra="kvm-arm.mode=nvhe"; fi ;;
+		if [ "$(kas_series "$krel")" = 5.10 ]; then cpu=cortex-a57; else extra="$extra kvm-arm.mode=nvhe"; fi ;;
 	*) kas_die "unknown boot configuration $b" ;;
 	esac
 	rm -f "$res"
@@ -75,6 +77,11 @@ boot() { # boot KREL BOOT INITRD -> parses results into TAP
 		"#"*) [ -n "${KAS_VERBOSE:-}" ] && echo "$line" ;;
 		esac
 	done < "$res"
+	case $b in rv*)
+		if grep -qx '# END' "$res"; then tap ok "$krel $b: restore boot completed (${dt}s)"
+		else tap notok "$krel $b: restore boot completed (qemu rc $rc)"; fi
+		return ;;
+	esac
 	# The boot ran KVM in the mode it asked for.
 	local want="VHE mode initialized" mode
 	[ "$b" = nvhe ] && want="(Hyp|Hyp nVHE) mode initialized"
@@ -104,13 +111,39 @@ for krel in "${kernels[@]}"; do
 		continue
 	fi
 	initrd=$logs/$krel.initrd.gz
-	bash "$KAS_TOP/tests/vm/mkinitrd.sh" "$krel" "$ko" "$st" "$initrd"
+	# Native fingerprints of the older series' reference kernels, booted
+	# earlier in this run, for the firmware-register restore test.
+	inject=$logs/inject/$krel
+	mkdir -p "$inject"
+	for sx in 5.10 6.1; do
+		x=$(kas_series_ref "$sx")
+		if [ "$(printf '%s\n%s\n' "$sx" "$(kas_series "$krel")" | sort -V | head -n1)" = "$sx" ] &&
+			[ "$sx" != "$(kas_series "$krel")" ]; then
+			cp "$logs/fp/$x".v[23].native "$inject/" 2>/dev/null || true
+		fi
+	done
+	bash "$KAS_TOP/tests/vm/mkinitrd.sh" "$krel" "$ko" "$st" "$initrd" "$inject"
 	kb=("${boots[@]}")
 	[ ${#kb[@]} -gt 0 ] || read -ra kb <<< "$(kas_fleet_field "$krel" boots)"
 	for b in "${kb[@]}"; do
 		boot "$krel" "$b" "$initrd"
 	done
 done
+# Reverse direction: each older series' reference kernel, natively, takes
+# the firmware registers newer kernels saved at its level.
+for sx in 5.10 6.1; do
+	x=$(kas_series_ref "$sx")
+	inject=$logs/inject/restore-$x
+	mkdir -p "$inject"
+	for f in "$logs"/fp/*.v[23].level-"$sx"; do
+		if [ -e "$f" ] && [ "$(kas_series "${f##*/}")" != "$sx" ]; then cp "$f" "$inject/"; fi
+	done
+	ls "$inject"/* > /dev/null 2>&1 || continue
+	ko=$(bash "$KAS_TOP/tests/vm/build-module.sh" "$x" 2>/dev/null | tail -n1) || continue
+	bash "$KAS_TOP/tests/vm/mkinitrd.sh" "$x" "$ko" "$st" "$logs/restore-$x.initrd.gz" "$inject"
+	for b in rv3 rv2; do boot "$x" "$b" "$logs/restore-$x.initrd.gz"; done
+done
+
 # Differential conformance across the kernels booted above.
 [ ${#kernels[@]} -eq "$(kas_fleet_kernels | wc -l)" ] && [ ${#boots[@]} -eq 0 ] || export KAS_PARTIAL=1
 while IFS= read -r line; do

@@ -98,6 +98,23 @@ static void rec_errno_or(struct fp *fp, const char *key, int ret, uint64_t v)
 		fp_add(fp, key, "0x%llx", (unsigned long long)v);
 }
 
+/* Read @n registers of one vGIC attribute group; keys "vgic.user.<fmt>". */
+static void user_regs(struct fp *fp, struct vmm_vm *vm, uint32_t group, const char *fmt,
+		      const uint32_t *off, unsigned int n)
+{
+	char key[64], name[32];
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		uint32_t v = 0;
+		int ret = vmm_attr(vm->gic_fd, KVM_GET_DEVICE_ATTR, group, off[i], &v);
+
+		snprintf(name, sizeof(name), fmt, off[i]);
+		snprintf(key, sizeof(key), "vgic.user.%s", name);
+		rec_errno_or(fp, key, ret, v);
+	}
+}
+
 /* Distributor, redistributor and CPU-interface registers through the vGIC device. */
 static void probe_gic_user(struct fp *fp, struct vmm_vm *vm, int gic)
 {
@@ -113,36 +130,15 @@ static void probe_gic_user(struct fp *fp, struct vmm_vm *vm, int gic)
 		GICR_SGI + 0xc04, GICR_SGI + 0xd00,
 	};
 	static const uint32_t cpu[] = { 0x0, 0x4, 0x8, 0x1c, 0xd0, 0xfc };
-	char key[64];
-	unsigned int i;
 
-	for (i = 0; i < sizeof(dist) / sizeof(dist[0]); i++) {
-		uint32_t v = 0;
-		int ret = vmm_attr(vm->gic_fd, KVM_GET_DEVICE_ATTR,
-				   KVM_DEV_ARM_VGIC_GRP_DIST_REGS, dist[i], &v);
-
-		snprintf(key, sizeof(key), "vgic.user.gicd.0x%04x", dist[i]);
-		rec_errno_or(fp, key, ret, v);
-	}
-	if (gic == 3) {
-		for (i = 0; i < sizeof(redist) / sizeof(redist[0]); i++) {
-			uint32_t v = 0;
-			int ret = vmm_attr(vm->gic_fd, KVM_GET_DEVICE_ATTR,
-					   KVM_DEV_ARM_VGIC_GRP_REDIST_REGS, redist[i], &v);
-
-			snprintf(key, sizeof(key), "vgic.user.gicr.0x%05x", redist[i]);
-			rec_errno_or(fp, key, ret, v);
-		}
-	} else {
-		for (i = 0; i < sizeof(cpu) / sizeof(cpu[0]); i++) {
-			uint32_t v = 0;
-			int ret = vmm_attr(vm->gic_fd, KVM_GET_DEVICE_ATTR,
-					   KVM_DEV_ARM_VGIC_GRP_CPU_REGS, cpu[i], &v);
-
-			snprintf(key, sizeof(key), "vgic.user.gicc.0x%03x", cpu[i]);
-			rec_errno_or(fp, key, ret, v);
-		}
-	}
+	user_regs(fp, vm, KVM_DEV_ARM_VGIC_GRP_DIST_REGS, "gicd.0x%04x", dist,
+		  sizeof(dist) / sizeof(dist[0]));
+	if (gic == 3)
+		user_regs(fp, vm, KVM_DEV_ARM_VGIC_GRP_REDIST_REGS, "gicr.0x%05x", redist,
+			  sizeof(redist) / sizeof(redist[0]));
+	else
+		user_regs(fp, vm, KVM_DEV_ARM_VGIC_GRP_CPU_REGS, "gicc.0x%03x", cpu,
+			  sizeof(cpu) / sizeof(cpu[0]));
 }
 
 /* The same registers as the guest reads them over MMIO. */
