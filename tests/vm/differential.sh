@@ -84,6 +84,8 @@ for f in "$fpdir"/*.restore-*; do
 	src=$(echo "$base" | sed -E 's/^(.*)\.(v3|v2|nvhe|rv3|rv2)\.restore-(.*)$/\3/')
 	srck=$(echo "$src" | sed -E 's/^(.*)\.(v3|v2)\.(native|level-.*)$/\1/')
 	gic=$(echo "$src" | sed -E 's/^(.*)\.(v3|v2)\.(native|level-.*)$/\2/')
+	boot=$(echo "$base" | sed -E 's/^(.*)\.(v3|v2|nvhe|rv3|rv2)\.restore-(.*)$/\2/')
+	[ "$boot" = nvhe ] && gic="$gic, nVHE"
 	case $src in
 	*.native) pair=$(kas_series "$srck")@$(kas_series "$dest")
 		  what="forward: $srck native -> $dest at $(kas_series "$srck")" ;;
