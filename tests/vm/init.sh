@@ -68,7 +68,7 @@ restore_from() {
 # at its level (the reverse direction of the firmware-register drill).
 if grep -qw kas.mode=restore /proc/cmdline; then
 	say "# kernel $(uname -r) restore mode"
-	for f in /inject/*.$gic.level-*; do
+	for f in /inject/*.$gic.level-* /inject/*.$gic.native; do
 		[ -e "$f" ] && restore_from native "$f"
 	done
 	say "# END"

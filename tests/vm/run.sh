@@ -64,9 +64,10 @@ boot() { # boot KREL BOOT INITRD -> parses results into TAP
 	local dt=$((SECONDS - t0)) prog="?" line file=""
 	echo "# $krel $b: qemu exit $rc after ${dt}s (console: $log)"
 	[ -e "$res" ] || : > "$res"
-	mkdir -p "$logs/fp"
+	mkdir -p "$logs/fp" "$logs/restore"
 	while IFS= read -r line; do
 		case $line in
+		"# file restore-"*) file=$logs/restore/$krel.$b.${line#\# file }; : > "$file" ;;
 		"# file "*) file=$logs/fp/$krel.$b.${line#\# file }; : > "$file" ;;
 		"# end-file") file="" ;;
 		"@ "*) [ -n "$file" ] && echo "${line#@ }" >> "$file" ;;
@@ -135,8 +136,10 @@ for sx in 5.10 6.1; do
 	x=$(kas_series_ref "$sx")
 	inject=$logs/inject/restore-$x
 	mkdir -p "$inject"
-	for f in "$logs"/fp/*.v[23].level-"$sx"; do
-		if [ -e "$f" ] && [ "$(kas_series "${f##*/}")" != "$sx" ]; then cp "$f" "$inject/"; fi
+	# ... and, as the negative control, what they saved natively.
+	for f in "$logs"/fp/*.v[23].level-"$sx" "$logs"/fp/*.v[23].native; do
+		if [ -e "$f" ] && [ "$(printf '%s\n%s\n' "$sx" "$(kas_series "${f##*/}")" | sort -V | head -n1)" = "$sx" ] &&
+			[ "$(kas_series "${f##*/}")" != "$sx" ]; then cp "$f" "$inject/"; fi
 	done
 	ls "$inject"/* > /dev/null 2>&1 || continue
 	ko=$(bash "$KAS_TOP/tests/vm/build-module.sh" "$x" 2>/dev/null | tail -n1) || continue
