@@ -71,6 +71,12 @@ if grep -qw kas.mode=restore /proc/cmdline; then
 	for f in /inject/*.$gic.level-* /inject/*.$gic.native; do
 		[ -e "$f" ] && restore_from native "$f"
 	done
+	# Rollback drill: whole VMs saved on newer kernels, resumed here.
+	for f in /inject/*.$gic.drill-*; do
+		[ -e "$f" ] || continue
+		/tests/drill restore "$f" > /tmp/drill 2>&1
+		send_file "restore-${f##*/}" /tmp/drill
+	done
 	say "# END"
 	exec 3>&-
 	sync
@@ -127,6 +133,22 @@ done
 # Older kernels' state, saved natively, restored here at their level.
 for f in /inject/*.$gic.native; do
 	[ -e "$f" ] && restore_from "$(series "${f##*/}")" "$f"
+done
+for f in /inject/*.$gic.drill-native; do
+	[ -e "$f" ] || continue
+	/tests/drill restore "$f" "$(series "${f##*/}")" > /tmp/drill 2>&1
+	send_file "restore-${f##*/}" /tmp/drill
+done
+# Rollback drill: run guests to their checkpoint natively and at every
+# older level, and carry the saved VMs to the host.
+for l in native 5.10 6.1; do
+	[ "$l" = "$(series "$(uname -r)")" ] && continue
+	[ "$l" != native ] && [ "$(printf '%s\n%s\n' "$l" "$(series "$(uname -r)")" | sort -V | head -n1)" != "$l" ] && continue
+	if /tests/drill save "$l" /tmp/drill.$l 2> /tmp/drill.err; then
+		send_file "drill-$l" /tmp/drill.$l
+	else
+		say "not ok 1 drill save at $l: $(cat /tmp/drill.err)"
+	fi
 done
 kas_test lifecycle /tests/lifecycle /kvm_abi_shim.ko
 

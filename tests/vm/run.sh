@@ -120,7 +120,7 @@ for krel in "${kernels[@]}"; do
 		x=$(kas_series_ref "$sx")
 		if [ "$(printf '%s\n%s\n' "$sx" "$(kas_series "$krel")" | sort -V | head -n1)" = "$sx" ] &&
 			[ "$sx" != "$(kas_series "$krel")" ]; then
-			cp "$logs/fp/$x".v[23].native "$inject/" 2>/dev/null || true
+			cp "$logs/fp/$x".v[23].native "$logs/fp/$x".v[23].drill-native "$inject/" 2>/dev/null || true
 		fi
 	done
 	bash "$KAS_TOP/tests/vm/mkinitrd.sh" "$krel" "$ko" "$st" "$initrd" "$inject"
@@ -137,7 +137,8 @@ for sx in 5.10 6.1; do
 	inject=$logs/inject/restore-$x
 	mkdir -p "$inject"
 	# ... and, as the negative control, what they saved natively.
-	for f in "$logs"/fp/*.v[23].level-"$sx" "$logs"/fp/*.v[23].native; do
+	for f in "$logs"/fp/*.v[23].level-"$sx" "$logs"/fp/*.v[23].native \
+		 "$logs"/fp/*.v[23].drill-"$sx" "$logs"/fp/*.v[23].drill-native; do
 		if [ -e "$f" ] && [ "$(printf '%s\n%s\n' "$sx" "$(kas_series "${f##*/}")" | sort -V | head -n1)" = "$sx" ] &&
 			[ "$(kas_series "${f##*/}")" != "$sx" ]; then cp "$f" "$inject/"; fi
 	done
