@@ -49,9 +49,21 @@ static const uint32_t code[] = {
 static const char *const seen[] = { "iidr", "igroupr1", "smccc_version", "trng_version",
 				    "psci_version" };
 
-/* vGIC registers QEMU carries (a representative subset). */
-static const uint32_t dist_regs[] = { 0x0, 0x84, 0x104, 0x404, 0xc08 };
-static const uint32_t redist_regs[] = { 0x10080, 0x10100, 0x10400 };
+/*
+ * vGIC registers QEMU carries through the device attributes: distributor
+ * control, groups, enables, priorities and configuration of the first 256
+ * interrupts, and the redistributor's SGI/PPI frame. (Pending/active state
+ * and the GICv3 CPU-interface system registers are not saved: the drill's
+ * guest has no interrupt in flight.)
+ */
+#define RANGE8(base) base, base + 4, base + 8, base + 12, base + 16, base + 20, base + 24, base + 28
+static const uint32_t dist_regs[] = {
+	0x0, RANGE8(0x80), RANGE8(0x100), RANGE8(0x400), RANGE8(0x420),
+	RANGE8(0xc00), RANGE8(0xc20),
+};
+static const uint32_t redist_regs[] = {
+	0x10080, 0x10100, RANGE8(0x10400), 0x10c00, 0x10c04,
+};
 
 static int setup(struct vmm_vm *vm, uint64_t level, bool set_level)
 {

@@ -60,8 +60,8 @@ static void probe(char out[NR_PROBES][96])
 }
 
 /* Run the guest's "hvc #0; str x0, [x5]" with x0 = @fn on a VM with @f. */
-static int filtered_call(const struct smccc_filter *f, uint32_t fn, uint32_t *exit,
-			 uint64_t *nr, uint64_t *x0)
+static int filtered_call(const struct smccc_filter *f, uint32_t fn, uint64_t level,
+			 uint32_t *exit, uint64_t *nr, uint64_t *x0)
 {
 	static const uint32_t code[] = { A64_HVC0, A64_STR_X0_X5, A64_B_SELF };
 	uint64_t addr;
@@ -71,7 +71,9 @@ static int filtered_call(const struct smccc_filter *f, uint32_t fn, uint32_t *ex
 
 	if (vmm_vm_create(&vm) || vmm_add_memory(&vm))
 		tap_bail("cannot create a VM");
-	ret = vmm_attr(vm.fd, KVM_SET_DEVICE_ATTR, SMCCC_CTRL_GRP, SMCCC_FILTER_ATTR, (void *)f);
+	ret = level ? vmm_shim_set(&vm, KVM_ABI_SHIM_ATTR_LEVEL, level) : 0;
+	ret = ret ?: vmm_attr(vm.fd, KVM_SET_DEVICE_ATTR, SMCCC_CTRL_GRP, SMCCC_FILTER_ATTR,
+			      (void *)f);
 	if (ret || vmm_vcpu_add(&vm, 1u << KVM_ARM_VCPU_PSCI_0_2))
 		goto out;
 	c = &vm.vcpu[0];
@@ -103,18 +105,27 @@ static void smccc_filter_works(void)
 		.base = TEST_FN, .nr_functions = 1, .action = SMCCC_FWD_TO_USER,
 	};
 	struct smccc_filter deny = { .base = 0x86000000, .nr_functions = 1, .action = 1 };
+	static const uint64_t levels[] = {
+		KVM_ABI_SHIM_LEVEL_NATIVE, KVM_ABI_SHIM_LEVEL(5, 10), KVM_ABI_SHIM_LEVEL(6, 1),
+	};
 	uint64_t nr = 0, x0 = 0;
 	uint32_t exit = 0;
+	unsigned int i;
 	int ret;
 
-	ret = filtered_call(&fwd, TEST_FN, &exit, &nr, &x0);
-	tap_ok(!ret && exit == KVM_EXIT_HYPERCALL && nr == TEST_FN,
-	       "FWD_TO_USER: guest HVC 0x%x exits to the VMM (ret %d, exit %u, nr 0x%llx)",
-	       TEST_FN, ret, exit, (unsigned long long)nr);
-	ret = filtered_call(&deny, 0x86000000, &exit, &nr, &x0);
-	tap_ok(!ret && x0 == ~0ULL,
-	       "DENY: guest KVM_FEATURES call gets NOT_SUPPORTED (ret %d, x0 0x%llx)", ret,
-	       (unsigned long long)x0);
+	/* The filter is the VMM's, not the level's: it works at every level. */
+	for (i = 0; i < 3; i++) {
+		const char *name = i == 0 ? "native" : i == 1 ? "5.10" : "6.1";
+
+		ret = filtered_call(&fwd, TEST_FN, levels[i], &exit, &nr, &x0);
+		tap_ok(!ret && exit == KVM_EXIT_HYPERCALL && nr == TEST_FN,
+		       "%s: FWD_TO_USER: guest HVC 0x%x exits to the VMM (ret %d, exit %u, nr 0x%llx)",
+		       name, TEST_FN, ret, exit, (unsigned long long)nr);
+		ret = filtered_call(&deny, 0x86000000, levels[i], &exit, &nr, &x0);
+		tap_ok(!ret && x0 == ~0ULL,
+		       "%s: DENY: guest KVM_FEATURES call gets NOT_SUPPORTED (ret %d, x0 0x%llx)",
+		       name, ret, (unsigned long long)x0);
+	}
 }
 
 int main(int argc, char **argv)
