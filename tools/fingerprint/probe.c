@@ -210,47 +210,48 @@ static void probe_igroupr(struct fp *fp, const struct probe_opts *o, int redist)
 	vmm_vm_destroy(&vm);
 }
 
+/*
+ * On a fresh VM (no revision requested), write GICD_IIDR as read with
+ * @clear bits cleared, @set set and @flip flipped; *@read is the value
+ * after. Return: the write's result.
+ */
+static int iidr_write(const struct probe_opts *o, uint32_t clear, uint32_t set, uint32_t flip,
+		      uint32_t *read)
+{
+	struct probe_opts po = *o;
+	struct vmm_vm vm;
+	uint32_t iidr = 0, w;
+	int ret;
+
+	po.iidr_rev = 0;
+	ret = setup_vm(&vm, &po);
+	if (ret)
+		die("VM setup", ret);
+	vmm_attr(vm.gic_fd, KVM_GET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_DIST_REGS, 8, &iidr);
+	w = ((iidr & ~clear) | set) ^ flip;
+	ret = vmm_attr(vm.gic_fd, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_DIST_REGS, 8, &w);
+	*read = 0;
+	vmm_attr(vm.gic_fd, KVM_GET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_DIST_REGS, 8, read);
+	vmm_vm_destroy(&vm);
+	return ret;
+}
+
 /* Userspace writes of IIDR revisions: accepted or errno, and what sticks. */
 static void probe_iidr_writes(struct fp *fp, const struct probe_opts *o)
 {
 	static const uint32_t revs[] = { 0, 1, 2, 3, 4 };
 	unsigned int i;
+	uint32_t r = 0;
 	char key[96];
+	int ret;
 
 	for (i = 0; i < sizeof(revs) / sizeof(revs[0]); i++) {
-		struct probe_opts po = *o;
-		struct vmm_vm vm;
-		uint32_t iidr = 0, w, r = 0;
-		int ret;
-
-		po.iidr_rev = 0;
-		ret = setup_vm(&vm, &po);
-		if (ret)
-			die("VM setup", ret);
-		vmm_attr(vm.gic_fd, KVM_GET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_DIST_REGS, 8, &iidr);
-		w = (iidr & ~0xf000u) | (revs[i] << 12);
-		ret = vmm_attr(vm.gic_fd, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_DIST_REGS, 8, &w);
-		vmm_attr(vm.gic_fd, KVM_GET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_DIST_REGS, 8, &r);
+		ret = iidr_write(o, 0xf000, revs[i] << 12, 0, &r);
 		snprintf(key, sizeof(key), "vgic.iidr_write.rev%u", revs[i]);
 		fp_add(fp, key, "%d read=0x%x", ret, r);
-		vmm_vm_destroy(&vm);
 	}
-	{
-		struct probe_opts po = *o;
-		struct vmm_vm vm;
-		uint32_t iidr = 0, w;
-		int ret;
-
-		po.iidr_rev = 0;
-		ret = setup_vm(&vm, &po);
-		if (ret)
-			die("VM setup", ret);
-		vmm_attr(vm.gic_fd, KVM_GET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_DIST_REGS, 8, &iidr);
-		w = iidr ^ 0x1;		/* implementer field differs */
-		ret = vmm_attr(vm.gic_fd, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_DIST_REGS, 8, &w);
-		fp_add(fp, "vgic.iidr_write.bad_implementer", "%d", ret);
-		vmm_vm_destroy(&vm);
-	}
+	/* The implementer field differs. */
+	fp_add(fp, "vgic.iidr_write.bad_implementer", "%d", iidr_write(o, 0, 0, 0x1, &r));
 }
 
 static void probe_reg_list(struct fp *fp, const struct probe_opts *o)
