@@ -41,4 +41,7 @@ check:
 demo:
 	tests/vm/demo.sh
 
-.PHONY: modules clean unit lint vm-test check demo
+bench:
+	tests/bench/run.sh $(KERNELS)
+
+.PHONY: modules clean unit lint vm-test check demo bench

@@ -83,6 +83,20 @@ if grep -qw kas.mode=restore /proc/cmdline; then
 	poweroff -f
 fi
 
+# Benchmark mode (make bench): exit costs without and with the module.
+if grep -qw kas.mode=bench /proc/cmdline; then
+	say "$(/tests/exitcost) module=no"
+	insmod /kvm_abi_shim.ko
+	for l in native 5.10 6.1; do
+		[ "$l" = native ] || [ "$(printf '%s\n%s\n' "$l" "$(series "$(uname -r)")" | sort -V | head -n1)" = "$l" ] || continue
+		say "$(/tests/exitcost $l) module=yes"
+	done
+	say "# END"
+	exec 3>&-
+	sync
+	poweroff -f
+fi
+
 say "# kernel $(uname -r)"
 say "# cmdline $(cat /proc/cmdline)"
 say "# kvm: $(dmesg | grep -o 'kvm \[1\]: .*initialized successfully' | head -n1)"

@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * exitcost - instructions per guest exit and per VMM ioctl on the paths the
+ * module probes, measured the deterministic way (docs: perf-method): boot
+ * with -smp 1 -icount shift=0,sleep=off, where one CNTVCT tick is 16
+ * emulated instructions; minimum over repetitions.
+ *
+ *   exitcost [LEVEL]   LEVEL: set through the module (native, 5.10, ...)
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "../../tools/lib/vmm.h"
+
+#define ITER	200
+#define REPS	12
+#define CODE	0x2000
+
+extern const char kas_bench_guest[], kas_bench_guest_end[];
+
+static uint64_t cntvct(void)
+{
+	uint64_t v;
+
+	asm volatile("isb; mrs %0, cntvct_el0" : "=r"(v));
+	return v;
+}
+
+static uint64_t guest_loop(struct vmm_vm *vm, uint64_t op, uint64_t arg)
+{
+	struct vmm_vcpu *c = &vm->vcpu[0];
+	uint64_t best = ~0ULL, addr, ticks;
+	int r;
+
+	for (r = 0; r < REPS; r++) {
+		vmm_set_xreg(c, 3, arg);
+		vmm_set_xreg(c, 8, arg);
+		vmm_set_xreg(c, 5, VMM_MMIO_GPA);
+		vmm_set_xreg(c, 6, ITER);
+		vmm_set_xreg(c, 7, op);
+		vmm_set_pc(c, VMM_MEM_GPA + CODE);
+		if (vmm_run_to_mmio(vm, 0, &addr, &ticks))
+			return 0;
+		if (ticks < best)
+			best = ticks;
+	}
+	return best * 16 / ITER;
+}
+
+static uint64_t ioctl_loop(struct vmm_vm *vm, uint64_t id)
+{
+	uint64_t best = ~0ULL, t0, t, v;
+	int r, i;
+
+	for (r = 0; r < REPS; r++) {
+		t0 = cntvct();
+		for (i = 0; i < ITER; i++)
+			vmm_get_reg(&vm->vcpu[0], id, &v);
+		t = cntvct() - t0;
+		if (t < best)
+			best = t;
+	}
+	return best * 16 / ITER;
+}
+
+int main(int argc, char **argv)
+{
+	const char *lvl = argc > 1 ? argv[1] : "none";
+	unsigned int maj, min;
+	struct vmm_vm vm;
+	int ret;
+
+	ret = vmm_vm_create(&vm);
+	if (!ret && argc > 1 && sscanf(lvl, "%u.%u", &maj, &min) == 2)
+		ret = vmm_shim_set(&vm, KVM_ABI_SHIM_ATTR_LEVEL, KVM_ABI_SHIM_LEVEL(maj, min));
+	ret = ret ?: vmm_add_memory(&vm) ?: vmm_gic_create(&vm, vmm_host_gic_version()) ?:
+	      vmm_vcpu_add(&vm, 1u << KVM_ARM_VCPU_PSCI_0_2) ?: vmm_gic_init(&vm);
+	if (ret) {
+		fprintf(stderr, "exitcost: setup failed (%d)\n", ret);
+		return 1;
+	}
+	vmm_load_code(&vm, CODE, (const uint32_t *)kas_bench_guest,
+		      (kas_bench_guest_end - kas_bench_guest) / 4);
+	printf("bench level=%s gicd_iidr_read=%llu gicd_igroupr1_read=%llu hvc_smccc_version=%llu "
+	       "hvc_psci_version=%llu get_one_reg_psci=%llu get_one_reg_x0=%llu\n", lvl,
+	       (unsigned long long)guest_loop(&vm, 0, VMM_GICD_GPA + 0x8),
+	       (unsigned long long)guest_loop(&vm, 0, VMM_GICD_GPA + 0x84),
+	       (unsigned long long)guest_loop(&vm, 1, 0x80000000),
+	       (unsigned long long)guest_loop(&vm, 1, 0x84000000),
+	       (unsigned long long)ioctl_loop(&vm, KVM_REG_ARM64 | KVM_REG_SIZE_U64 |
+					      KVM_REG_ARM_FW | 0),
+	       (unsigned long long)ioctl_loop(&vm, KVM_REG_ARM64 | KVM_REG_SIZE_U64 |
+					      KVM_REG_ARM_CORE | KVM_REG_ARM_CORE_REG(regs.regs[0])));
+	vmm_vm_destroy(&vm);
+	return 0;
+}

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# bench/run.sh [KREL...]: instructions per guest exit and per VMM ioctl on
+# the paths the module probes, without the module and with it (VM native
+# and at older levels). Deterministic: -smp 1 -icount shift=0,sleep=off, so
+# one CNTVCT tick is 16 emulated instructions; minimum of 12 repetitions of
+# 200 operations. Units: emulated instructions, not time.
+set -euo pipefail
+. "$(dirname "$0")/../vm/lib.sh"
+
+[ $# -gt 0 ] || set -- 6.1.0-50-arm64 6.12.95+deb12-arm64
+bash "$KAS_TOP/tests/vm/setup-host.sh"
+work=$KAS_CACHE/bench/$$
+mkdir -p "$work/tests"
+trap 'rm -rf "$work"' EXIT
+make -s -C "$KAS_TOP/tests/selftests" OUT="$work/tests"
+aarch64-linux-gnu-gcc -O2 -static -Wall -o "$work/tests/exitcost" \
+	"$KAS_TOP/tests/bench/exitcost.c" "$KAS_TOP/tests/bench/guest.S" "$KAS_TOP/tools/lib/vmm.c"
+for krel in "$@"; do
+	ko=$(bash "$KAS_TOP/tests/vm/build-module.sh" "$krel" | tail -n1)
+	bash "$KAS_TOP/tests/vm/mkinitrd.sh" "$krel" "$ko" "$work/tests" "$work/initrd.gz"
+	rm -f "$work/out"
+	timeout 600 qemu-system-aarch64 -machine virt,virtualization=on,gic-version=3 \
+		-cpu max,pauth-impdef=on -smp 1 -icount shift=0,sleep=off -m 1G -nographic \
+		-no-reboot -nic none -kernel "$(kas_kdir "$krel")/root/boot/vmlinuz-$krel" \
+		-initrd "$work/initrd.gz" -append "console=ttyAMA0 panic=-1 loglevel=3 kas.mode=bench kas.gic=v3" \
+		-device virtio-serial-device -chardev file,id=res,path="$work/out" \
+		-device virtserialport,chardev=res,name=kas.results < /dev/null > "$work/console" 2>&1
+	grep -qx '# END' "$work/out" || kas_die "benchmark boot of $krel did not complete"
+	sed -n 's/^bench /'"$krel"' /p' "$work/out"
+done
