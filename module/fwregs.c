@@ -46,10 +46,12 @@ void kas_fw_apply(struct kvm *kvm, struct kas_vm *v)
 	unsigned long cur[3];
 
 	if (!fl) {
-		if (v->fw_saved)
+		/* Undo only what a previous level changed: native is untouched. */
+		if (v->fw_saved) {
 			kas_compat_fw_bitmaps(kvm, cur, v->fw_bmap);
+			kvm->arch.psci_version = 0;	/* the kernel's latest */
+		}
 		v->fw_saved = false;
-		kvm->arch.psci_version = 0;	/* the kernel's latest */
 		return;
 	}
 	if (!v->fw_saved) {
