@@ -64,6 +64,27 @@ bool kas_fw_differs(u64 level, u64 host_level)
 }
 
 /**
+ * kas_psci_mask_affinity() - mask this PSCI call's target affinity?
+ * @level: the VM's level
+ * @host_level: the running kernel's level
+ * @fn: the PSCI function id in x0
+ *
+ * 5.10 masks the CPU_ON and AFFINITY_INFO target to MPIDR_HWID_BITMASK where
+ * 6.x refuses bits outside it.
+ *
+ * Return: true if x1 must be masked before the kernel sees the call.
+ */
+bool kas_psci_mask_affinity(u64 level, u64 host_level, u32 fn)
+{
+	const struct kas_fw_level *fl = kas_fw_level(level);
+
+	if (!fl || !fl->psci_mask_affinity || !kas_fw_differs(level, host_level))
+		return false;
+	return fn == KAS_PSCI_CPU_ON || fn == KAS_PSCI_CPU_ON64 ||
+	       fn == KAS_PSCI_AFFINITY_INFO || fn == KAS_PSCI_AFFINITY_INFO64;
+}
+
+/**
  * kas_fw_reg_access() - may this firmware register be read or written?
  * @level: the VM's level
  * @host_level: the running kernel's level

@@ -19,6 +19,10 @@
 #define KAS_COPROC_FW_BMAP	0x16
 #define KAS_PSCI_1_0		0x10000
 #define KAS_PSCI_1_1		0x10001
+#define KAS_PSCI_CPU_ON		0x84000003
+#define KAS_PSCI_CPU_ON64	0xc4000003
+#define KAS_PSCI_AFFINITY_INFO	0x84000004
+#define KAS_PSCI_AFFINITY_INFO64 0xc4000004
 
 /**
  * struct kas_fw_level - what a level's kernel offers, where it differs
@@ -47,5 +51,6 @@ const struct kas_fw_level *kas_fw_level(u64 level);
 int kas_fw_reg_access(u64 level, u64 host_level, u64 id);
 int kas_fw_psci_set(u64 level, u64 host_level, u64 val);
 bool kas_fw_differs(u64 level, u64 host_level);
+bool kas_psci_mask_affinity(u64 level, u64 host_level, u32 fn);
 
 #endif /* KAS_FW_POLICY_H */

@@ -8,7 +8,6 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/kvm_host.h>
-#include <uapi/linux/psci.h>
 #include <asm/cputype.h>
 #include <asm/kvm_emulate.h>
 
@@ -41,14 +40,10 @@ NOKPROBE_SYMBOL(kas_smccc_of);
 int kas_psci_call_pre(struct kprobe *p, struct pt_regs *regs)
 {
 	struct kvm_vcpu *vcpu = (struct kvm_vcpu *)regs->regs[0];
-	const struct kas_fw_level *fl = kas_smccc_of(vcpu);
-	u32 fn;
+	struct kas_vm *v = kas_vm_lookup(vcpu->kvm);
 
-	if (!fl || !fl->psci_mask_affinity)
-		return 0;
-	fn = vcpu_get_reg(vcpu, 0);
-	if (fn == PSCI_0_2_FN_CPU_ON || fn == PSCI_0_2_FN64_CPU_ON ||
-	    fn == PSCI_0_2_FN_AFFINITY_INFO || fn == PSCI_0_2_FN64_AFFINITY_INFO)
+	if (v && kas_psci_mask_affinity(READ_ONCE(v->level), KAS_HOST_LEVEL,
+					vcpu_get_reg(vcpu, 0)))
 		vcpu_set_reg(vcpu, 1, vcpu_get_reg(vcpu, 1) & MPIDR_HWID_BITMASK);
 	return 0;
 }

@@ -267,7 +267,7 @@ static bool kas_vcpu_at_510(struct kvm_vcpu *vcpu)
 {
 	struct kas_vm *v = kas_vm_lookup(vcpu->kvm);
 
-	return v && READ_ONCE(v->level) == KVM_ABI_SHIM_LEVEL(5, 10);
+	return v && kas_vgic_redist_510(READ_ONCE(v->level), KAS_HOST_LEVEL);
 }
 
 NOKPROBE_SYMBOL(kas_vcpu_at_510);

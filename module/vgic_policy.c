@@ -142,3 +142,18 @@ bool kas_vm_needs_module(u64 level, unsigned int rev)
 {
 	return level != KVM_ABI_SHIM_LEVEL_NATIVE || rev == 1;
 }
+
+/**
+ * kas_vgic_redist_510() - does this VM get 5.10's GICv3 redistributor?
+ * @level: the VM's level
+ * @host_level: the running kernel's level
+ *
+ * No INVLPIR/INVALLR/SYNCR, no GICR_CTLR.RWP, no GICR_TYPER.Last for
+ * userspace: what 6.x added, hidden at level 5.10 on newer hosts.
+ *
+ * Return: true for level 5.10 above a 5.10 host.
+ */
+bool kas_vgic_redist_510(u64 level, u64 host_level)
+{
+	return level == KVM_ABI_SHIM_LEVEL(5, 10) && host_level > level;
+}

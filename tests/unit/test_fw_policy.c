@@ -54,5 +54,17 @@ int main(void)
 	       !kas_fw_psci_set(L(5, 10), L(6, 1), 0x2) &&
 	       !kas_fw_psci_set(L(6, 1), L(6, 12), 0x10001) && !kas_fw_psci_set(0, L(6, 1), 0x10001),
 	       "PSCI 1.1 refused at 5.10 only");
+	tap_ok(kas_psci_mask_affinity(L(5, 10), L(6, 1), KAS_PSCI_CPU_ON) &&
+	       kas_psci_mask_affinity(L(5, 10), L(6, 12), KAS_PSCI_CPU_ON64) &&
+	       kas_psci_mask_affinity(L(5, 10), L(6, 1), KAS_PSCI_AFFINITY_INFO) &&
+	       kas_psci_mask_affinity(L(5, 10), L(6, 12), KAS_PSCI_AFFINITY_INFO64),
+	       "5.10 masks CPU_ON and AFFINITY_INFO targets on 6.x");
+	tap_ok(!kas_psci_mask_affinity(L(5, 10), L(6, 1), 0x84000000) &&
+	       !kas_psci_mask_affinity(L(5, 10), L(6, 1), 0x84000002),
+	       "... and no other PSCI call");
+	tap_ok(!kas_psci_mask_affinity(L(6, 1), L(6, 12), KAS_PSCI_CPU_ON) &&
+	       !kas_psci_mask_affinity(0, L(6, 12), KAS_PSCI_CPU_ON) &&
+	       !kas_psci_mask_affinity(L(5, 10), L(5, 10), KAS_PSCI_CPU_ON),
+	       "not at 6.1, native, or on a 5.10 host");
 	return tap_finish();
 }

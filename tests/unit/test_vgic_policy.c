@@ -123,5 +123,9 @@ int main(void)
 	test_iidr_write();
 	test_groups();
 	test_ctrl();
+	tap_ok(kas_vgic_redist_510(L(5, 10), L(6, 1)) && kas_vgic_redist_510(L(5, 10), L(6, 12)),
+	       "level 5.10 on 6.x gets 5.10's redistributor");
+	tap_ok(!kas_vgic_redist_510(L(5, 10), L(5, 10)) && !kas_vgic_redist_510(L(6, 1), L(6, 12)) &&
+	       !kas_vgic_redist_510(NATIVE, L(6, 12)), "nobody else does");
 	return tap_finish();
 }
