@@ -113,6 +113,32 @@ module_param_cb(default_iidr_rev, &kas_default_rev_ops, &kas_default_iidr_rev, 0
 MODULE_PARM_DESC(default_iidr_rev,
 		 "vGIC IIDR revision of new VMs: 0 = follow the level (default), 1 = read-only interrupt groups, 2, 3.");
 
+/* Read-only: the levels this host can honour, for operators' tools. */
+static int kas_supported_set(const char *val, const struct kernel_param *kp)
+{
+	return -EPERM;
+}
+
+static int kas_supported_get(char *buf, const struct kernel_param *kp)
+{
+	u64 mask = kas_levels_supported(KAS_HOST_LEVEL, kas_disabled_levels);
+	unsigned int i;
+	int n = sysfs_emit(buf, "native");
+
+	for (i = 0; i < kas_nr_levels; i++)
+		if (mask & kas_levels[i].bit)
+			n += sysfs_emit_at(buf, n, " %s", kas_levels[i].name);
+	return n + sysfs_emit_at(buf, n, "\n");
+}
+
+static const struct kernel_param_ops kas_supported_ops = {
+	.set = kas_supported_set,
+	.get = kas_supported_get,
+};
+module_param_cb(supported_levels, &kas_supported_ops, NULL, 0444);
+MODULE_PARM_DESC(supported_levels,
+		 "Read-only: the levels this host can give VMs (native and the fleet levels not above the running kernel).");
+
 typedef int (*kas_init_vm_fn)(struct kvm *, unsigned long);
 
 /*

@@ -28,3 +28,18 @@ kas_build_dir() { echo "$KAS_CACHE/build/$(echo "$KAS_TOP" | md5sum | cut -c1-8)
 
 # The reference build of a series: the newest fleet kernel of that series.
 kas_series_ref() { kas_fleet_kernels | awk -v s="$1" 'index($0, s ".") == 1 { k = $0 } END { print k }'; }
+
+# Base URIs of the host's Debian archive and security archive, from its apt
+# configuration (no mirror name lives in this repository).
+kas_mirror_of() { # $1 = regex matching the URI path
+	{ cat /etc/apt/sources.list.d/*.sources | awk '/^URIs:/ {print $2}'
+	  cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list | awk '/^deb / {print $2}'
+	} 2>/dev/null | grep -E "$1" | head -n1 || true
+}
+kas_mirror() { kas_mirror_of '/debian/?$'; }
+kas_mirror_security() {
+	local s
+	s=$(kas_mirror_of '/debian-security/?$')
+	[ -n "$s" ] || s=$(kas_mirror | sed -E 's#/debian/?$#/debian-security#')
+	echo "$s"
+}

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# mkrootfs.sh RELEASE: build (once, cached) an arm64 Debian root filesystem
+# of RELEASE with DKMS and the headers and image of that release's fleet
+# kernels (tests/pkg/releases), as an operator's host would have them.
+# mmdebstrap runs the arm64 maintainer scripts through qemu-user (binfmt).
+# Prints the path of the tarball.
+set -euo pipefail
+. "$(dirname "$0")/../vm/lib.sh"
+
+rel=${1:?usage: mkrootfs.sh RELEASE}
+line=$(awk -v r="$rel" '!/^#/ && $1 == r' "$KAS_TOP/tests/pkg/releases")
+[ -n "$line" ] || kas_die "release '$rel' is not in tests/pkg/releases"
+read -r _ _ kernels <<<"$line"
+
+pkgs=(dkms kmod openssl ca-certificates)
+for k in $kernels; do
+	v=$(kas_fleet_field "$k" 2)
+	pkgs+=("linux-image-$k=$v" "linux-headers-$k=$v")
+done
+key=$(echo "v1 $rel ${pkgs[*]}" | md5sum | cut -c1-10)
+out=$KAS_CACHE/rootfs/$rel-$key.tar
+if [ -s "$out" ]; then echo "$out"; exit 0; fi
+
+bash "$KAS_TOP/tests/pkg/setup-pkg-host.sh"
+main=$(kas_mirror) sec=$(kas_mirror_security)
+[ -n "$main" ] || kas_die "no Debian archive in the host's apt sources"
+suites=("deb $main $rel main" "deb $main $rel-updates main")
+case $rel in
+bullseye) suites+=("deb $sec $rel-security main") ;;
+bookworm) suites+=("deb $sec $rel-security main" "deb $main $rel-backports main") ;;
+*) suites+=("deb $sec $rel-security main") ;;
+esac
+
+mkdir -p "$KAS_CACHE/rootfs"
+tmp=$out.tmp.$$
+trap 'rm -f "$tmp"' EXIT
+# The kernels' initramfs is not needed (the test boots its own) and would
+# cost minutes under qemu-user: INITRD=No skips its generation.
+INITRD=No mmdebstrap --quiet --arch=arm64 --variant=apt \
+	--include="$(IFS=,; echo "${pkgs[*]}")" \
+	--aptopt='APT::Install-Recommends "false"' \
+	--customize-hook='echo kas-test > "$1/etc/hostname"' \
+	"$rel" "$tmp" "${suites[@]}" >&2 ||
+	kas_die "mmdebstrap $rel failed (packages: ${pkgs[*]})"
+mv "$tmp" "$out"
+# Older keys of the same release are stale.
+find "$KAS_CACHE/rootfs" -name "$rel-*.tar" ! -name "${out##*/}" -delete
+echo "$out"
