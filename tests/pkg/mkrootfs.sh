@@ -36,7 +36,7 @@ tmp=$out.tmp.$$
 trap 'rm -f "$tmp"' EXIT
 # The kernels' initramfs is not needed (the test boots its own) and would
 # cost minutes under qemu-user: INITRD=No skips its generation.
-INITRD=No mmdebstrap --quiet --arch=arm64 --variant=apt \
+INITRD=No mmdebstrap --quiet --arch=arm64 --variant=apt --format=tar \
 	--include="$(IFS=,; echo "${pkgs[*]}")" \
 	--aptopt='APT::Install-Recommends "false"' \
 	--customize-hook='echo kas-test > "$1/etc/hostname"' \

@@ -130,6 +130,14 @@ dmesg | grep 'kvm_abi_shim:' | sed 's/^/# dmesg: /' >&3
 for t in ctrl vgic; do
 	kas_test $t /tests/$t
 done
+kas_test cli /tests/cli.sh
+# The VMM example of docs/operations.md pins a VM and reads the level back.
+say "# run vmm-example"
+if out=$(/tests/vmm-level 5.10 2>&1) && [ "$out" = "VM pinned to level 5.10" ]; then
+	say "ok 1 docs/examples/vmm-level.c pins a VM to 5.10"
+else
+	say "not ok 1 docs/examples/vmm-level.c pins a VM to 5.10: $out"
+fi
 kas_test passthrough /tests/passthrough check /tmp/passthrough.rec
 
 # Fingerprints at every level this host supports (module loaded).
@@ -171,6 +179,13 @@ if rmmod kvm_abi_shim; then
 	say "ok 1 unload: rmmod with no VM left"
 else
 	say "not ok 1 unload: rmmod with no VM left"
+fi
+kas_test cli-unloaded /tests/cli.sh unloaded
+say "# run vmm-example-unloaded"
+if out=$(/tests/vmm-level 5.10 2>&1) && [ "$out" = "kvm-abi-shim absent: VM runs with the host kernel's ABI" ]; then
+	say "ok 1 vmm-example: without the module the VMM runs natively"
+else
+	say "not ok 1 vmm-example: without the module the VMM runs natively: $out"
 fi
 say "# END"
 exec 3>&-

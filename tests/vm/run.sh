@@ -26,6 +26,7 @@ mkdir -p "$st"
 make -s -C "$KAS_TOP/tests/selftests" OUT="$st" >&2
 make -s -C "$KAS_TOP/tools/fingerprint" OUT="$st" all >&2
 rm -f "$st/kvm-abi-fingerprint-host"
+cp "$KAS_TOP/tests/selftests/cli.sh" "$KAS_TOP/tools/kvm-abi-shim" "$st/"
 
 pass=0 fail=0 skip=0 n=0
 tap() { # tap ok|notok|skip DESCRIPTION

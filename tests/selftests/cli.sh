@@ -1,0 +1,93 @@
+#!/bin/sh
+# cli.sh [unloaded]: TAP test of the operator CLI (tools/kvm-abi-shim) on
+# the running kernel, with the module loaded (or, with "unloaded", not).
+# Expects kvm-abi-shim, kvm-abi-fingerprint and holdvm beside it.
+d=$(dirname "$0")
+cli=$d/kvm-abi-shim
+p=/sys/module/kvm_abi_shim/parameters
+n=0 failed=0
+ok() { n=$((n + 1)); echo "ok $n $*"; }
+nok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n $*"; }
+check() { # check DESCRIPTION 'CONDITION' (a shell expression)
+	if eval "$2"; then ok "$1"; else nok "$1"; echo "# output: $out" | head -n 20; fi
+}
+run() { # run CMD...: output in $out, status in $rc
+	out=$("$@" 2>&1)
+	rc=$?
+}
+has() { case $out in *"$1"*) return 0 ;; esac; return 1; }
+
+echo "TAP version 13"
+if [ "${1:-}" = unloaded ]; then
+	run "$cli" status
+	check "status without the module exits 3 and says to modprobe" '[ "$rc" = 3 ] && has "modprobe kvm_abi_shim"'
+	run "$cli" set-default 5.10
+	check "set-default without the module exits 3" '[ "$rc" = 3 ]'
+	echo "1..$n"
+	exit $((failed > 0))
+fi
+
+series=$(uname -r | sed -E 's/^([0-9]+\.[0-9]+).*/\1/')
+run "$cli" --help
+check "--help exits 0 and lists the commands" '[ "$rc" = 0 ] && has set-default && has fingerprint'
+run "$cli" frobnicate
+check "an unknown command exits 2" '[ "$rc" = 2 ]'
+
+run "$cli" status
+check "status exits 0" '[ "$rc" = 0 ]'
+check "status shows the module version" 'has "kvm_abi_shim $(cat /sys/module/kvm_abi_shim/version)"'
+check "status shows the host kernel" 'has "host kernel:      $(uname -r)"'
+check "status shows the supported levels ($(cat $p/supported_levels))" 'has "supported levels: $(cat $p/supported_levels)"'
+check "supported levels run from native up to this kernel's series" 'has "supported levels: native 5.10" && has " $series"'
+check "status shows the default level" 'has "default level:    native"'
+check "status shows no VM" 'has "VMs:              0"'
+
+run "$cli" set-default 5.9
+check "set-default of a non-level exits 2" '[ "$rc" = 2 ] && has "not a level"'
+check "... and leaves the default alone" '[ "$(cat $p/default_level)" = native ]'
+run "$cli" set-default
+check "set-default without a level exits 2" '[ "$rc" = 2 ]'
+if [ "$series" != 6.12 ]; then
+	run "$cli" set-default 6.12
+	check "set-default above the host's kernel exits 1 and names the supported levels" '[ "$rc" = 1 ] && has "not supported on this host" && has "supported: native"'
+else
+	echo "ok $((n += 1)) # SKIP every level is supported on 6.12"
+fi
+run "$cli" set-default 5.10
+check "set-default 5.10 exits 0" '[ "$rc" = 0 ] && has "native -> 5.10"'
+check "... and the module's default_level is 5.10" '[ "$(cat $p/default_level)" = 5.10 ]'
+run "$cli" set-default 5.10 --iidr-rev 3
+check "set-default 5.10 --iidr-rev 3 exits 1 (revision 3 is not 5.10's)" '[ "$rc" = 1 ]'
+check "... and changes nothing" '[ "$(cat $p/default_level) $(cat $p/default_iidr_rev)" = "5.10 0" ]'
+run "$cli" set-default 5.10 --iidr-rev 1
+check "set-default 5.10 --iidr-rev 1 exits 0" '[ "$rc" = 0 ] && [ "$(cat $p/default_iidr_rev)" = 1 ]'
+run "$cli" set-default 5.10 --iidr-rev 9
+check "--iidr-rev 9 exits 2" '[ "$rc" = 2 ] && [ "$(cat $p/default_iidr_rev)" = 1 ]'
+run env KAS_PERSIST_FILE=/tmp/kas-persist.conf "$cli" set-default native --iidr-rev 0 --persist
+check "set-default native --persist exits 0" '[ "$rc" = 0 ]'
+check "... and writes the modprobe options" 'grep -qx "options kvm_abi_shim default_level=native default_iidr_rev=0" /tmp/kas-persist.conf'
+
+# A live pinned VM shows up with its level and owner.
+mkfifo /tmp/kas-hold
+"$d/holdvm" 5.10 < /tmp/kas-hold > /tmp/kas-hold.out 2>&1 &
+hold=$!
+exec 7> /tmp/kas-hold
+i=0
+while ! grep -q holding /tmp/kas-hold.out && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+run "$cli" status
+check "status counts the live VM" 'has "VMs:              1"'
+check "status lists it with its pid and level 5.10" 'echo "$out" | grep -Eq "^ +[0-9]+ +$hold +5\.10 +2 +no\$"'
+exec 7>&-
+wait $hold
+rm -f /tmp/kas-hold /tmp/kas-hold.out
+run "$cli" status
+check "the VM is gone from status once it ended" 'has "VMs:              0"'
+
+run "$cli" fingerprint --level 5.10
+check "fingerprint runs the fingerprint tool at level 5.10" '[ "$rc" = 0 ] && [ "$(echo "$out" | grep -c '\''^[a-z]'\'')" -gt 100 ]'
+# Whatever happened above, later tests start from the module's defaults.
+echo 0 > $p/default_iidr_rev
+echo native > $p/default_level
+echo "1..$n"
+exit $((failed > 0))
+
