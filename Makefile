@@ -5,6 +5,9 @@
 #                        KVER=6.1.0-50-arm64 (fetches and caches headers)
 #   make check           unit tests, lint, and the QEMU fleet run
 #   make demo            boot a 6.12 host and show a VM at native and 5.10
+#   make deb             build the Debian packages (prints where)
+#   make pkg-test [RELEASES="bullseye bookworm"]
+#                        install them into Debian arm64 systems and boot them
 #   make unit | lint | vm-test [KERNELS="..."] [BOOTS="..."]
 #
 # Kbuild holds the module build itself (that is all DKMS needs).
@@ -44,4 +47,10 @@ demo:
 bench:
 	tests/bench/run.sh $(KERNELS)
 
-.PHONY: modules clean unit lint vm-test check demo bench
+deb:
+	tools/mkdeb.sh
+
+pkg-test:
+	tests/pkg/run.sh $(RELEASES)
+
+.PHONY: modules clean unit lint vm-test check demo bench deb pkg-test

@@ -26,7 +26,9 @@ main=$(kas_mirror) sec=$(kas_mirror_security)
 [ -n "$main" ] || kas_die "no Debian archive in the host's apt sources"
 suites=("deb $main $rel main" "deb $main $rel-updates main")
 case $rel in
-bullseye) suites+=("deb $sec $rel-security main") ;;
+# bullseye's LTS ended (2026-08): its security pool no longer serves
+# packages here, so its root filesystem is main + updates only.
+bullseye) ;;
 bookworm) suites+=("deb $sec $rel-security main" "deb $main $rel-backports main") ;;
 *) suites+=("deb $sec $rel-security main") ;;
 esac

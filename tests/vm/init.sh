@@ -38,6 +38,26 @@ kas_test() {
 	say "# exit $name $rc"
 }
 
+# Package test: continue in the Debian root filesystem on the virtio disk,
+# where the packages were installed (tests/pkg/run.sh).
+if grep -qw kas.mode=pkg /proc/cmdline; then
+	mkdir -p /newroot
+	if ! mount -t ext4 /dev/vda /newroot; then
+		say "not ok 1 pkg: mount the root filesystem /dev/vda"
+		say "# END"
+		poweroff -f
+	fi
+	exec 3>&-
+	# Set up what the test needs there (a minimal Debian has no mount).
+	umount /sys/kernel/debug
+	for m in dev proc sys; do mount --move /$m /newroot/$m; done
+	mount -t debugfs debugfs /newroot/sys/kernel/debug
+	mount -t tmpfs tmpfs /newroot/tmp
+	mount -t tmpfs tmpfs /newroot/run
+	ln -sfn /proc/self/fd /newroot/dev/fd
+	exec switch_root /newroot /usr/local/sbin/kas-pkgtest
+fi
+
 if grep -qw kas.demo /proc/cmdline; then
 	insmod /kvm_abi_shim.ko
 	say "Host kernel $(uname -r), $(dmesg | grep -o 'kvm_abi_shim: version.*' | head -n1)"

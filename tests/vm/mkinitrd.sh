@@ -29,12 +29,13 @@ cp "$tests"/* "$stage/tests/"
 # Kernel modules needed for virtio-mmio and the virtio console, deps first.
 moddir=$kd/root/lib/modules/$krel
 declare -A seen=()
-add_mod() {
-	local name=$1 f dep
+add_mod() { # add_mod NAME, or ?NAME: only if the kernel has it as a module
+	local name=${1#\?} f dep
 	[ -n "${seen[$name]:-}" ] && return 0
 	seen[$name]=1
 	f=$(find "$moddir" -name "$name.ko" -o -name "$name.ko.xz" | head -n1)
 	if [ -z "$f" ]; then
+		[ "${1:0:1}" = "?" ] && return 0
 		local sym=CONFIG_$(echo "$name" | tr a-z A-Z)
 		grep -q "^$sym=y" "$kd/root/boot/config-$krel" ||
 			kas_die "module $name of $krel not found and not built in"
@@ -49,6 +50,8 @@ add_mod() {
 }
 add_mod virtio_mmio
 add_mod virtio_console
+# Extra modules a boot mode needs (the package test mounts an ext4 root).
+for m in ${KAS_INITRD_MODS:-}; do add_mod "$m"; done
 touch "$stage/modules/order"
 
 (cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) > "$out"

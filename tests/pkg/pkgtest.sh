@@ -1,0 +1,92 @@
+#!/bin/sh
+# kas-pkgtest: runs as PID 1 of a Debian arm64 root filesystem where the
+# kvm-abi-shim packages were installed (tests/pkg/run.sh). Checks what an
+# operator would: the DKMS-built module loads, the control plane answers,
+# the CLI works; with kas.upgrade, that installing version N+1 under a
+# pinned VM leaves version N running, and that N+1 loads afterwards.
+# TAP goes to the kas.results virtio port.
+PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+DEBIAN_FRONTEND=noninteractive
+export DEBIAN_FRONTEND
+export PATH
+# The initramfs mounted /proc, /sys, /dev, debugfs, /tmp and /run.
+
+port=
+for p in /sys/class/virtio-ports/*; do
+	[ "$(cat "$p/name" 2>/dev/null)" = kas.results ] && port=/dev/${p##*/}
+done
+[ -n "$port" ] || { echo "kas-pkgtest: no results port" > /dev/console; poweroff -f; }
+exec 3> "$port"
+exec 1>&3 2>&3
+n=0
+ok() { n=$((n + 1)); echo "ok $n $*"; }
+nok() { n=$((n + 1)); echo "not ok $n $*"; }
+check() { # check DESCRIPTION 'CONDITION'
+	if eval "$2"; then ok "$1"; else nok "$1"; printf '%s\n' "$out" | tail -n 15 | sed 's/^/# /'; fi
+}
+run() { out=$("$@" 2>&1); rc=$?; }
+has() { case $out in *"$1"*) return 0 ;; esac; return 1; }
+finish() {
+	echo "# END"
+	exec 3>&-
+	sync
+	# No init system here: sysrq syncs, remounts read-only, powers off.
+	echo 1 > /proc/sys/kernel/sysrq
+	for c in s u o; do echo $c > /proc/sysrq-trigger; sleep 1; done
+	sleep 30
+	exit 0
+}
+
+krel=$(uname -r)
+ver=$(cat /etc/kas-test/version)
+next=$(cat /etc/kas-test/next-version)
+echo "# run pkg"
+echo "# kernel $krel, package $(dpkg-query -W -f '${Version}' kvm-abi-shim-dkms)"
+run modprobe kvm_abi_shim
+check "modprobe kvm_abi_shim on $krel" '[ "$rc" = 0 ]'
+check "the loaded module is the DKMS build of $ver" \
+	'[ "$(cat /sys/module/kvm_abi_shim/version 2>/dev/null)" = "$ver" ] &&
+	 modinfo -n kvm_abi_shim | grep -qx "/lib/modules/$krel/updates/dkms/kvm_abi_shim.ko\(.xz\)\?"'
+echo "# dmesg: $(dmesg | grep -m1 'kvm_abi_shim: version')"
+run kvm-abi-shim status
+check "kvm-abi-shim status answers (version $ver, kernel $krel)" \
+	'[ "$rc" = 0 ] && has "kvm_abi_shim $ver" && has "host kernel:      $krel"'
+echo "$out" | sed 's/^/# /'
+# vmm-level: the -dev package's example, built on the host against the
+# header as the package installs it (tests/pkg/run.sh).
+run vmm-level 5.10
+check "the control plane answers: a VM pinned to 5.10" '[ "$rc" = 0 ] && [ "$out" = "VM pinned to level 5.10" ]'
+
+if ! grep -qw kas.upgrade /proc/cmdline; then
+	finish
+fi
+
+echo "# run upgrade"
+mkfifo /tmp/hold
+holdvm 6.1 < /tmp/hold > /tmp/hold.out 2>&1 &
+hold=$!
+exec 7> /tmp/hold
+i=0
+while ! grep -q holding /tmp/hold.out && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+check "a VM pinned to 6.1 runs under version $ver" 'grep -q "holding 6.1" /tmp/hold.out'
+t0=$(date +%s)
+run dpkg -i /var/tmp/kas-next/kvm-abi-shim-dkms_*.deb /var/tmp/kas-next/kvm-abi-shim_*.deb /var/tmp/kas-next/kvm-abi-shim-dev_*.deb
+echo "# dpkg -i of $next took $(($(date +%s) - t0)) s"
+check "installing $next with a pinned VM succeeds" '[ "$rc" = 0 ]'
+check "the package says $ver stays loaded and how $next will load" \
+	'has "version $ver stays loaded" && has "version $next loads once they have ended"'
+printf '%s\n' "$out" | grep kvm-abi-shim: | sed 's/^/# /'
+check "version $ver is still the loaded module" '[ "$(cat /sys/module/kvm_abi_shim/version)" = "$ver" ]'
+run dkms status -m kvm-abi-shim -v "$next" -k "$krel"
+check "DKMS built and installed $next for $krel" 'has "installed"'
+run rmmod kvm_abi_shim
+check "rmmod is refused while the pinned VM lives" '[ "$rc" != 0 ] && [ -e /sys/module/kvm_abi_shim ]'
+exec 7>&-
+wait $hold
+run modprobe -r kvm_abi_shim
+check "the VM ended: the module unloads" '[ "$rc" = 0 ] && [ ! -e /sys/module/kvm_abi_shim ]'
+run modprobe kvm_abi_shim
+check "modprobe loads $next" '[ "$rc" = 0 ] && [ "$(cat /sys/module/kvm_abi_shim/version)" = "$next" ]'
+run vmm-level 6.1
+check "the control plane of $next answers" '[ "$out" = "VM pinned to level 6.1" ]'
+finish

@@ -1,0 +1,222 @@
+#!/usr/bin/env bash
+# run.sh [RELEASE...]: the packaging test (make pkg-test). For each Debian
+# release of tests/pkg/releases: build the packages (make deb), install
+# them into that release's arm64 root filesystem (qemu-user), check that
+# DKMS built and signed the module for each of its kernels and refuses a
+# kernel outside the supported series, then boot each kernel on that root
+# filesystem and check that the module loads and answers; on the newest
+# kernel of each release, upgrade to version N+1 under a pinned VM.
+# Prints TAP and "N passed, N failed, N skipped"; exit 0 iff none failed.
+set -euo pipefail
+. "$(dirname "$0")/../vm/lib.sh"
+
+rels=("$@")
+[ ${#rels[@]} -gt 0 ] || mapfile -t rels < <(awk '!/^#/ && NF { print $1 }' "$KAS_TOP/tests/pkg/releases")
+
+bash "$KAS_TOP/tests/pkg/setup-pkg-host.sh"
+logs=$KAS_CACHE/logs/pkg-$(date +%Y%m%d-%H%M%S)
+mkdir -p "$logs"
+work=$(mktemp -d /var/tmp/kas-pkg.XXXXXX)
+mounted=()
+cleanup() {
+	local m
+	for m in "${mounted[@]}"; do umount -l "$m" 2>/dev/null || true; done
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+pass=0 fail=0 skip=0 n=0
+tap() { # tap ok|notok|skip DESCRIPTION
+	n=$((n + 1))
+	case $1 in
+	ok) pass=$((pass + 1)); echo "ok $n $2" ;;
+	notok) fail=$((fail + 1)); echo "not ok $n $2" ;;
+	skip) skip=$((skip + 1)); echo "ok $n $2 # SKIP" ;;
+	esac
+}
+check() { # check DESCRIPTION 'CONDITION'
+	if eval "$2"; then tap ok "$1"; else tap notok "$1"; fi
+}
+ts() { date +%s; }
+
+# Version N (VERSION) and N+1 for the upgrade test.
+ver=$(cat "$KAS_TOP/VERSION")
+next=$ver+pkgtest1
+t0=$(ts)
+deb_n=$(bash "$KAS_TOP/tools/mkdeb.sh" "$work/deb/$ver")
+deb_next=$(KAS_PKG_VERSION=$next bash "$KAS_TOP/tools/mkdeb.sh" "$work/deb/$next")
+echo "# make deb: $ver and $next built in $(($(ts) - t0)) s"
+check "make deb builds kvm-abi-shim-dkms, kvm-abi-shim-dev (all) and kvm-abi-shim (arm64) $ver" \
+	'[ -e "$deb_n/kvm-abi-shim-dkms_${ver}_all.deb" ] && [ -e "$deb_n/kvm-abi-shim-dev_${ver}_all.deb" ] && [ -e "$deb_n/kvm-abi-shim_${ver}_arm64.deb" ]'
+mkdir -p "$work/st"
+make -s -C "$KAS_TOP/tests/selftests" OUT="$work/st" >&2
+
+# The VMM example, built as a VMM builder would: against the header and
+# example source the -dev package installs.
+dpkg -x "$deb_n/kvm-abi-shim-dev_${ver}_all.deb" "$work/dev"
+aarch64-linux-gnu-gcc -O2 -Wall -Werror -static -I"$work/dev/usr/include" -o "$work/vmm-level" \
+	"$work/dev/usr/share/doc/kvm-abi-shim-dev/examples/vmm-level.c" || true
+check "the VMM example of kvm-abi-shim-dev builds against its /usr/include/linux/kvm_abi_shim.h" \
+	'[ -x "$work/vmm-level" ]'
+
+# A fleet signing key, as an operator would configure for DKMS.
+openssl req -new -x509 -newkey rsa:2048 -nodes -days 36500 -sha256 \
+	-subj "/CN=kvm-abi-shim test fleet key/" -outform DER \
+	-keyout "$work/fleet.key" -out "$work/fleet.der" 2>/dev/null
+
+# in ROOT CMD...: run CMD in the arm64 root filesystem as if KREL were
+# running (qemu-user reports QEMU_UNAME as the kernel release).
+in_root() {
+	local root=$1 krel=$2
+	shift 2
+	chroot "$root" /usr/bin/env -i QEMU_UNAME="$krel" PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+		DEBIAN_FRONTEND=noninteractive HOME=/root LC_ALL=C.UTF-8 "$@"
+}
+
+boot() { # boot KREL IMG EXTRA-CMDLINE LOG RESULTS
+	local krel=$1 img=$2 extra=$3 log=$4 res=$5 initrd=$work/initrd-$1 kd
+	kd=$(bash "$KAS_TOP/tests/vm/fetch-kernel.sh" "$krel" >/dev/null; kas_kdir "$krel")
+	KAS_INITRD_MODS="virtio_blk ext4 ?crc32c_generic" \
+		bash "$KAS_TOP/tests/vm/mkinitrd.sh" "$krel" /dev/null "$work/st" "$initrd"
+	local cpu=max,pauth-impdef=on
+	timeout "${KAS_PKG_BOOT_TIMEOUT:-900}" qemu-system-aarch64 \
+		-machine virt,virtualization=on,gic-version=3 -cpu $cpu \
+		-smp 2 -m 2G -nographic -no-reboot -nic none \
+		-kernel "$kd/root/boot/vmlinuz-$krel" -initrd "$initrd" \
+		-append "console=ttyAMA0 panic=-1 oops=panic panic_on_warn=1 loglevel=4 kas.mode=pkg $extra" \
+		-drive if=none,id=root,file="$img",format=raw \
+		-device virtio-blk-device,drive=root \
+		-device virtio-serial-device \
+		-chardev file,id=res,path="$res" \
+		-device virtserialport,chardev=res,name=kas.results \
+		< /dev/null > "$log" 2>&1
+}
+
+for rel in "${rels[@]}"; do
+	read -r _ dkmsser kernels <<<"$(awk -v r="$rel" '!/^#/ && $1 == r' "$KAS_TOP/tests/pkg/releases")"
+	[ -n "$kernels" ] || kas_die "release '$rel' is not in tests/pkg/releases"
+	read -ra ks <<<"$kernels"
+	first=${ks[0]} newest=${ks[-1]}
+	t0=$(ts)
+	tar=$(bash "$KAS_TOP/tests/pkg/mkrootfs.sh" "$rel")
+	echo "# $rel: root filesystem $(basename "$tar") ready in $(($(ts) - t0)) s"
+	root=$work/$rel
+	mkdir -p "$root"
+	tar -C "$root" -xf "$tar"
+	# What maintainer scripts expect of a running system.
+	mount -t proc proc "$root/proc" && mounted+=("$root/proc")
+	mount --bind /dev "$root/dev" && mounted+=("$root/dev")
+	dkmsv=$(in_root "$root" "$first" dpkg-query -W -f '${Version}' dkms)
+	echo "# $rel: dkms $dkmsv, kernels ${ks[*]}"
+	check "$rel ships DKMS $dkmsser.x" '[ "${dkmsv#"$dkmsser".}" != "$dkmsv" ]'
+
+	# Install version N as an operator would, on a host running $first.
+	mkdir -p "$root/var/tmp/kas" "$root/var/tmp/kas-next" "$root/etc/kas-test"
+	cp "$deb_n"/*.deb "$root/var/tmp/kas/"
+	cp "$deb_next"/*.deb "$root/var/tmp/kas-next/"
+	t0=$(ts)
+	rc=0
+	in_root "$root" "$first" sh -c 'dpkg -i /var/tmp/kas/*.deb' > "$logs/$rel-install.log" 2>&1 || rc=$?
+	echo "# $rel: dpkg -i (DKMS builds under qemu-user) took $(($(ts) - t0)) s, log $logs/$rel-install.log"
+	check "$rel: dpkg -i of the $ver packages succeeds" '[ $rc = 0 ]'
+	for k in "${ks[@]}"; do
+		st=$(in_root "$root" "$first" dkms status -m kvm-abi-shim -v "$ver" -k "$k" 2>&1 || true)
+		echo "# $rel: dkms status: $st"
+		check "$rel: the package's postinst had DKMS build and install $ver for $k" \
+			'echo "$st" | grep -q "installed"'
+		# 6.12's modules are xz-compressed; DKMS follows the kernel.
+		ko=$(ls "$root/lib/modules/$k/updates/dkms/"kvm_abi_shim.ko* 2>/dev/null | head -n1)
+		check "$rel: $k's module is at updates/dkms, version $ver, vermagic $k" \
+			'[ "$(modinfo -F version "$ko" 2>/dev/null)" = "$ver" ] && modinfo -F vermagic "$ko" | grep -q "^$k "'
+		signer=$(modinfo -F signer "$ko" 2>/dev/null || true)
+		if [ "$dkmsser" = 2.8 ]; then
+			check "$rel: DKMS 2.8 leaves the module unsigned without a sign_tool" '[ -z "$signer" ]'
+		else
+			check "$rel: DKMS $dkmsser signs $k's module with its MOK key (signer: $signer)" \
+				'[ -n "$signer" ] && [ -s "$root/var/lib/dkms/mok.pub" ]'
+		fi
+	done
+	check "$rel: /etc/modprobe.d/kvm-abi-shim.conf sets no option" \
+		'! grep -q "^[^#]" "$root/etc/modprobe.d/kvm-abi-shim.conf"'
+	check "$rel: nothing loads the module at boot unless the operator enables it" \
+		'! grep -rqs kvm_abi_shim "$root/etc/modules-load.d" "$root/etc/modules" "$root/lib/modules-load.d" "$root/usr/lib/modules-load.d"'
+
+	# A kernel outside the supported series: DKMS declines, builds nothing.
+	fake=6.6.0-99-arm64
+	mkdir -p "$root/lib/modules/$fake"
+	ln -s "/usr/src/linux-headers-$first" "$root/lib/modules/$fake/build"
+	rc=0
+	out=$(in_root "$root" "$fake" dkms install -m kvm-abi-shim -v "$ver" -k "$fake" 2>&1) || rc=$?
+	echo "$out" | sed 's/^/# dkms install -k '"$fake"': /' | head -n 5
+	check "$rel: dkms install for $fake (outside 5.10/6.1/6.12) is declined (exit $rc), no build attempted" \
+		'[ $rc != 0 ] && echo "$out" | grep -q BUILD_EXCLUSIVE && [ ! -e "$root/var/lib/dkms/kvm-abi-shim/$ver/$fake" ] && [ ! -e "$root/var/lib/dkms/kvm-abi-shim/$ver/build/make.log" -o -z "$(grep -l "$fake" "$root/var/lib/dkms/kvm-abi-shim/$ver/build/make.log" 2>/dev/null)" ]'
+	# What installing such a kernel package runs: it must not fail.
+	rc=0
+	out=$(in_root "$root" "$fake" /etc/kernel/postinst.d/dkms "$fake" 2>&1) || rc=$?
+	echo "$out" | sed 's/^/# kernel hook '"$fake"': /' | head -n 5
+	check "$rel: the kernel postinst hook for $fake succeeds and builds nothing (exit $rc)" \
+		'[ $rc = 0 ] && ! ls "$root/lib/modules/$fake/updates/dkms/"kvm_abi_shim.ko* >/dev/null 2>&1'
+	rm -rf "${root:?}/lib/modules/$fake"
+
+	# Signing with a fleet key (framework.conf.d on 3.x, sign_tool on 2.8).
+	install -D -m 600 "$work/fleet.key" "$root/etc/kas-test/fleet.key"
+	install -D -m 644 "$work/fleet.der" "$root/etc/kas-test/fleet.der"
+	if [ "$dkmsser" = 2.8 ]; then
+		# As bullseye's /etc/dkms/sign_helper.sh, with the fleet key.
+		cat > "$root/etc/kas-test/sign.sh" <<'SIGN'
+#!/bin/sh
+# sign_tool for DKMS 2.8: $1 kernel release, $2 module.
+exec /lib/modules/"$1"/build/scripts/sign-file sha512 /etc/kas-test/fleet.key /etc/kas-test/fleet.der "$2"
+SIGN
+		chmod +x "$root/etc/kas-test/sign.sh"
+		echo 'sign_tool="/etc/kas-test/sign.sh"' >> "$root/etc/dkms/framework.conf"
+	else
+		mkdir -p "$root/etc/dkms/framework.conf.d"
+		printf 'mok_signing_key="/etc/kas-test/fleet.key"\nmok_certificate="/etc/kas-test/fleet.der"\n' \
+			> "$root/etc/dkms/framework.conf.d/fleet-key.conf"
+	fi
+	rc=0
+	in_root "$root" "$first" sh -c "dkms remove -m kvm-abi-shim -v $ver -k $first && dkms install -m kvm-abi-shim -v $ver -k $first" \
+		> "$logs/$rel-sign.log" 2>&1 || rc=$?
+	signer=$(modinfo -F signer "$root/lib/modules/$first/updates/dkms/"kvm_abi_shim.ko* 2>/dev/null || true)
+	check "$rel: with a fleet key configured, DKMS $dkmsser signs with it (signer: ${signer:-none})" \
+		'[ $rc = 0 ] && [ "$signer" = "kvm-abi-shim test fleet key" ]'
+
+	umount "$root/proc" "$root/dev"
+	mounted=()
+	# Boot each kernel on this root filesystem.
+	install -m 755 "$KAS_TOP/tests/pkg/pkgtest.sh" "$root/usr/local/sbin/kas-pkgtest"
+	install -m 755 "$work/st/holdvm" "$work/vmm-level" "$root/usr/local/bin/"
+	echo "$ver" > "$root/etc/kas-test/version"
+	echo "$next" > "$root/etc/kas-test/next-version"
+	img=$work/$rel.img
+	rm -f "$img"
+	t0=$(ts)
+	mke2fs -q -t ext4 -L kasroot -d "$root" "$img" "$(( $(du -sm "$root" | cut -f1) + 1536 ))M"
+	echo "# $rel: ext4 image made in $(($(ts) - t0)) s"
+	for k in "${ks[@]}"; do
+		extra=
+		[ "$k" = "$newest" ] && extra=kas.upgrade
+		log=$logs/$rel-$k.console res=$logs/$rel-$k.results
+		t0=$(ts)
+		rc=0
+		boot "$k" "$img" "$extra" "$log" "$res" || rc=$?
+		echo "# $rel $k: boot${extra:+ with upgrade} took $(($(ts) - t0)) s (qemu exit $rc, console $log)"
+		[ -e "$res" ] || : > "$res"
+		prog=
+		while IFS= read -r line; do
+			case $line in
+			"# run "*) prog=${line#\# run } ;;
+			"not ok "*) tap notok "$rel $k $prog: $(echo "${line#not ok }" | sed -E 's/^[0-9]+ //')" ;;
+			"ok "*) tap ok "$rel $k $prog: $(echo "${line#ok }" | sed -E 's/^[0-9]+ //')" ;;
+			"#"*) echo "$line" ;;
+			esac
+		done < "$res"
+		check "$rel $k: the test ran to its end" 'grep -q "^# END" "$res"'
+	done
+	rm -rf "${root:?}" "$img"
+done
+
+echo "1..$n"
+echo "$pass passed, $fail failed, $skip skipped"
+[ "$fail" -eq 0 ]
