@@ -35,6 +35,49 @@ static char *kas_fail_hook;
 module_param_named(fail_hook, kas_fail_hook, charp, 0400);
 MODULE_PARM_DESC(fail_hook, "Testing only: treat this hooked symbol as missing");
 
+/*
+ * Kprobes can be disarmed for the whole kernel (debugfs kprobes/enabled):
+ * probes then register but never fire, and every VM would silently get the
+ * native ABI. Probe a function of our own and call it to find out.
+ */
+static bool kas_selftest_hit;
+
+static noinline int kas_selftest_target(int x)
+{
+	barrier();
+	return x + 1;
+}
+
+static int kas_selftest_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	WRITE_ONCE(kas_selftest_hit, true);
+	return 0;
+}
+
+/**
+ * kas_kprobes_work() - do kprobes fire on this kernel right now?
+ *
+ * Return: 0 if a probe on a module function fired, -EOPNOTSUPP if it did
+ * not (kprobes disarmed), or register_kprobe()'s error.
+ */
+int kas_kprobes_work(void)
+{
+	struct kprobe kp = {
+		.addr = (kprobe_opcode_t *)kas_selftest_target,
+		.pre_handler = kas_selftest_pre,
+	};
+	int (*volatile fn)(int) = kas_selftest_target;
+	int ret;
+
+	WRITE_ONCE(kas_selftest_hit, false);
+	ret = register_kprobe(&kp);
+	if (ret)
+		return ret;
+	fn(1);
+	unregister_kprobe(&kp);
+	return READ_ONCE(kas_selftest_hit) ? 0 : -EOPNOTSUPP;
+}
+
 /**
  * kas_hook_passthrough() - is this hit a call-through from the module?
  * @regs: registers at the probe (function entry, before the prologue)

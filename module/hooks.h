@@ -29,6 +29,7 @@ struct kas_hook {
 	bool attached;
 };
 
+int kas_kprobes_work(void);
 int kas_hooks_attach(struct kas_hook *hooks, unsigned int n, u64 *disabled);
 void kas_hooks_detach(struct kas_hook *hooks, unsigned int n);
 int kas_redirect(struct pt_regs *regs, void *fn);

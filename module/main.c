@@ -237,6 +237,12 @@ static int __init kas_init(void)
 	pr_info("version %s on kernel %s (%s), host level %s\n", KAS_VERSION,
 		init_utsname()->release, init_utsname()->version,
 		kas_level_name(KAS_HOST_LEVEL));
+	ret = kas_kprobes_work();
+	if (ret) {
+		pr_err("kprobes do not fire on kernel %s (disabled in /sys/kernel/debug/kprobes/enabled?); refusing to load\n",
+		       init_utsname()->release);
+		return ret;
+	}
 	ret = kas_hooks_attach(kas_hook_table, KAS_NR_HOOKS, &kas_disabled_levels);
 	if (ret)
 		return ret;

@@ -201,6 +201,23 @@ else
 	say "not ok 1 unload: rmmod with no VM left"
 fi
 kas_test cli-unloaded /tests/cli.sh unloaded
+# Kprobes disarmed for the whole kernel: the module must refuse to load.
+say "# run kprobes-disarmed"
+echo 0 > /sys/kernel/debug/kprobes/enabled
+if insmod /kvm_abi_shim.ko 2>/dev/null; then
+	say "not ok 1 load is refused while kprobes are disarmed"
+	rmmod kvm_abi_shim
+elif dmesg | grep -q "kprobes do not fire on kernel $(uname -r) .*refusing to load"; then
+	say "ok 1 load is refused while kprobes are disarmed, and dmesg says why"
+else
+	say "not ok 1 load is refused while kprobes are disarmed, and dmesg says why"
+fi
+echo 1 > /sys/kernel/debug/kprobes/enabled
+if insmod /kvm_abi_shim.ko && rmmod kvm_abi_shim; then
+	say "ok 2 kprobes re-armed: the module loads again"
+else
+	say "not ok 2 kprobes re-armed: the module loads again"
+fi
 say "# run vmm-example-unloaded"
 if out=$(/tests/vmm-level 5.10 2>&1) && [ "$out" = "kvm-abi-shim absent: VM runs with the host kernel's ABI" ]; then
 	say "ok 1 vmm-example: without the module the VMM runs natively"
