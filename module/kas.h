@@ -17,7 +17,8 @@ u64 kas_default_level(void);
 unsigned int kas_default_rev(void);
 
 /* Features: groups of hooks that attach together (0 = core). */
-enum { KAS_FEAT_CORE, KAS_FEAT_VGIC, KAS_FEAT_GICR_510, KAS_FEAT_FW, KAS_FEAT_SMC };
+enum { KAS_FEAT_CORE, KAS_FEAT_VGIC, KAS_FEAT_GICR_510, KAS_FEAT_FW, KAS_FEAT_SMC,
+       KAS_FEAT_REGLIST };
 
 /* Indices into kas_hook_table[] (main.c). */
 enum {
@@ -42,6 +43,10 @@ enum {
 	KAS_HOOK_FW_SET,
 	KAS_HOOK_PSCI_CALL,
 	KAS_HOOK_HANDLE_SMC,
+	KAS_HOOK_NUM_REGS,
+	KAS_HOOK_COPY_REGS,
+	KAS_HOOK_GET_REG,
+	KAS_HOOK_SET_REG,
 	KAS_NR_HOOKS
 };
 
@@ -72,5 +77,11 @@ int kas_fw_get_pre(struct kprobe *p, struct pt_regs *regs);
 int kas_fw_set_pre(struct kprobe *p, struct pt_regs *regs);
 int kas_psci_call_pre(struct kprobe *p, struct pt_regs *regs);
 int kas_handle_smc_pre(struct kprobe *p, struct pt_regs *regs);
+
+/* reglist.c */
+void kas_reglist_init(void);
+int kas_num_regs_pre(struct kprobe *p, struct pt_regs *regs);
+int kas_copy_regs_pre(struct kprobe *p, struct pt_regs *regs);
+int kas_one_reg_pre(struct kprobe *p, struct pt_regs *regs);
 
 #endif /* KAS_KAS_H */

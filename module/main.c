@@ -191,6 +191,8 @@ NOKPROBE_SYMBOL(kas_destroy_vm_pre);
 #define KAS_GICR510_HOOK(sym, pre) \
 	{ sym, pre, KAS_FEAT_GICR_510, KVM_ABI_SHIM_LEVEL_BIT_5_10 }
 #define KAS_FW_HOOK(sym, pre) { sym, pre, KAS_FEAT_FW, KVM_ABI_SHIM_LEVEL_BIT_5_10 }
+#define KAS_REGLIST_HOOK(sym, pre)						\
+	{ sym, pre, KAS_FEAT_REGLIST, KVM_ABI_SHIM_LEVEL_BIT_5_10 | KVM_ABI_SHIM_LEVEL_BIT_6_1 }
 
 struct kas_hook kas_hook_table[KAS_NR_HOOKS] = {
 	[KAS_HOOK_VM_IOCTL]	= { "kvm_arch_vm_ioctl", kas_vm_ioctl_pre },
@@ -228,6 +230,11 @@ struct kas_hook kas_hook_table[KAS_NR_HOOKS] = {
 	/* The SMC conduit, serviced from 6.4: hidden from older levels. */
 	[KAS_HOOK_HANDLE_SMC]	= { KAS_SYM_HANDLE_SMC, kas_handle_smc_pre, KAS_FEAT_SMC,
 				    KVM_ABI_SHIM_LEVEL_BIT_5_10 | KVM_ABI_SHIM_LEVEL_BIT_6_1 },
+	/* vCPU registers older kernels do not have (not needed on 5.10). */
+	[KAS_HOOK_NUM_REGS]	= KAS_REGLIST_HOOK(KAS_SYM_NUM_REGS, kas_num_regs_pre),
+	[KAS_HOOK_COPY_REGS]	= KAS_REGLIST_HOOK(KAS_SYM_COPY_REGS, kas_copy_regs_pre),
+	[KAS_HOOK_GET_REG]	= KAS_REGLIST_HOOK(KAS_SYM_GET_REG, kas_one_reg_pre),
+	[KAS_HOOK_SET_REG]	= KAS_REGLIST_HOOK(KAS_SYM_SET_REG, kas_one_reg_pre),
 };
 
 static int __init kas_init(void)
@@ -255,6 +262,7 @@ static int __init kas_init(void)
 		kas_hooks_detach(kas_hook_table, KAS_NR_HOOKS);
 		return -EINVAL;
 	}
+	kas_reglist_init();
 	kas_vm_debugfs_init();
 	return 0;
 }

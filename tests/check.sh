@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # check.sh: the whole test suite (make check). Runs the host unit tests,
-# the lint checks and the QEMU fleet run, and ends with the combined line
+# the lint checks, the QEMU fleet run and the packaging test, and ends with the combined line
 # "N passed, N failed, N skipped". Exit status 0 iff nothing failed.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -42,6 +42,7 @@ run_unit() { make -s -C "$top/tests/unit" run; }
 stage unit run_unit
 stage lint bash "$top/tests/lint.sh"
 stage vm bash "$top/tests/vm/run.sh"
+stage pkg bash "$top/tests/pkg/run.sh"
 
 echo "# make check took $((SECONDS - t0))s"
 echo "$pass passed, $fail failed, $skip skipped"

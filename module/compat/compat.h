@@ -71,6 +71,18 @@
 #define KAS_SYM_FW_SET		NULL
 #define KAS_SYM_PSCI_CALL	NULL
 #endif
+/* vCPU register list and access: 6.x hosts have older levels' registers to hide. */
+#if KAS_HOST_MAJOR >= 6
+#define KAS_SYM_NUM_REGS	"kvm_arm_num_regs"
+#define KAS_SYM_COPY_REGS	"kvm_arm_copy_reg_indices"
+#define KAS_SYM_GET_REG		"kvm_arm_get_reg"
+#define KAS_SYM_SET_REG		"kvm_arm_set_reg"
+#else
+#define KAS_SYM_NUM_REGS	NULL
+#define KAS_SYM_COPY_REGS	NULL
+#define KAS_SYM_GET_REG		NULL
+#define KAS_SYM_SET_REG		NULL
+#endif
 #if KAS_HOST_MAJOR > 6 || (KAS_HOST_MAJOR == 6 && KAS_HOST_MINOR >= 12)
 #define KAS_SYM_HANDLE_SMC	"handle_smc"
 #else

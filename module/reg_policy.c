@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * reg_policy.c - registers per level: what KVM_GET_REG_LIST holds and what
+ * KVM_{GET,SET}_ONE_REG know, at a level older than the running kernel.
+ */
+#include "reg_policy.h"
+
+#define L(maj, min)	KVM_ABI_SHIM_LEVEL(maj, min)
+
+/*
+ * From the kernels' sources (matrix D.4): 5.18 emulates the OS lock
+ * (OSLSR_EL1); 6.12 lists the physical timer (guest.c timer_reg_list),
+ * TCR2_EL1, PIRE0_EL1 and PIR_EL1 unconditionally, and POR_EL0/POR_EL1
+ * with FEAT_S1POE.
+ */
+const struct kas_reg_since kas_reg_since[] = {
+	{ KAS_SYSREG(2, 0, 1, 1, 4), L(6, 1), "OSLSR_EL1" },
+	{ KAS_SYSREG(3, 3, 14, 2, 1), L(6, 12), "CNTP_CTL_EL0 (KVM_REG_ARM_PTIMER_CTL)" },
+	{ KAS_SYSREG(3, 3, 14, 0, 1), L(6, 12), "CNTPCT_EL0 (KVM_REG_ARM_PTIMER_CNT)" },
+	{ KAS_SYSREG(3, 3, 14, 2, 2), L(6, 12), "CNTP_CVAL_EL0 (KVM_REG_ARM_PTIMER_CVAL)" },
+	{ KAS_SYSREG(3, 0, 2, 0, 3), L(6, 12), "TCR2_EL1" },
+	{ KAS_SYSREG(3, 0, 10, 2, 2), L(6, 12), "PIRE0_EL1" },
+	{ KAS_SYSREG(3, 0, 10, 2, 3), L(6, 12), "PIR_EL1" },
+	{ KAS_SYSREG(3, 0, 10, 2, 4), L(6, 12), "POR_EL1" },
+	{ KAS_SYSREG(3, 3, 10, 2, 4), L(6, 12), "POR_EL0" },
+};
+
+const unsigned int kas_nr_reg_since = ARRAY_SIZE(kas_reg_since);
+
+/**
+ * kas_reg_valid_cache() - does CLIDR describe the cache CSSELR selects?
+ * @clidr: the host's CLIDR_EL1
+ * @csselr: CSSELR_EL1 value (level << 1 | InD)
+ *
+ * As 5.10 and 6.1 decide which CCSIDR demux registers exist (is_valid_cache).
+ *
+ * Return: true if that cache exists.
+ */
+bool kas_reg_valid_cache(u64 clidr, unsigned int csselr)
+{
+	unsigned int ctype;
+
+	if (csselr >= KAS_CSSELR_MAX)
+		return false;
+	ctype = (clidr >> ((csselr >> 1) * 3)) & 7;
+	switch (ctype) {
+	case 1:			/* instruction only */
+		return csselr & 1;
+	case 2:			/* data only */
+	case 4:			/* unified */
+		return !(csselr & 1);
+	case 3:			/* separate I and D */
+		return true;
+	default:		/* none, or reserved */
+		return false;
+	}
+}
+
+/**
+ * kas_reg_level_filters() - may a VM at @level see fewer registers here?
+ * @level: the VM's level (0 = native)
+ * @host_level: the running kernel's level
+ *
+ * Return: true if the level is older than the running kernel.
+ */
+bool kas_reg_level_filters(u64 level, u64 host_level)
+{
+	return level != KVM_ABI_SHIM_LEVEL_NATIVE && level < host_level;
+}
+
+/**
+ * kas_reg_hidden() - is register @id absent at @level on this host?
+ * @level: the VM's level (0 = native)
+ * @host_level: the running kernel's level
+ * @clidr: the host's CLIDR_EL1
+ * @id: a KVM_{GET,SET}_ONE_REG / KVM_GET_REG_LIST id
+ *
+ * Levels before 6.12 list one CCSIDR per cache the host's CLIDR describes
+ * (6.12 lists all 14).
+ *
+ * Return: true if the level's kernel has no such register.
+ */
+bool kas_reg_hidden(u64 level, u64 host_level, u64 clidr, u64 id)
+{
+	unsigned int i;
+
+	if (!kas_reg_level_filters(level, host_level))
+		return false;
+	if ((id & ~0xfULL) == KAS_DEMUX_CCSIDR(0))
+		return level < L(6, 12) && host_level >= L(6, 12) &&
+		       !kas_reg_valid_cache(clidr, id & 0xf);
+	for (i = 0; i < kas_nr_reg_since; i++)
+		if (kas_reg_since[i].id == id)
+			return level < kas_reg_since[i].since &&
+			       host_level >= kas_reg_since[i].since;
+	return false;
+}
+
+#define KAS_CLIDR_EL1	KAS_SYSREG(3, 1, 0, 0, 1)
+#define KAS_AIDR_EL1	KAS_SYSREG(3, 1, 0, 0, 7)
+#define KAS_CTR_EL0	KAS_SYSREG(3, 3, 0, 0, 1)
+
+/* Remove @id from @ids[0..n); return the new length. */
+static unsigned int kas_reg_remove(u64 *ids, unsigned int n, u64 id)
+{
+	unsigned int i, m = 0;
+
+	for (i = 0; i < n; i++)
+		if (ids[i] != id)
+			ids[m++] = ids[i];
+	return m;
+}
+
+/* Insert @id at @pos of @ids[0..n); return the new length. */
+static unsigned int kas_reg_insert(u64 *ids, unsigned int n, unsigned int pos, u64 id)
+{
+	unsigned int i;
+
+	for (i = n; i > pos; i--)
+		ids[i] = ids[i - 1];
+	ids[pos] = id;
+	return n + 1;
+}
+
+/*
+ * Before 6.3, CLIDR_EL1 and CTR_EL0 were invariant registers, listed
+ * first: MIDR, REVIDR, CLIDR, AIDR, CTR, then the table. 6.12 lists only
+ * MIDR, REVIDR, AIDR first and the two within the table.
+ */
+static unsigned int kas_reg_order_invariant(u64 *ids, unsigned int n)
+{
+	unsigned int i, aidr = n, clidr = 0, ctr = 0;
+
+	for (i = 0; i < n; i++) {
+		clidr += ids[i] == KAS_CLIDR_EL1;
+		ctr += ids[i] == KAS_CTR_EL0;
+		if (ids[i] == KAS_AIDR_EL1 && aidr == n)
+			aidr = i;
+	}
+	if (aidr == n || clidr != 1 || ctr != 1)
+		return n;	/* not the list this expects: leave it */
+	n = kas_reg_remove(ids, n, KAS_CLIDR_EL1);
+	n = kas_reg_remove(ids, n, KAS_CTR_EL0);
+	for (i = 0; ids[i] != KAS_AIDR_EL1; i++)
+		;
+	n = kas_reg_insert(ids, n, i, KAS_CLIDR_EL1);
+	return kas_reg_insert(ids, n, i + 2, KAS_CTR_EL0);
+}
+
+/**
+ * kas_reg_filter() - drop the registers @level lacks from a list, in place
+ * @level: the VM's level
+ * @host_level: the running kernel's level
+ * @clidr: the host's CLIDR_EL1
+ * @ids: the running kernel's list
+ * @n: its length
+ *
+ * The list keeps the order of the level's kernel (VMMs may compare lists).
+ *
+ * Return: the new length.
+ */
+unsigned int kas_reg_filter(u64 level, u64 host_level, u64 clidr, u64 *ids,
+			    unsigned int n)
+{
+	unsigned int i, m = 0;
+
+	for (i = 0; i < n; i++)
+		if (!kas_reg_hidden(level, host_level, clidr, ids[i]))
+			ids[m++] = ids[i];
+	if (kas_reg_level_filters(level, host_level) && level < L(6, 12) &&
+	    host_level >= L(6, 12))
+		m = kas_reg_order_invariant(ids, m);
+	return m;
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * reg_policy.h - which vCPU registers a level's kernel lists in
+ * KVM_GET_REG_LIST, as data and pure decisions (unit-tested on the host).
+ */
+#ifndef KAS_REG_POLICY_H
+#define KAS_REG_POLICY_H
+
+#include <linux/errno.h>
+#include <linux/kernel.h>
+#include <linux/types.h>
+
+#include "levels.h"
+
+/* uapi register ids (arm64 asm/kvm.h), spelled out for the host tests. */
+#define KAS_SYSREG(op0, op1, crn, crm, op2)				\
+	(0x6030000000130000ULL | ((u64)(op0) << 14) | ((u64)(op1) << 11) | \
+	 ((u64)(crn) << 7) | ((u64)(crm) << 3) | (u64)(op2))
+#define KAS_DEMUX_CCSIDR(i)	(0x6020000000110000ULL | (i))
+#define KAS_CSSELR_MAX		14
+
+/**
+ * struct kas_reg_since - a register the fleet's older kernels do not list
+ * @id: its KVM_GET_REG_LIST id
+ * @since: the first fleet level whose kernel lists it
+ * @name: for messages and documentation
+ */
+struct kas_reg_since {
+	u64 id;
+	u64 since;
+	const char *name;
+};
+
+extern const struct kas_reg_since kas_reg_since[];
+extern const unsigned int kas_nr_reg_since;
+
+bool kas_reg_valid_cache(u64 clidr, unsigned int csselr);
+bool kas_reg_hidden(u64 level, u64 host_level, u64 clidr, u64 id);
+bool kas_reg_level_filters(u64 level, u64 host_level);
+unsigned int kas_reg_filter(u64 level, u64 host_level, u64 clidr, u64 *ids,
+			    unsigned int n);
+
+#endif /* KAS_REG_POLICY_H */

@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * reglist.c - the vCPU registers a VM at an older level has: the
+ * KVM_GET_REG_LIST it gets, and KVM_{GET,SET}_ONE_REG refusing (-ENOENT)
+ * the registers its level's kernel does not have (reg_policy.c decides).
+ *
+ * kvm_arm_copy_reg_indices() writes straight to the VMM's buffer, which
+ * is sized for the shorter list; so the kernel's list is produced in a
+ * scratch mapping of the calling process, filtered, then copied out.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kvm_host.h>
+#include <linux/mm.h>
+#include <linux/mman.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "compat/compat.h"
+#include "kas.h"
+#include "reg_policy.h"
+#include "vm.h"
+
+typedef unsigned long (*kas_num_regs_fn)(struct kvm_vcpu *);
+typedef int (*kas_copy_regs_fn)(struct kvm_vcpu *, u64 __user *);
+
+/* The host's CLIDR_EL1: which CCSIDR registers older kernels list. */
+static u64 kas_host_clidr;
+
+/**
+ * kas_reglist_init() - record what the policy needs of the host
+ */
+void kas_reglist_init(void)
+{
+	kas_host_clidr = read_sysreg(clidr_el1);
+}
+
+/* Level of @kvm if its register set differs from the kernel's, else 0. */
+static u64 kas_reglist_level(struct kvm *kvm)
+{
+	struct kas_vm *v = kas_vm_lookup(kvm);
+	u64 level = v ? READ_ONCE(v->level) : KVM_ABI_SHIM_LEVEL_NATIVE;
+
+	return kas_reg_level_filters(level, KAS_HOST_LEVEL) ? level : 0;
+}
+
+NOKPROBE_SYMBOL(kas_reglist_level);
+
+/*
+ * The kernel's list for @vcpu, filtered for @level, in a kernel buffer the
+ * caller frees. Returns the length or a negative errno.
+ */
+static long kas_reglist_fetch(struct kvm_vcpu *vcpu, u64 level, u64 **out)
+{
+	kas_num_regs_fn num = kas_hook_orig(&kas_hook_table[KAS_HOOK_NUM_REGS]);
+	kas_copy_regs_fn copy = kas_hook_orig(&kas_hook_table[KAS_HOOK_COPY_REGS]);
+	unsigned long n = num(vcpu), uaddr;
+	size_t size = PAGE_ALIGN(n * sizeof(u64));
+	long ret;
+	u64 *ids;
+
+	ids = kvmalloc_array(n, sizeof(u64), GFP_KERNEL_ACCOUNT);
+	if (!ids)
+		return -ENOMEM;
+	uaddr = vm_mmap(NULL, 0, size, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS, 0);
+	if (IS_ERR_VALUE(uaddr)) {
+		kvfree(ids);
+		return (long)uaddr;
+	}
+	ret = copy(vcpu, (u64 __user *)uaddr);
+	if (!ret && copy_from_user(ids, (const void __user *)uaddr, n * sizeof(u64)))
+		ret = -EFAULT;
+	vm_munmap(uaddr, size);
+	if (ret) {
+		kvfree(ids);
+		return ret;
+	}
+	*out = ids;
+	return kas_reg_filter(level, KAS_HOST_LEVEL, kas_host_clidr, ids, n);
+}
+
+/* Redirect target of kvm_arm_num_regs(). */
+static unsigned long kas_num_regs(struct kvm_vcpu *vcpu)
+{
+	kas_num_regs_fn num = kas_hook_orig(&kas_hook_table[KAS_HOOK_NUM_REGS]);
+	u64 *ids = NULL, level;
+	long n;
+
+	rcu_read_lock();
+	level = kas_reglist_level(vcpu->kvm);
+	rcu_read_unlock();
+	n = level ? kas_reglist_fetch(vcpu, level, &ids) : -EAGAIN;
+	kvfree(ids);
+	/* On failure, the full count: the copy then fails the same way. */
+	if (n < 0)
+		n = num(vcpu);
+	kas_redirect_done();
+	return n;
+}
+
+/* Redirect target of kvm_arm_copy_reg_indices(). */
+static int kas_copy_regs(struct kvm_vcpu *vcpu, u64 __user *uindices)
+{
+	kas_copy_regs_fn copy = kas_hook_orig(&kas_hook_table[KAS_HOOK_COPY_REGS]);
+	u64 *ids = NULL, level;
+	long n;
+	int ret;
+
+	rcu_read_lock();
+	level = kas_reglist_level(vcpu->kvm);
+	rcu_read_unlock();
+	if (!level) {
+		ret = copy(vcpu, uindices);
+	} else {
+		n = kas_reglist_fetch(vcpu, level, &ids);
+		if (n < 0)
+			ret = n;
+		else
+			ret = copy_to_user(uindices, ids, n * sizeof(u64)) ? -EFAULT : 0;
+		kvfree(ids);
+	}
+	kas_redirect_done();
+	return ret;
+}
+
+/**
+ * kas_num_regs_pre() - pre-handler on kvm_arm_num_regs()
+ * @p: the kprobe
+ * @regs: (vcpu)
+ *
+ * Return: 1 when redirected (VM at an older level), else 0.
+ */
+int kas_num_regs_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	if (kas_hook_passthrough(regs) ||
+	    !kas_reglist_level(((struct kvm_vcpu *)regs->regs[0])->kvm))
+		return 0;
+	return kas_redirect(regs, kas_num_regs);
+}
+
+NOKPROBE_SYMBOL(kas_num_regs_pre);
+
+/**
+ * kas_copy_regs_pre() - pre-handler on kvm_arm_copy_reg_indices()
+ * @p: the kprobe
+ * @regs: (vcpu, uindices)
+ *
+ * Return: 1 when redirected (VM at an older level), else 0.
+ */
+int kas_copy_regs_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	if (kas_hook_passthrough(regs) ||
+	    !kas_reglist_level(((struct kvm_vcpu *)regs->regs[0])->kvm))
+		return 0;
+	return kas_redirect(regs, kas_copy_regs);
+}
+
+NOKPROBE_SYMBOL(kas_copy_regs_pre);
+
+/**
+ * kas_one_reg_pre() - pre-handler on kvm_arm_get_reg() and kvm_arm_set_reg()
+ * @p: the kprobe
+ * @regs: (vcpu, reg); reg is the kernel's copy of struct kvm_one_reg
+ *
+ * Return: 1 with -ENOENT for a register the VM's level does not have,
+ * else 0.
+ */
+int kas_one_reg_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	struct kvm_vcpu *vcpu = (struct kvm_vcpu *)regs->regs[0];
+	const struct kvm_one_reg *reg = (const struct kvm_one_reg *)regs->regs[1];
+	u64 level = kas_reglist_level(vcpu->kvm);
+
+	if (level && kas_reg_hidden(level, KAS_HOST_LEVEL, kas_host_clidr, reg->id))
+		return kas_return(regs, -ENOENT);
+	return 0;
+}
+
+NOKPROBE_SYMBOL(kas_one_reg_pre);

@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * reglist - the vCPU registers of a VM at an older level: KVM_GET_REG_LIST
+ * holds what that level's kernel lists and KVM_{GET,SET}_ONE_REG refuse
+ * the rest with ENOENT; a native VM keeps the running kernel's set.
+ * Expected caches come from the host's sysfs cache description.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "../lib/tap.h"
+#include "../../tools/lib/vmm.h"
+
+#define SYSREG(op0, op1, crn, crm, op2)					\
+	(0x6030000000130000ULL | ((uint64_t)(op0) << 14) | ((uint64_t)(op1) << 11) | \
+	 ((uint64_t)(crn) << 7) | ((uint64_t)(crm) << 3) | (uint64_t)(op2))
+#define CCSIDR(i)	(0x6020000000110000ULL | (i))
+#define L(a, b)		KVM_ABI_SHIM_LEVEL(a, b)
+
+struct named { uint64_t id; const char *name; uint64_t since; };
+
+/* Registers a kernel of the fleet lists only from level @since on. */
+static const struct named newer[] = {
+	{ SYSREG(2, 0, 1, 1, 4), "OSLSR_EL1", L(6, 1) },
+	{ SYSREG(3, 3, 14, 2, 1), "PTIMER_CTL", L(6, 12) },
+	{ SYSREG(3, 3, 14, 0, 1), "PTIMER_CNT", L(6, 12) },
+	{ SYSREG(3, 3, 14, 2, 2), "PTIMER_CVAL", L(6, 12) },
+	{ SYSREG(3, 0, 2, 0, 3), "TCR2_EL1", L(6, 12) },
+	{ SYSREG(3, 0, 10, 2, 2), "PIRE0_EL1", L(6, 12) },
+	{ SYSREG(3, 0, 10, 2, 3), "PIR_EL1", L(6, 12) },
+};
+
+struct list { uint64_t n; uint64_t *id; };
+
+static int get_list(struct vmm_vcpu *c, struct list *l)
+{
+	struct kvm_reg_list probe = { .n = 0 }, *rl;
+
+	if (ioctl(c->fd, KVM_GET_REG_LIST, &probe) == 0 || errno != E2BIG)
+		return -EINVAL;
+	rl = calloc(1, sizeof(*rl) + probe.n * sizeof(uint64_t));
+	if (!rl)
+		return -ENOMEM;
+	rl->n = probe.n;
+	if (ioctl(c->fd, KVM_GET_REG_LIST, rl)) {
+		free(rl);
+		return -errno;
+	}
+	l->n = rl->n;
+	l->id = malloc(l->n * sizeof(uint64_t));
+	memcpy(l->id, rl->reg, l->n * sizeof(uint64_t));
+	free(rl);
+	return 0;
+}
+
+static long find(const struct list *l, uint64_t id)
+{
+	uint64_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (l->id[i] == id)
+			return i;
+	return -1;
+}
+
+/* CSSELR values of the host's caches, from /sys/devices/system/cpu. */
+static unsigned int host_caches(bool valid[14])
+{
+	unsigned int i, n = 0, level;
+	char path[96], type[32];
+	FILE *f;
+
+	memset(valid, 0, 14 * sizeof(bool));
+	for (i = 0; i < 16; i++) {
+		snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu0/cache/index%u/level", i);
+		f = fopen(path, "r");
+		if (!f)
+			break;
+		if (fscanf(f, "%u", &level) != 1)
+			level = 0;
+		fclose(f);
+		snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu0/cache/index%u/type", i);
+		f = fopen(path, "r");
+		if (!f || fscanf(f, "%31s", type) != 1)
+			strcpy(type, "?");
+		if (f)
+			fclose(f);
+		if (level < 1 || level > 7)
+			continue;
+		if (!strcmp(type, "Instruction") || !strcmp(type, "Data") ||
+		    !strcmp(type, "Unified")) {
+			valid[(level - 1) << 1 | !strcmp(type, "Instruction")] = true;
+			n++;
+		}
+	}
+	return n;
+}
+
+static int one_reg(struct vmm_vcpu *c, unsigned long op, uint64_t id, uint64_t *val)
+{
+	struct kvm_one_reg r = { .id = id, .addr = (uint64_t)(uintptr_t)val };
+
+	return ioctl(c->fd, op, &r) ? -errno : 0;
+}
+
+static void check_level(uint64_t host, uint64_t level, const struct list *native,
+			const bool valid[14], unsigned int ncaches)
+{
+	const char *name = level == L(5, 10) ? "5.10" : "6.1";
+	struct kvm_reg_list probe = { .n = 0 };
+	struct vmm_vm vm;
+	struct list l;
+	uint64_t val;
+	unsigned int i, hidden = 0;
+	long a, b;
+
+	if (vmm_vm_create(&vm) || vmm_shim_set(&vm, KVM_ABI_SHIM_ATTR_LEVEL, level) ||
+	    vmm_vcpu_add(&vm, 0) || get_list(&vm.vcpu[0], &l)) {
+		tap_ok(false, "level %s: VM with a vCPU and its register list", name);
+		return;
+	}
+	for (i = 0; i < sizeof(newer) / sizeof(newer[0]); i++) {
+		bool want = level < newer[i].since && host >= newer[i].since;
+
+		if (!want)
+			continue;
+		hidden += find(native, newer[i].id) >= 0;
+		tap_ok(find(&l, newer[i].id) < 0, "level %s: %s is not listed", name,
+		       newer[i].name);
+		TAP_ERRNO(one_reg(&vm.vcpu[0], KVM_GET_ONE_REG, newer[i].id, &val), -ENOENT,
+			  "level %s: KVM_GET_ONE_REG %s is ENOENT", name, newer[i].name);
+		val = 0;
+		TAP_ERRNO(one_reg(&vm.vcpu[0], KVM_SET_ONE_REG, newer[i].id, &val), -ENOENT,
+			  "level %s: KVM_SET_ONE_REG %s is ENOENT", name, newer[i].name);
+	}
+	if (host >= L(6, 12)) {
+		/* 6.1 and 5.10 list one CCSIDR per cache CLIDR describes. */
+		unsigned int listed = 0, right = 0;
+
+		for (i = 0; i < 14; i++) {
+			bool in = find(&l, CCSIDR(i)) >= 0;
+			uint32_t v32;
+
+			listed += in;
+			right += in == valid[i];
+			TAP_ERRNO(one_reg(&vm.vcpu[0], KVM_GET_ONE_REG, CCSIDR(i),
+					  (uint64_t *)&v32), valid[i] ? 0 : -ENOENT,
+				  "level %s: CCSIDR[%u] is %s", name, i,
+				  valid[i] ? "readable" : "ENOENT");
+		}
+		hidden += 14 - listed;
+		tap_ok(right == 14 && listed == ncaches,
+		       "level %s: CCSIDR entries are the host's %u caches (listed %u)",
+		       name, ncaches, listed);
+		/* Before 6.3: MIDR, REVIDR, CLIDR, AIDR, CTR come first. */
+		a = find(&l, SYSREG(3, 0, 0, 0, 6));
+		b = find(&l, SYSREG(3, 1, 0, 0, 1));
+		tap_ok(a >= 0 && b == a + 1 && find(&l, SYSREG(3, 1, 0, 0, 7)) == b + 1 &&
+		       find(&l, SYSREG(3, 3, 0, 0, 1)) == b + 2,
+		       "level %s: REVIDR, CLIDR, AIDR, CTR_EL0 in 6.1's order", name);
+	}
+	/* The firmware bitmap registers (fwregs.c) are not 5.10's either. */
+	for (i = 0; level == L(5, 10) && i < native->n; i++)
+		hidden += ((native->id[i] >> 16) & 0xffff) == 0x16;
+	tap_ok(l.n == native->n - hidden,
+	       "level %s: the list is the native one minus the %u hidden (%llu of %llu)",
+	       name, hidden, (unsigned long long)l.n, (unsigned long long)native->n);
+	tap_ok(ioctl(vm.vcpu[0].fd, KVM_GET_REG_LIST, &probe) < 0 && errno == E2BIG &&
+	       probe.n == l.n, "level %s: KVM_GET_REG_LIST n=0 is E2BIG with n=%llu",
+	       name, (unsigned long long)l.n);
+	probe.n = l.n - 1;
+	tap_ok(ioctl(vm.vcpu[0].fd, KVM_GET_REG_LIST, &probe) < 0 && errno == E2BIG,
+	       "level %s: a buffer one short is E2BIG", name);
+	free(l.id);
+	vmm_vm_destroy(&vm);
+}
+
+int main(void)
+{
+	struct vmm_vm vm;
+	struct list native;
+	uint64_t host, val;
+	unsigned int ncaches;
+	bool valid[14];
+
+	tap_header("reglist: vCPU registers of VMs at older levels");
+	if (!vmm_module_loaded()) {
+		tap_skip("kvm_abi_shim is not loaded");
+		return tap_finish();
+	}
+	if (vmm_host_level(&host))
+		tap_bail("cannot read the kernel version");
+	ncaches = host_caches(valid);
+	tap_diag("host caches described in sysfs: %u", ncaches);
+	if (vmm_vm_create(&vm) || vmm_vcpu_add(&vm, 0) || get_list(&vm.vcpu[0], &native))
+		tap_bail("cannot create a native VM with a vCPU");
+	if (host >= L(6, 12)) {
+		tap_ok(find(&native, SYSREG(3, 3, 14, 2, 1)) >= 0 &&
+		       find(&native, CCSIDR(13)) >= 0,
+		       "native: 6.12's list (PTIMER_CTL, 14 CCSIDR) is untouched");
+		TAP_ERRNO(one_reg(&vm.vcpu[0], KVM_GET_ONE_REG, SYSREG(3, 3, 14, 2, 1), &val), 0,
+			  "native: PTIMER_CTL is readable");
+	} else if (host >= L(6, 1)) {
+		/* (6.1's sysfs cacheinfo is no oracle for CLIDR: it may merge L1.) */
+		tap_ok(find(&native, SYSREG(2, 0, 1, 1, 4)) >= 0, "native: OSLSR_EL1 is listed");
+	}
+	if (host > L(5, 10))
+		check_level(host, L(5, 10), &native, valid, ncaches);
+	if (host > L(6, 1))
+		check_level(host, L(6, 1), &native, valid, ncaches);
+	if (host <= L(5, 10))
+		tap_skip("no older level on a 5.10 host");
+	free(native.id);
+	vmm_vm_destroy(&vm);
+	return tap_finish();
+}
