@@ -66,9 +66,11 @@ int kas_kprobes_work(void)
 		.addr = (kprobe_opcode_t *)kas_selftest_target,
 		.pre_handler = kas_selftest_pre,
 	};
-	int (*volatile fn)(int) = kas_selftest_target;
+	int (*fn)(int) = kas_selftest_target;
 	int ret;
 
+	/* A real call, not inlined or folded away. */
+	OPTIMIZER_HIDE_VAR(fn);
 	WRITE_ONCE(kas_selftest_hit, false);
 	ret = register_kprobe(&kp);
 	if (ret)

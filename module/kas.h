@@ -17,8 +17,10 @@ u64 kas_default_level(void);
 unsigned int kas_default_rev(void);
 
 /* Features: groups of hooks that attach together (0 = core). */
-enum { KAS_FEAT_CORE, KAS_FEAT_VGIC, KAS_FEAT_GICR_510, KAS_FEAT_FW, KAS_FEAT_SMC,
-       KAS_FEAT_REGLIST };
+enum {
+	KAS_FEAT_CORE, KAS_FEAT_VGIC, KAS_FEAT_GICR_510, KAS_FEAT_FW, KAS_FEAT_SMC,
+	KAS_FEAT_REGLIST
+};
 
 /* Indices into kas_hook_table[] (main.c). */
 enum {

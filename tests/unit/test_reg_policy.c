@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Host unit tests of module/reg_policy.c: which vCPU registers a level's
+ * kernel lists (issue #7, register-list part).
+ */
+#include "../lib/tap.h"
+#include "reg_policy.h"
+
+#define L(a, b) KVM_ABI_SHIM_LEVEL(a, b)
+#define OSLSR	KAS_SYSREG(2, 0, 1, 1, 4)
+#define PCTL	KAS_SYSREG(3, 3, 14, 2, 1)
+#define TCR2	KAS_SYSREG(3, 0, 2, 0, 3)
+#define MIDR	KAS_SYSREG(3, 0, 0, 0, 0)
+#define REVIDR	KAS_SYSREG(3, 0, 0, 0, 6)
+#define CLIDR	KAS_SYSREG(3, 1, 0, 0, 1)
+#define AIDR	KAS_SYSREG(3, 1, 0, 0, 7)
+#define CTR	KAS_SYSREG(3, 3, 0, 0, 1)
+#define CSSELR	KAS_SYSREG(3, 2, 0, 0, 0)
+/* QEMU -cpu max: L1 separate I/D (3), L2 unified (4). */
+#define QCLIDR	0x2000023ULL
+
+int main(void)
+{
+	/* 6.12's order: invariant MIDR, REVIDR, AIDR; CLIDR, CTR in the table. */
+	u64 list[] = { MIDR, REVIDR, AIDR, OSLSR, CLIDR, CSSELR, CTR, PCTL, TCR2,
+		       KAS_DEMUX_CCSIDR(0), KAS_DEMUX_CCSIDR(1), KAS_DEMUX_CCSIDR(2),
+		       KAS_DEMUX_CCSIDR(3), KAS_DEMUX_CCSIDR(13) };
+	const u64 want61[] = { MIDR, REVIDR, CLIDR, AIDR, CTR, OSLSR, CSSELR,
+			       KAS_DEMUX_CCSIDR(0), KAS_DEMUX_CCSIDR(1), KAS_DEMUX_CCSIDR(2) };
+	u64 copy[ARRAY_SIZE(list)];
+	unsigned int i, n, same;
+
+	tap_header("unit: registers per level");
+	tap_ok(kas_reg_valid_cache(QCLIDR, 0) && kas_reg_valid_cache(QCLIDR, 1) &&
+	       kas_reg_valid_cache(QCLIDR, 2) && !kas_reg_valid_cache(QCLIDR, 3) &&
+	       !kas_reg_valid_cache(QCLIDR, 4) && !kas_reg_valid_cache(QCLIDR, 14),
+	       "CLIDR 0x2000023: L1 D and I, L2 unified, nothing else");
+	tap_ok(kas_reg_valid_cache(1, 1) && !kas_reg_valid_cache(1, 0) &&
+	       kas_reg_valid_cache(2, 0) && !kas_reg_valid_cache(2, 1) &&
+	       !kas_reg_valid_cache(5, 0) && !kas_reg_valid_cache(5, 1),
+	       "instruction-only, data-only and reserved cache types");
+	tap_ok(!kas_reg_hidden(0, L(6, 12), QCLIDR, PCTL) &&
+	       !kas_reg_hidden(0, L(6, 12), QCLIDR, KAS_DEMUX_CCSIDR(13)),
+	       "native hides nothing");
+	tap_ok(!kas_reg_hidden(L(6, 12), L(6, 12), QCLIDR, PCTL) &&
+	       !kas_reg_hidden(L(6, 1), L(6, 1), QCLIDR, OSLSR),
+	       "the host's own level hides nothing");
+	tap_ok(kas_reg_hidden(L(6, 1), L(6, 12), QCLIDR, PCTL) &&
+	       kas_reg_hidden(L(6, 1), L(6, 12), QCLIDR, TCR2) &&
+	       !kas_reg_hidden(L(6, 1), L(6, 12), QCLIDR, OSLSR),
+	       "6.1 on 6.12: no physical timer, TCR2; OSLSR stays");
+	tap_ok(kas_reg_hidden(L(5, 10), L(6, 1), QCLIDR, OSLSR) &&
+	       !kas_reg_hidden(L(5, 10), L(6, 1), QCLIDR, PCTL) &&
+	       !kas_reg_hidden(L(5, 10), L(6, 1), QCLIDR, KAS_DEMUX_CCSIDR(3)),
+	       "5.10 on 6.1: no OSLSR; 6.1 has no PTIMER or extra CCSIDR to hide");
+	tap_ok(kas_reg_hidden(L(6, 1), L(6, 12), QCLIDR, KAS_DEMUX_CCSIDR(3)) &&
+	       !kas_reg_hidden(L(6, 1), L(6, 12), QCLIDR, KAS_DEMUX_CCSIDR(2)),
+	       "6.1 on 6.12: CCSIDR only for the host's caches");
+	tap_ok(!kas_reg_level_filters(0, L(6, 12)) && !kas_reg_level_filters(L(6, 12), L(6, 12)) &&
+	       kas_reg_level_filters(L(6, 1), L(6, 12)), "filtering only below the running kernel");
+
+	for (i = 0; i < ARRAY_SIZE(list); i++)
+		copy[i] = list[i];
+	n = kas_reg_filter(L(6, 1), L(6, 12), QCLIDR, copy, ARRAY_SIZE(copy));
+	for (i = 0, same = n == ARRAY_SIZE(want61); same && i < n; i++)
+		same = copy[i] == want61[i];
+	tap_ok(same, "6.1 on 6.12: filtered to 6.1's list in 6.1's order (%u entries)", n);
+	for (i = 0; i < ARRAY_SIZE(list); i++)
+		copy[i] = list[i];
+	n = kas_reg_filter(L(5, 10), L(6, 12), QCLIDR, copy, ARRAY_SIZE(copy));
+	tap_ok(n == ARRAY_SIZE(want61) - 1 && copy[2] == CLIDR && copy[5] == CSSELR,
+	       "5.10 on 6.12: the same without OSLSR");
+	for (i = 0; i < ARRAY_SIZE(list); i++)
+		copy[i] = list[i];
+	n = kas_reg_filter(L(5, 10), L(6, 1), QCLIDR, copy, ARRAY_SIZE(copy));
+	tap_ok(n == ARRAY_SIZE(list) - 1 && copy[2] == AIDR && copy[3] == CLIDR,
+	       "5.10 on 6.1: only OSLSR goes, nothing is reordered");
+	{
+		u64 odd[] = { MIDR, AIDR, CSSELR, CTR };
+
+		n = kas_reg_filter(L(6, 1), L(6, 12), QCLIDR, odd, ARRAY_SIZE(odd));
+		tap_ok(n == 4 && odd[1] == AIDR && odd[3] == CTR,
+		       "a list without CLIDR is not reordered");
+	}
+	n = kas_reg_filter(0, L(6, 12), QCLIDR, list, ARRAY_SIZE(list));
+	tap_ok(n == ARRAY_SIZE(list) && list[2] == AIDR, "native: the list is untouched");
+	return tap_finish();
+}
