@@ -19,7 +19,7 @@ unsigned int kas_default_rev(void);
 /* Features: groups of hooks that attach together (0 = core). */
 enum {
 	KAS_FEAT_CORE, KAS_FEAT_VGIC, KAS_FEAT_GICR_510, KAS_FEAT_FW, KAS_FEAT_SMC,
-	KAS_FEAT_REGLIST
+	KAS_FEAT_REGLIST, KAS_FEAT_IDREGS
 };
 
 /* Indices into kas_hook_table[] (main.c). */
@@ -49,6 +49,8 @@ enum {
 	KAS_HOOK_COPY_REGS,
 	KAS_HOOK_GET_REG,
 	KAS_HOOK_SET_REG,
+	KAS_HOOK_RESET_SYS_REGS,
+	KAS_HOOK_SYS_REG_SET,
 	KAS_NR_HOOKS
 };
 
@@ -81,9 +83,14 @@ int kas_psci_call_pre(struct kprobe *p, struct pt_regs *regs);
 int kas_handle_smc_pre(struct kprobe *p, struct pt_regs *regs);
 
 /* reglist.c */
-void kas_reglist_init(void);
 int kas_num_regs_pre(struct kprobe *p, struct pt_regs *regs);
 int kas_copy_regs_pre(struct kprobe *p, struct pt_regs *regs);
 int kas_one_reg_pre(struct kprobe *p, struct pt_regs *regs);
+
+/* idregs.c */
+u64 kas_idregs_init(void);
+u64 kas_host_clidr(void);
+int kas_reset_sys_regs_pre(struct kprobe *p, struct pt_regs *regs);
+int kas_sys_reg_set_pre(struct kprobe *p, struct pt_regs *regs);
 
 #endif /* KAS_KAS_H */

@@ -191,6 +191,8 @@ NOKPROBE_SYMBOL(kas_destroy_vm_pre);
 #define KAS_GICR510_HOOK(sym, pre) \
 	{ sym, pre, KAS_FEAT_GICR_510, KVM_ABI_SHIM_LEVEL_BIT_5_10 }
 #define KAS_FW_HOOK(sym, pre) { sym, pre, KAS_FEAT_FW, KVM_ABI_SHIM_LEVEL_BIT_5_10 }
+#define KAS_IDREGS_HOOK(sym, pre)						\
+	{ sym, pre, KAS_FEAT_IDREGS, KVM_ABI_SHIM_LEVEL_BIT_5_10 | KVM_ABI_SHIM_LEVEL_BIT_6_1 }
 #define KAS_REGLIST_HOOK(sym, pre)						\
 	{ sym, pre, KAS_FEAT_REGLIST, KVM_ABI_SHIM_LEVEL_BIT_5_10 | KVM_ABI_SHIM_LEVEL_BIT_6_1 }
 
@@ -235,6 +237,9 @@ struct kas_hook kas_hook_table[KAS_NR_HOOKS] = {
 	[KAS_HOOK_COPY_REGS]	= KAS_REGLIST_HOOK(KAS_SYM_COPY_REGS, kas_copy_regs_pre),
 	[KAS_HOOK_GET_REG]	= KAS_REGLIST_HOOK(KAS_SYM_GET_REG, kas_one_reg_pre),
 	[KAS_HOOK_SET_REG]	= KAS_REGLIST_HOOK(KAS_SYM_SET_REG, kas_one_reg_pre),
+	/* ID registers and caches of older levels (6.12 hosts). */
+	[KAS_HOOK_RESET_SYS_REGS] = KAS_IDREGS_HOOK(KAS_SYM_RESET_SYS_REGS, kas_reset_sys_regs_pre),
+	[KAS_HOOK_SYS_REG_SET]	= KAS_IDREGS_HOOK(KAS_SYM_SYS_REG_SET, kas_sys_reg_set_pre),
 };
 
 static int __init kas_init(void)
@@ -250,6 +255,7 @@ static int __init kas_init(void)
 		       init_utsname()->release);
 		return ret;
 	}
+	kas_disabled_levels = kas_idregs_init();
 	ret = kas_hooks_attach(kas_hook_table, KAS_NR_HOOKS, &kas_disabled_levels);
 	if (ret)
 		return ret;
@@ -262,7 +268,6 @@ static int __init kas_init(void)
 		kas_hooks_detach(kas_hook_table, KAS_NR_HOOKS);
 		return -EINVAL;
 	}
-	kas_reglist_init();
 	kas_vm_debugfs_init();
 	return 0;
 }

@@ -24,17 +24,6 @@
 typedef unsigned long (*kas_num_regs_fn)(struct kvm_vcpu *);
 typedef int (*kas_copy_regs_fn)(struct kvm_vcpu *, u64 __user *);
 
-/* The host's CLIDR_EL1: which CCSIDR registers older kernels list. */
-static u64 kas_host_clidr;
-
-/**
- * kas_reglist_init() - record what the policy needs of the host
- */
-void kas_reglist_init(void)
-{
-	kas_host_clidr = read_sysreg(clidr_el1);
-}
-
 /* Level of @kvm if its register set differs from the kernel's, else 0. */
 static u64 kas_reglist_level(struct kvm *kvm)
 {
@@ -77,7 +66,7 @@ static long kas_reglist_fetch(struct kvm_vcpu *vcpu, u64 level, u64 **out)
 		return ret;
 	}
 	*out = ids;
-	return kas_reg_filter(level, KAS_HOST_LEVEL, kas_host_clidr, ids, n);
+	return kas_reg_filter(level, KAS_HOST_LEVEL, kas_host_clidr(), ids, n);
 }
 
 /* Redirect target of kvm_arm_num_regs(). */
@@ -172,7 +161,7 @@ int kas_one_reg_pre(struct kprobe *p, struct pt_regs *regs)
 	const struct kvm_one_reg *reg = (const struct kvm_one_reg *)regs->regs[1];
 	u64 level = kas_reglist_level(vcpu->kvm);
 
-	if (level && kas_reg_hidden(level, KAS_HOST_LEVEL, kas_host_clidr, reg->id))
+	if (level && kas_reg_hidden(level, KAS_HOST_LEVEL, kas_host_clidr(), reg->id))
 		return kas_return(regs, -ENOENT);
 	return 0;
 }

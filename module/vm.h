@@ -23,6 +23,7 @@
  * @fw_bmap: the kernel's own hypercall bitmaps, saved while a level
  *           replaces them
  * @fw_saved: @fw_bmap is valid
+ * @idregs_done: the level's ID register values are in the VM (6.12 hosts)
  */
 struct kas_vm {
 	struct hlist_node node;
@@ -35,6 +36,7 @@ struct kas_vm {
 	bool pinned;
 	unsigned long fw_bmap[3];
 	bool fw_saved;
+	bool idregs_done;
 };
 
 struct kas_vm *kas_vm_alloc(void);

@@ -155,4 +155,52 @@ static inline bool kas_compat_vm_has_run(struct kvm *kvm)
 #endif
 }
 
+/*
+ * Per-VM ID registers, CLIDR and CCSIDR storage: 6.12 keeps them in kernel
+ * state the module can set (kvm->arch.id_regs, the vCPU's CLIDR_EL1 and
+ * ccsidr array); older hosts compute them on every read (not hooked yet).
+ */
+#if KAS_HOST_MAJOR > 6 || (KAS_HOST_MAJOR == 6 && KAS_HOST_MINOR >= 12)
+#define KAS_SYM_RESET_SYS_REGS	"kvm_reset_sys_regs"
+#define KAS_SYM_SYS_REG_SET	"kvm_arm_sys_reg_set_reg"
+#define KAS_COMPAT_IDREGS	1
+
+/* sys_reg() encoding of a KVM_{GET,SET}_ONE_REG system-register id. */
+static inline u32 kas_compat_enc(u64 id)
+{
+	return sys_reg((id >> 14) & 3, (id >> 11) & 7, (id >> 7) & 0xf,
+		       (id >> 3) & 0xf, id & 7);
+}
+
+static inline bool kas_compat_id_regs_ready(struct kvm *kvm)
+{
+	return test_bit(KVM_ARCH_FLAG_ID_REGS_INITIALIZED, &kvm->arch.flags);
+}
+
+/* The VM's ID register @id (ID space: Op0 3, Op1 0, CRn 0, CRm 1..7). */
+static inline u64 *kas_compat_vm_id_reg(struct kvm *kvm, u64 id)
+{
+	return &kvm->arch.id_regs[IDREG_IDX(kas_compat_enc(id))];
+}
+
+static inline u64 *kas_compat_vcpu_clidr(struct kvm_vcpu *vcpu)
+{
+	return &__vcpu_sys_reg(vcpu, CLIDR_EL1);
+}
+
+static inline u32 **kas_compat_vcpu_ccsidr(struct kvm_vcpu *vcpu)
+{
+	return &vcpu->arch.ccsidr;
+}
+
+static inline u64 kas_compat_vm_ctr(struct kvm *kvm)
+{
+	return kvm->arch.ctr_el0;
+}
+#else
+#define KAS_SYM_RESET_SYS_REGS	NULL
+#define KAS_SYM_SYS_REG_SET	NULL
+#define KAS_COMPAT_IDREGS	0
+#endif
+
 #endif /* KAS_COMPAT_H */

@@ -147,7 +147,7 @@ else
 fi
 dmesg | grep 'kvm_abi_shim:' | sed 's/^/# dmesg: /' >&3
 
-for t in ctrl vgic reglist; do
+for t in ctrl vgic reglist idregs; do
 	kas_test $t /tests/$t
 done
 kas_test cli /tests/cli.sh

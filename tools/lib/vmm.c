@@ -387,6 +387,27 @@ int vmm_guest_write32(struct vmm_vm *vm, uint64_t gpa, uint32_t val)
 	return vmm_routine(vm, R_WRITE, x, &v);
 }
 
+/*
+ * Guest MRS of a system register (op0 3): one routine per call, at its own
+ * address, so no rewritten code is ever executed.
+ */
+#define R_MRS		(VMM_ROUTINES_OFF + 0x100)
+#define R_MRS_SLOTS	64
+
+int vmm_guest_mrs(struct vmm_vm *vm, unsigned int op1, unsigned int crn,
+		  unsigned int crm, unsigned int op2, uint64_t *val)
+{
+	static unsigned int slot;
+	uint32_t code[3] = {
+		0xd5380002u | (op1 << 16) | (crn << 12) | (crm << 8) | (op2 << 5), /* mrs x2 */
+		A64_STR_X2_X5, A64_B_SELF,
+	};
+	uint64_t off = R_MRS + 16 * (slot++ % R_MRS_SLOTS), x[5] = { 0 };
+	int ret = vmm_load_code(vm, off, code, 3);
+
+	return ret ?: vmm_routine(vm, off, x, val);
+}
+
 int vmm_guest_call(struct vmm_vm *vm, bool smc, const uint64_t a[4], uint64_t *x0)
 {
 	uint64_t x[5] = { a[0], a[1], a[2], a[3], 0 };

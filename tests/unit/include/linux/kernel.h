@@ -3,4 +3,6 @@
 #ifndef KAS_UNIT_KERNEL_H
 #define KAS_UNIT_KERNEL_H
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define GENMASK_ULL(h, l) ((~0ULL << (l)) & (~0ULL >> (63 - (h))))
+#define min(a, b) ((a) < (b) ? (a) : (b))
 #endif

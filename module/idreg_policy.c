@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * idreg_policy.c - ID registers per level. A level's kernel starts from the
+ * host's sanitised register (only the fields its cpufeature.c describes)
+ * and applies its KVM limits (read_id_reg() in 5.10 and 6.1); matrix D.2.
+ */
+#include "idreg_policy.h"
+
+#define L(maj, min)	KVM_ABI_SHIM_LEVEL(maj, min)
+#define F(shift)	(0xfULL << (shift))
+#define GET(v, shift)	(((v) >> (shift)) & 0xf)
+#define PUT(v, shift, f) (((v) & ~F(shift)) | ((u64)(f) << (shift)))
+
+/* ID_AA64DFR0_EL1 fields */
+#define DFR0_DEBUGVER	0
+#define DFR0_PMUVER	8
+#define DFR0_PMSVER	32
+/* Described by 5.10 and 6.1: DebugVer, PMUVer, BRPs, WRPs, CTX_CMPs, PMSVer, DoubleLock. */
+#define DFR0_DESCRIBED	(F(0) | F(8) | F(12) | F(20) | F(28) | F(32) | F(36))
+/* ID_DFR0_EL1.PerfMon */
+#define PERFMON		24
+/* ID_AA64MMFR1_EL1 fields described by 5.10 (...ETS, AFP) and 6.1 (+TIDCP1, ECBHB); no HCX. */
+#define MMFR1_510	(GENMASK_ULL(39, 0) | F(44))
+#define MMFR1_61	(MMFR1_510 | F(52) | F(60))
+/* ID_AA64ISAR2_EL1: 5.10 describes CLRBHB and RPRES; 6.1 adds WFxT, GPA3, APA3, BC. */
+#define ISAR2_510	(F(4) | F(28))
+#define ISAR2_61	(ISAR2_510 | F(0) | F(8) | F(12) | F(20))
+/* Fields 6.1 also hides per VM (ptrauth, WFxT): as the running kernel does. */
+#define ISAR2_KVM	(F(0) | F(8) | F(12))
+/* ID_AA64MMFR2_EL1.CCIDX */
+#define MMFR2_CCIDX	20
+
+const u64 kas_idreg_managed[] = {
+	KAS_ID_DFR0_EL1, KAS_ID_AA64DFR0_EL1, KAS_ID_AA64ISAR2_EL1,
+	KAS_ID_AA64MMFR1_EL1, KAS_ID_AA64MMFR3_EL1,
+};
+
+const unsigned int kas_nr_idreg_managed = ARRAY_SIZE(kas_idreg_managed);
+
+/* cpuid_feature_cap_perfmon_field(): IMPLEMENTATION DEFINED counts as none. */
+static u64 kas_cap_perfmon(u64 v, unsigned int shift, u64 cap)
+{
+	u64 f = GET(v, shift);
+
+	if (f == 0xf)
+		f = 0;
+	return PUT(v, shift, min(f, cap));
+}
+
+/**
+ * kas_idreg_value() - an ID register as a level's kernel would present it
+ * @level: the VM's level (5.10 or 6.1; anything else returns @cur)
+ * @id: the register (KVM_{GET,SET}_ONE_REG id)
+ * @cur: the running kernel's value for this VM
+ * @host: the host's sanitised value (read_sanitised_ftr_reg())
+ *
+ * Whether the vCPU has a PMU is read from @cur: newer kernels show no
+ * PMU version without one.
+ *
+ * Return: the level's value.
+ */
+u64 kas_idreg_value(u64 level, u64 id, u64 cur, u64 host)
+{
+	bool v510 = level == L(5, 10), v61 = level == L(6, 1);
+	u64 v;
+
+	if (!v510 && !v61)
+		return cur;
+	switch (id) {
+	case KAS_ID_AA64DFR0_EL1:
+		v = host & DFR0_DESCRIBED;
+		if (v510)	/* PMUv3 for ARMv8.1, with or without a PMU */
+			return kas_cap_perfmon(v, DFR0_PMUVER, 4);
+		/* 6.1: debug v8.0, PMUv3 for ARMv8.4 if the vCPU has one, no SPE */
+		v = PUT(v, DFR0_DEBUGVER, 6);
+		v = GET(cur, DFR0_PMUVER) ? kas_cap_perfmon(v, DFR0_PMUVER, 5) :
+					    PUT(v, DFR0_PMUVER, 0);
+		return PUT(v, DFR0_PMSVER, 0);
+	case KAS_ID_DFR0_EL1:
+		if (v510)
+			return kas_cap_perfmon(PUT(cur, PERFMON, GET(host, PERFMON)), PERFMON, 4);
+		return GET(cur, PERFMON) ?
+		       kas_cap_perfmon(PUT(cur, PERFMON, GET(host, PERFMON)), PERFMON, 5) :
+		       PUT(cur, PERFMON, 0);
+	case KAS_ID_AA64MMFR1_EL1:
+		return host & (v510 ? MMFR1_510 : MMFR1_61);
+	case KAS_ID_AA64MMFR3_EL1:
+		return 0;	/* unallocated (RAZ) before 6.5 */
+	case KAS_ID_AA64ISAR2_EL1:
+		if (v510)
+			return host & ISAR2_510;
+		return (host & ISAR2_61 & ~ISAR2_KVM) | (cur & ISAR2_KVM);
+	}
+	return cur;
+}
+
+/**
+ * kas_idreg_exact() - does a level before 6.3 accept only its own value?
+ * @id: a KVM_SET_ONE_REG id
+ *
+ * 5.10 and 6.1 treat every ID register, CLIDR_EL1, CTR_EL0 and the CCSIDR
+ * registers as invariant: a write must equal the value (else -EINVAL).
+ *
+ * Return: true for those registers.
+ */
+bool kas_idreg_exact(u64 id)
+{
+	if ((id & ~0xfULL) == KAS_DEMUX_CCSIDR(0))
+		return true;
+	if (id == KAS_SYSREG(3, 1, 0, 0, 1) || id == KAS_SYSREG(3, 3, 0, 0, 1))
+		return true;	/* CLIDR_EL1, CTR_EL0 */
+	/* Op0 3, Op1 0, CRn 0, CRm 1..7: the ID register space */
+	return (id & ~0x3fULL) == KAS_SYSREG(3, 0, 0, 0, 0) && ((id >> 3) & 7) != 0;
+}
+
+/**
+ * kas_idreg_level_honourable() - can this host present the level's caches?
+ * @level: the level asked for
+ * @host_level: the running kernel's level
+ * @host_mmfr2: the host's sanitised ID_AA64MMFR2_EL1
+ *
+ * 6.1 and 5.10 show guests the host's CCSIDR registers; 6.12 traps them
+ * and returns 32 bits, so on a FEAT_CCIDX host (64-bit CCSIDR) a 6.12 host
+ * cannot show an older level's cache geometry (matrix E.5).
+ *
+ * Return: false if the level must be refused on this host.
+ */
+bool kas_idreg_level_honourable(u64 level, u64 host_level, u64 host_mmfr2)
+{
+	if (level == KVM_ABI_SHIM_LEVEL_NATIVE || level >= L(6, 12) || host_level < L(6, 12))
+		return true;
+	return GET(host_mmfr2, MMFR2_CCIDX) == 0;
+}

@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * idregs.c - ID registers, CLIDR_EL1 and CCSIDR of a VM at an older level,
+ * on hosts that keep them per VM (6.12): the values are written into the
+ * kernel's own state when the vCPU is reset, so the VMM (GET_ONE_REG) and
+ * the guest (trapped reads) see the same thing; writes follow the older
+ * kernels' rule: equal to the current value, else -EINVAL.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kvm_host.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/utsname.h>
+#include <asm/cpufeature.h>
+#include <asm/sysreg.h>
+
+#include "compat/compat.h"
+#include "idreg_policy.h"
+#include "kas.h"
+#include "vm.h"
+
+typedef void (*kas_reset_sys_regs_fn)(struct kvm_vcpu *);
+typedef int (*kas_one_reg_fn)(struct kvm_vcpu *, const struct kvm_one_reg *);
+
+static u64 kas_host_clidr_v;
+static u32 kas_host_ccsidr[KAS_CSSELR_MAX];
+
+/**
+ * kas_host_clidr() - the host's CLIDR_EL1, read at load
+ *
+ * Return: its value.
+ */
+u64 kas_host_clidr(void)
+{
+	return kas_host_clidr_v;
+}
+
+NOKPROBE_SYMBOL(kas_host_clidr);
+
+/**
+ * kas_idregs_init() - record the host's cache geometry; refuse levels it
+ *                     cannot present
+ *
+ * Return: KVM_ABI_SHIM_LEVEL_BIT_* of levels this host cannot honour.
+ */
+u64 kas_idregs_init(void)
+{
+	unsigned long flags;
+	unsigned int i;
+	u64 bad = 0;
+
+	kas_host_clidr_v = read_sysreg(clidr_el1);
+	/* As 5.10 and 6.1 read it: CSSELR then CCSIDR, undisturbed. */
+	local_irq_save(flags);
+	for (i = 0; i < KAS_CSSELR_MAX; i++) {
+		if (!kas_reg_valid_cache(kas_host_clidr_v, i))
+			continue;
+		write_sysreg(i, csselr_el1);
+		isb();
+		kas_host_ccsidr[i] = read_sysreg(ccsidr_el1);
+	}
+	local_irq_restore(flags);
+	if (!KAS_COMPAT_IDREGS)
+		return 0;
+	for (i = 0; i < kas_nr_levels; i++)
+		if (!kas_idreg_level_honourable(kas_levels[i].level, KAS_HOST_LEVEL,
+						read_sanitised_ftr_reg(SYS_ID_AA64MMFR2_EL1)))
+			bad |= kas_levels[i].bit;
+	if (bad)
+		pr_warn("FEAT_CCIDX host: kernel %s cannot show levels before 6.12 their cache geometry; those levels are disabled\n",
+			init_utsname()->release);
+	return bad;
+}
+
+#if KAS_COMPAT_IDREGS
+/* Level of @kvm if its ID registers differ from the kernel's, else 0. */
+static u64 kas_idregs_level(struct kvm *kvm)
+{
+	struct kas_vm *v = kas_vm_lookup(kvm);
+	u64 level = v ? READ_ONCE(v->level) : KVM_ABI_SHIM_LEVEL_NATIVE;
+
+	return kas_reg_level_filters(level, KAS_HOST_LEVEL) ? level : 0;
+}
+
+NOKPROBE_SYMBOL(kas_idregs_level);
+
+/*
+ * Write @level's values into the VM (once: they are VM-wide and survive
+ * vCPU resets) and the vCPU's cache registers (every reset rewrites them).
+ * Runs under kvm->arch.config_lock on the first reset of each vCPU.
+ */
+static void kas_idregs_apply(struct kvm_vcpu *vcpu, struct kas_vm *v, u64 level)
+{
+	struct kvm *kvm = vcpu->kvm;
+	u32 **ccsidr = kas_compat_vcpu_ccsidr(vcpu);
+	unsigned int i;
+
+	if (!v->idregs_done && kas_compat_id_regs_ready(kvm)) {
+		for (i = 0; i < kas_nr_idreg_managed; i++) {
+			u64 id = kas_idreg_managed[i], *p = kas_compat_vm_id_reg(kvm, id);
+
+			*p = kas_idreg_value(level, id, *p,
+					     read_sanitised_ftr_reg(kas_compat_enc(id)));
+		}
+		v->idregs_done = true;
+	}
+	*kas_compat_vcpu_clidr(vcpu) = kas_host_clidr_v;
+	if (!*ccsidr)
+		*ccsidr = kmemdup(kas_host_ccsidr, sizeof(kas_host_ccsidr), GFP_KERNEL_ACCOUNT);
+}
+
+/* Redirect target of kvm_reset_sys_regs(). */
+static void kas_reset_sys_regs(struct kvm_vcpu *vcpu)
+{
+	kas_reset_sys_regs_fn orig = kas_hook_orig(&kas_hook_table[KAS_HOOK_RESET_SYS_REGS]);
+	struct kas_vm *v;
+	u64 level;
+
+	orig(vcpu);
+	rcu_read_lock();
+	v = kas_vm_lookup(vcpu->kvm);
+	level = v ? kas_idregs_level(vcpu->kvm) : 0;
+	rcu_read_unlock();
+	/* The VM cannot go away under its own vCPU's ioctl. */
+	if (level)
+		kas_idregs_apply(vcpu, v, level);
+	kas_redirect_done();
+}
+
+/**
+ * kas_reset_sys_regs_pre() - pre-handler on kvm_reset_sys_regs()
+ * @p: the kprobe
+ * @regs: (vcpu)
+ *
+ * Return: 1 when redirected (VM at an older level), else 0.
+ */
+int kas_reset_sys_regs_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	if (kas_hook_passthrough(regs) ||
+	    !kas_idregs_level(((struct kvm_vcpu *)regs->regs[0])->kvm))
+		return 0;
+	return kas_redirect(regs, kas_reset_sys_regs);
+}
+
+NOKPROBE_SYMBOL(kas_reset_sys_regs_pre);
+
+/* The value a write must match, or -ENOENT if the kernel decides. */
+static int kas_idregs_current(struct kvm_vcpu *vcpu, u64 id, u64 *val)
+{
+	u32 *ccsidr = *kas_compat_vcpu_ccsidr(vcpu);
+
+	if ((id & ~0xfULL) == KAS_DEMUX_CCSIDR(0)) {
+		if (!ccsidr || (id & 0xf) >= KAS_CSSELR_MAX)
+			return -ENOENT;
+		*val = ccsidr[id & 0xf];
+	} else if (id == KAS_SYSREG(3, 1, 0, 0, 1)) {
+		*val = *kas_compat_vcpu_clidr(vcpu);
+	} else if (id == KAS_SYSREG(3, 3, 0, 0, 1)) {
+		*val = kas_compat_vm_ctr(vcpu->kvm);
+	} else {
+		*val = *kas_compat_vm_id_reg(vcpu->kvm, id);
+	}
+	return 0;
+}
+
+/* Redirect target of kvm_arm_sys_reg_set_reg() for invariant registers. */
+static int kas_sys_reg_set(struct kvm_vcpu *vcpu, const struct kvm_one_reg *reg)
+{
+	kas_one_reg_fn orig = kas_hook_orig(&kas_hook_table[KAS_HOOK_SYS_REG_SET]);
+	bool u32reg = (reg->id & KVM_REG_SIZE_MASK) == KVM_REG_SIZE_U32;
+	u64 val = 0, cur;
+	u32 v32;
+	int ret;
+
+	if (u32reg)
+		ret = get_user(v32, (u32 __user *)u64_to_user_ptr(reg->addr)) ? -EFAULT : 0;
+	else
+		ret = get_user(val, (u64 __user *)u64_to_user_ptr(reg->addr)) ? -EFAULT : 0;
+	if (u32reg)
+		val = v32;
+	if (!ret) {
+		mutex_lock(&vcpu->kvm->arch.config_lock);
+		ret = kas_idregs_current(vcpu, reg->id, &cur);
+		mutex_unlock(&vcpu->kvm->arch.config_lock);
+		if (!ret)
+			ret = val == cur ? 0 : -EINVAL;
+		else
+			ret = orig(vcpu, reg);
+	}
+	kas_redirect_done();
+	return ret;
+}
+
+/**
+ * kas_sys_reg_set_pre() - pre-handler on kvm_arm_sys_reg_set_reg()
+ * @p: the kprobe
+ * @regs: (vcpu, reg); reg is the kernel's copy of struct kvm_one_reg
+ *
+ * Return: 1 when redirected (an invariant register of an older level),
+ * else 0.
+ */
+int kas_sys_reg_set_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	struct kvm_vcpu *vcpu = (struct kvm_vcpu *)regs->regs[0];
+	const struct kvm_one_reg *reg = (const struct kvm_one_reg *)regs->regs[1];
+
+	if (kas_hook_passthrough(regs) || !kas_idregs_level(vcpu->kvm) ||
+	    !kas_idreg_exact(reg->id))
+		return 0;
+	return kas_redirect(regs, kas_sys_reg_set);
+}
+
+NOKPROBE_SYMBOL(kas_sys_reg_set_pre);
+#else
+int kas_reset_sys_regs_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	return 0;
+}
+
+int kas_sys_reg_set_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	return 0;
+}
+#endif

@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * idregs - ID registers and cache registers of VMs at older levels: what
+ * the VMM reads, what the guest reads (trapped MRS), and the older
+ * kernels' write rule (the current value only, else EINVAL). The real
+ * older kernels' values are compared by the differential test.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "../lib/tap.h"
+#include "../../tools/lib/vmm.h"
+
+#define SYSREG(op0, op1, crn, crm, op2)					\
+	(0x6030000000130000ULL | ((uint64_t)(op0) << 14) | ((uint64_t)(op1) << 11) | \
+	 ((uint64_t)(crn) << 7) | ((uint64_t)(crm) << 3) | (uint64_t)(op2))
+#define CCSIDR(i)	(0x6020000000110000ULL | (i))
+#define L(a, b)		KVM_ABI_SHIM_LEVEL(a, b)
+#define FIELD(v, s)	(((v) >> (s)) & 0xf)
+
+struct reg { const char *name; unsigned int op1, crn, crm, op2; };
+
+static const struct reg dfr0 = { "ID_AA64DFR0_EL1", 0, 0, 5, 0 };
+static const struct reg mmfr1 = { "ID_AA64MMFR1_EL1", 0, 0, 7, 1 };
+static const struct reg mmfr3 = { "ID_AA64MMFR3_EL1", 0, 0, 7, 3 };
+static const struct reg clidr = { "CLIDR_EL1", 1, 0, 0, 1 };
+
+static uint64_t id_of(const struct reg *r)
+{
+	return SYSREG(3, r->op1, r->crn, r->crm, r->op2);
+}
+
+static int get(struct vmm_vm *vm, uint64_t id, uint64_t *v)
+{
+	*v = 0;
+	return vmm_get_reg(&vm->vcpu[0], id, v);
+}
+
+static int set(struct vmm_vm *vm, uint64_t id, uint64_t v)
+{
+	return vmm_set_reg(&vm->vcpu[0], id, v);
+}
+
+static int make_vm(struct vmm_vm *vm, uint64_t level)
+{
+	int ret = vmm_vm_create(vm);
+
+	if (!ret && level)
+		ret = vmm_shim_set(vm, KVM_ABI_SHIM_ATTR_LEVEL, level);
+	return ret ?: vmm_add_memory(vm) ?: vmm_vcpu_add(vm, 0) ?: vmm_load_routines(vm);
+}
+
+static bool valid_cache(uint64_t clidr_v, unsigned int i)
+{
+	unsigned int t = (clidr_v >> ((i >> 1) * 3)) & 7;
+
+	return i < 14 && (t == 3 || (t == 1 && (i & 1)) || ((t == 2 || t == 4) && !(i & 1)));
+}
+
+static void check_level(uint64_t level, const char *name, uint64_t nat_dfr0, uint64_t nat_mmfr1)
+{
+	const struct reg *seen[] = { &dfr0, &mmfr1, &mmfr3, &clidr };
+	uint64_t d, m1, m3, c, g, v;
+	struct vmm_vm vm;
+	unsigned int i, right = 0;
+
+	if (make_vm(&vm, level)) {
+		tap_ok(false, "level %s: VM with memory and a vCPU", name);
+		return;
+	}
+	if (get(&vm, id_of(&dfr0), &d) || get(&vm, id_of(&mmfr1), &m1) ||
+	    get(&vm, id_of(&mmfr3), &m3) || get(&vm, id_of(&clidr), &c)) {
+		tap_ok(false, "level %s: GET_ONE_REG of the ID registers", name);
+		vmm_vm_destroy(&vm);
+		return;
+	}
+	tap_diag("level %s: ID_AA64DFR0 %#llx MMFR1 %#llx CLIDR %#llx", name,
+		 (unsigned long long)d, (unsigned long long)m1, (unsigned long long)c);
+	if (level == L(6, 1))
+		tap_ok(FIELD(d, 0) == 6 && FIELD(d, 8) == 0 && FIELD(d, 32) == 0,
+		       "level 6.1: ID_AA64DFR0 DebugVer 6 (v8.0), no PMU, no SPE");
+	else
+		tap_ok(FIELD(d, 0) == FIELD(nat_dfr0, 0) && FIELD(d, 8) <= 4,
+		       "level 5.10: ID_AA64DFR0 DebugVer the host's (%llu), PMUVer at most v8.1",
+		       (unsigned long long)FIELD(nat_dfr0, 0));
+	tap_ok(FIELD(m1, 40) == 0 && (m1 & 0xffffffffffULL) == (nat_mmfr1 & 0xffffffffffULL),
+	       "level %s: ID_AA64MMFR1 without HCX, lower fields the host's", name);
+	tap_ok(m3 == 0, "level %s: ID_AA64MMFR3 reads as zero", name);
+	for (i = 0; i < 14; i++) {
+		uint32_t c32 = 0;
+		int r = vmm_get_reg(&vm.vcpu[0], CCSIDR(i), (uint64_t *)&c32);
+
+		right += valid_cache(c, i) ? (r == 0 && c32 != 0) : r == -ENOENT;
+	}
+	tap_ok(right == 14, "level %s: a CCSIDR for each cache CLIDR describes, no other", name);
+	for (i = 0; i < 4; i++) {
+		get(&vm, id_of(seen[i]), &v);
+		g = ~v;
+		tap_ok(!vmm_guest_mrs(&vm, seen[i]->op1, seen[i]->crn, seen[i]->crm,
+				      seen[i]->op2, &g) && g == v,
+		       "level %s: the guest reads %s as the VMM does (%#llx)", name,
+		       seen[i]->name, (unsigned long long)g);
+	}
+	/* Older kernels: ID and cache registers are invariant. */
+	TAP_ERRNO(set(&vm, id_of(&dfr0), d), 0, "level %s: writing ID_AA64DFR0's value back", name);
+	TAP_ERRNO(set(&vm, id_of(&dfr0), nat_dfr0), d == nat_dfr0 ? 0 : -EINVAL,
+		  "level %s: writing the native ID_AA64DFR0 is EINVAL", name);
+	TAP_ERRNO(set(&vm, id_of(&mmfr1), m1 | (1ULL << 40)), -EINVAL,
+		  "level %s: writing ID_AA64MMFR1 with HCX is EINVAL", name);
+	TAP_ERRNO(set(&vm, id_of(&clidr), c), 0, "level %s: writing CLIDR's value back", name);
+	TAP_ERRNO(set(&vm, id_of(&clidr), c ^ 1), -EINVAL,
+		  "level %s: writing another CLIDR is EINVAL", name);
+	vmm_vm_destroy(&vm);
+}
+
+int main(void)
+{
+	uint64_t host, d, m1;
+	struct vmm_vm vm;
+
+	tap_header("idregs: ID and cache registers of VMs at older levels");
+	if (!vmm_module_loaded()) {
+		tap_skip("kvm_abi_shim is not loaded");
+		return tap_finish();
+	}
+	if (vmm_host_level(&host))
+		tap_bail("cannot read the kernel version");
+	if (host < L(6, 12)) {
+		tap_skip("ID registers of older levels on %s hosts: not implemented yet (issue #7)",
+			 host < L(6, 1) ? "5.10" : "6.1");
+		return tap_finish();
+	}
+	if (make_vm(&vm, 0) || get(&vm, id_of(&dfr0), &d) || get(&vm, id_of(&mmfr1), &m1))
+		tap_bail("cannot create a native VM");
+	/* Native is untouched: 6.12's rules (HCX cannot be lowered). */
+	TAP_ERRNO(set(&vm, id_of(&mmfr1), m1 & ~(0xfULL << 40)), FIELD(m1, 40) ? -EINVAL : 0,
+		  "native: 6.12's rule for ID_AA64MMFR1 is kept");
+	vmm_vm_destroy(&vm);
+	check_level(L(6, 1), "6.1", d, m1);
+	check_level(L(5, 10), "5.10", d, m1);
+	return tap_finish();
+}
