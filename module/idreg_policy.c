@@ -9,7 +9,6 @@
 #define L(maj, min)	KVM_ABI_SHIM_LEVEL(maj, min)
 #define F(shift)	(0xfULL << (shift))
 #define GET(v, shift)	(((v) >> (shift)) & 0xf)
-#define PUT(v, shift, f) (((v) & ~F(shift)) | ((u64)(f) << (shift)))
 
 /* ID_AA64DFR0_EL1 fields */
 #define DFR0_DEBUGVER	0
@@ -37,6 +36,12 @@ const u64 kas_idreg_managed[] = {
 
 const unsigned int kas_nr_idreg_managed = ARRAY_SIZE(kas_idreg_managed);
 
+/* @v with the 4-bit field at @shift set to @f. */
+static u64 kas_put(u64 v, unsigned int shift, u64 f)
+{
+	return (v & ~F(shift)) | (f << shift);
+}
+
 /* cpuid_feature_cap_perfmon_field(): IMPLEMENTATION DEFINED counts as none. */
 static u64 kas_cap_perfmon(u64 v, unsigned int shift, u64 cap)
 {
@@ -44,7 +49,7 @@ static u64 kas_cap_perfmon(u64 v, unsigned int shift, u64 cap)
 
 	if (f == 0xf)
 		f = 0;
-	return PUT(v, shift, min(f, cap));
+	return kas_put(v, shift, min(f, cap));
 }
 
 /**
@@ -72,16 +77,16 @@ u64 kas_idreg_value(u64 level, u64 id, u64 cur, u64 host)
 		if (v510)	/* PMUv3 for ARMv8.1, with or without a PMU */
 			return kas_cap_perfmon(v, DFR0_PMUVER, 4);
 		/* 6.1: debug v8.0, PMUv3 for ARMv8.4 if the vCPU has one, no SPE */
-		v = PUT(v, DFR0_DEBUGVER, 6);
+		v = kas_put(v, DFR0_DEBUGVER, 6);
 		v = GET(cur, DFR0_PMUVER) ? kas_cap_perfmon(v, DFR0_PMUVER, 5) :
-					    PUT(v, DFR0_PMUVER, 0);
-		return PUT(v, DFR0_PMSVER, 0);
+					    kas_put(v, DFR0_PMUVER, 0);
+		return kas_put(v, DFR0_PMSVER, 0);
 	case KAS_ID_DFR0_EL1:
 		if (v510)
-			return kas_cap_perfmon(PUT(cur, PERFMON, GET(host, PERFMON)), PERFMON, 4);
+			return kas_cap_perfmon(kas_put(cur, PERFMON, GET(host, PERFMON)), PERFMON, 4);
 		return GET(cur, PERFMON) ?
-		       kas_cap_perfmon(PUT(cur, PERFMON, GET(host, PERFMON)), PERFMON, 5) :
-		       PUT(cur, PERFMON, 0);
+		       kas_cap_perfmon(kas_put(cur, PERFMON, GET(host, PERFMON)), PERFMON, 5) :
+		       kas_put(cur, PERFMON, 0);
 	case KAS_ID_AA64MMFR1_EL1:
 		return host & (v510 ? MMFR1_510 : MMFR1_61);
 	case KAS_ID_AA64MMFR3_EL1:
