@@ -82,11 +82,10 @@ u64 kas_idreg_value(u64 level, u64 id, u64 cur, u64 host)
 					    kas_put(v, DFR0_PMUVER, 0);
 		return kas_put(v, DFR0_PMSVER, 0);
 	case KAS_ID_DFR0_EL1:
-		if (v510)
-			return kas_cap_perfmon(kas_put(cur, PERFMON, GET(host, PERFMON)), PERFMON, 4);
-		return GET(cur, PERFMON) ?
-		       kas_cap_perfmon(kas_put(cur, PERFMON, GET(host, PERFMON)), PERFMON, 5) :
-		       kas_put(cur, PERFMON, 0);
+		v = kas_put(cur, PERFMON, GET(host, PERFMON));
+		if (v510)	/* v8.1, with or without a PMU */
+			return kas_cap_perfmon(v, PERFMON, 4);
+		return GET(cur, PERFMON) ? kas_cap_perfmon(v, PERFMON, 5) : kas_put(cur, PERFMON, 0);
 	case KAS_ID_AA64MMFR1_EL1:
 		return host & (v510 ? MMFR1_510 : MMFR1_61);
 	case KAS_ID_AA64MMFR3_EL1:
