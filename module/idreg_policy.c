@@ -85,7 +85,9 @@ u64 kas_idreg_value(u64 level, u64 id, u64 cur, u64 host)
 		v = kas_put(cur, PERFMON, GET(host, PERFMON));
 		if (v510)	/* v8.1, with or without a PMU */
 			return kas_cap_perfmon(v, PERFMON, 4);
-		return GET(cur, PERFMON) ? kas_cap_perfmon(v, PERFMON, 5) : kas_put(cur, PERFMON, 0);
+		if (!GET(cur, PERFMON))
+			return kas_put(cur, PERFMON, 0);
+		return kas_cap_perfmon(v, PERFMON, 5);
 	case KAS_ID_AA64MMFR1_EL1:
 		return host & (v510 ? MMFR1_510 : MMFR1_61);
 	case KAS_ID_AA64MMFR3_EL1:

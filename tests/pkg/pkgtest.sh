@@ -63,12 +63,12 @@ fi
 
 echo "# run upgrade"
 mkfifo /tmp/hold
-holdvm 6.1 < /tmp/hold > /tmp/hold.out 2>&1 &
+holdvm 5.10 < /tmp/hold > /tmp/hold.out 2>&1 &
 hold=$!
 exec 7> /tmp/hold
 i=0
 while ! grep -q holding /tmp/hold.out && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-check "a VM pinned to 6.1 runs under version $ver" 'grep -q "holding 6.1" /tmp/hold.out'
+check "a VM pinned to 5.10 runs under version $ver" 'grep -q "holding 5.10" /tmp/hold.out'
 t0=$(date +%s)
 run dpkg -i /var/tmp/kas-next/kvm-abi-shim-dkms_*.deb /var/tmp/kas-next/kvm-abi-shim_*.deb /var/tmp/kas-next/kvm-abi-shim-dev_*.deb
 echo "# dpkg -i of $next took $(($(date +%s) - t0)) s"
@@ -87,6 +87,19 @@ run modprobe -r kvm_abi_shim
 check "the VM ended: the module unloads" '[ "$rc" = 0 ] && [ ! -e /sys/module/kvm_abi_shim ]'
 run modprobe kvm_abi_shim
 check "modprobe loads $next" '[ "$rc" = 0 ] && [ "$(cat /sys/module/kvm_abi_shim/version)" = "$next" ]'
-run vmm-level 6.1
-check "the control plane of $next answers" '[ "$out" = "VM pinned to level 6.1" ]'
+run vmm-level 5.10
+check "the control plane of $next answers" '[ "$out" = "VM pinned to level 5.10" ]'
+
+# With no VM depending on it, a package change reloads the module at once,
+# keeping the running defaults.
+if grep -qw kas.reload /proc/cmdline; then
+	echo "# run reload"
+	echo 5.10 > /sys/module/kvm_abi_shim/parameters/default_level
+	run dpkg -i /var/tmp/kas/kvm-abi-shim-dkms_*.deb
+	check "installing $ver again with no pinned VM succeeds" '[ "$rc" = 0 ]'
+	check "the package reloaded the module: $ver runs" \
+		'has "reloaded, version $next replaced by $ver" && [ "$(cat /sys/module/kvm_abi_shim/version)" = "$ver" ]'
+	check "the running default_level (5.10) survived the reload" \
+		'[ "$(cat /sys/module/kvm_abi_shim/parameters/default_level)" = 5.10 ]'
+fi
 finish

@@ -197,6 +197,8 @@ SIGN
 	for k in "${ks[@]}"; do
 		extra=
 		[ "$k" = "$newest" ] && extra=kas.upgrade
+		# The reload path once, on the oldest DKMS.
+		[ "$k" = "$newest" ] && [ "$dkmsser" = 2.8 ] && extra="$extra kas.reload"
 		log=$logs/$rel-$k.console res=$logs/$rel-$k.results
 		t0=$(ts)
 		rc=0
