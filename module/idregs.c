@@ -73,7 +73,6 @@ u64 kas_idregs_init(void)
 	return bad;
 }
 
-#if KAS_COMPAT_IDREGS
 /* Level of @kvm if its ID registers differ from the kernel's, else 0. */
 static u64 kas_idregs_level(struct kvm *kvm)
 {
@@ -85,6 +84,7 @@ static u64 kas_idregs_level(struct kvm *kvm)
 
 NOKPROBE_SYMBOL(kas_idregs_level);
 
+#if KAS_COMPAT_IDREGS
 /*
  * Write @level's values into the VM (once: they are VM-wide and survive
  * vCPU resets) and the vCPU's cache registers (every reset rewrites them).
@@ -219,6 +219,47 @@ int kas_reset_sys_regs_pre(struct kprobe *p, struct pt_regs *regs)
 }
 
 int kas_sys_reg_set_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	return 0;
+}
+#endif
+
+#if KAS_COMPAT_READ_ID_REG
+typedef u64 (*kas_read_id_reg_fn)(const struct kvm_vcpu *, const void *);
+
+/* Redirect target of 6.1's read_id_reg(): the level's value. */
+static u64 kas_read_id_reg(const struct kvm_vcpu *vcpu, const void *rd)
+{
+	kas_read_id_reg_fn orig = kas_hook_orig(&kas_hook_table[KAS_HOOK_READ_ID_REG]);
+	u64 val = orig(vcpu, rd), id = kas_compat_desc_id(rd), level;
+
+	rcu_read_lock();
+	level = kas_idregs_level(vcpu->kvm);
+	rcu_read_unlock();
+	if (level)
+		val = kas_idreg_value(level, id, val, read_sanitised_ftr_reg(kas_compat_enc(id)));
+	kas_redirect_done();
+	return val;
+}
+
+/**
+ * kas_read_id_reg_pre() - pre-handler on read_id_reg() (6.1)
+ * @p: the kprobe
+ * @regs: (vcpu, rd)
+ *
+ * Return: 1 when redirected (VM at an older level), else 0.
+ */
+int kas_read_id_reg_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	if (kas_hook_passthrough(regs) ||
+	    !kas_idregs_level(((struct kvm_vcpu *)regs->regs[0])->kvm))
+		return 0;
+	return kas_redirect(regs, kas_read_id_reg);
+}
+
+NOKPROBE_SYMBOL(kas_read_id_reg_pre);
+#else
+int kas_read_id_reg_pre(struct kprobe *p, struct pt_regs *regs)
 {
 	return 0;
 }

@@ -51,6 +51,7 @@ enum {
 	KAS_HOOK_SET_REG,
 	KAS_HOOK_RESET_SYS_REGS,
 	KAS_HOOK_SYS_REG_SET,
+	KAS_HOOK_READ_ID_REG,
 	KAS_NR_HOOKS
 };
 
@@ -92,5 +93,6 @@ u64 kas_idregs_init(void);
 u64 kas_host_clidr(void);
 int kas_reset_sys_regs_pre(struct kprobe *p, struct pt_regs *regs);
 int kas_sys_reg_set_pre(struct kprobe *p, struct pt_regs *regs);
+int kas_read_id_reg_pre(struct kprobe *p, struct pt_regs *regs);
 
 #endif /* KAS_KAS_H */

@@ -155,6 +155,13 @@ static inline bool kas_compat_vm_has_run(struct kvm *kvm)
 #endif
 }
 
+/* sys_reg() encoding of a KVM_{GET,SET}_ONE_REG system-register id. */
+static inline u32 kas_compat_enc(u64 id)
+{
+	return sys_reg((id >> 14) & 3, (id >> 11) & 7, (id >> 7) & 0xf,
+		       (id >> 3) & 0xf, id & 7);
+}
+
 /*
  * Per-VM ID registers, CLIDR and CCSIDR storage: 6.12 keeps them in kernel
  * state the module can set (kvm->arch.id_regs, the vCPU's CLIDR_EL1 and
@@ -164,13 +171,6 @@ static inline bool kas_compat_vm_has_run(struct kvm *kvm)
 #define KAS_SYM_RESET_SYS_REGS	"kvm_reset_sys_regs"
 #define KAS_SYM_SYS_REG_SET	"kvm_arm_sys_reg_set_reg"
 #define KAS_COMPAT_IDREGS	1
-
-/* sys_reg() encoding of a KVM_{GET,SET}_ONE_REG system-register id. */
-static inline u32 kas_compat_enc(u64 id)
-{
-	return sys_reg((id >> 14) & 3, (id >> 11) & 7, (id >> 7) & 0xf,
-		       (id >> 3) & 0xf, id & 7);
-}
 
 static inline bool kas_compat_id_regs_ready(struct kvm *kvm)
 {
@@ -201,6 +201,36 @@ static inline u64 kas_compat_vm_ctr(struct kvm *kvm)
 #define KAS_SYM_RESET_SYS_REGS	NULL
 #define KAS_SYM_SYS_REG_SET	NULL
 #define KAS_COMPAT_IDREGS	0
+#endif
+
+/*
+ * 6.1 computes ID registers on every read (read_id_reg(vcpu, rd)), for the
+ * guest's trapped reads, GET_ONE_REG and the exact-match check of
+ * SET_ONE_REG alike: redirecting it gives a VM one consistent value. Its
+ * struct sys_reg_desc is private (arch/arm64/kvm/sys_regs.h); the leading
+ * fields, which are all this reads, are spelled out here.
+ */
+#if KAS_HOST_MAJOR == 6 && KAS_HOST_MINOR == 1
+#define KAS_SYM_READ_ID_REG	"read_id_reg"
+#define KAS_COMPAT_READ_ID_REG	1
+
+struct kas_compat_sys_reg_desc {
+	const char *name;
+	int aarch32_map;
+	u8 Op0, Op1, CRn, CRm, Op2;
+};
+
+/* KVM_{GET,SET}_ONE_REG id of a 6.1 struct sys_reg_desc. */
+static inline u64 kas_compat_desc_id(const void *rd)
+{
+	const struct kas_compat_sys_reg_desc *r = rd;
+
+	return 0x6030000000130000ULL | ((u64)r->Op0 << 14) | ((u64)r->Op1 << 11) |
+	       ((u64)r->CRn << 7) | ((u64)r->CRm << 3) | r->Op2;
+}
+#else
+#define KAS_SYM_READ_ID_REG	NULL
+#define KAS_COMPAT_READ_ID_REG	0
 #endif
 
 #endif /* KAS_COMPAT_H */
