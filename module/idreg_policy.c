@@ -57,7 +57,8 @@ static u64 kas_cap_perfmon(u64 v, unsigned int shift, u64 cap)
  * @level: the VM's level (5.10 or 6.1; anything else returns @cur)
  * @id: the register (KVM_{GET,SET}_ONE_REG id)
  * @cur: the running kernel's value for this VM
- * @host: the host's sanitised value (read_sanitised_ftr_reg())
+ * @host: the host's sanitised value (read_sanitised_ftr_reg()); only used
+ *        where kas_idreg_needs_host()
  *
  * Whether the vCPU has a PMU is read from @cur: newer kernels show no
  * PMU version without one.
@@ -98,6 +99,21 @@ u64 kas_idreg_value(u64 level, u64 id, u64 cur, u64 host)
 		return (host & ISAR2_61 & ~ISAR2_KVM) | (cur & ISAR2_KVM);
 	}
 	return cur;
+}
+
+/**
+ * kas_idreg_needs_host() - does a level's value of @id use the host's?
+ * @id: a KVM_{GET,SET}_ONE_REG id
+ *
+ * Only those are read with read_sanitised_ftr_reg(), which warns for a
+ * register the running kernel does not describe.
+ *
+ * Return: true for the registers kas_idreg_value() derives from the host.
+ */
+bool kas_idreg_needs_host(u64 id)
+{
+	return id == KAS_ID_AA64DFR0_EL1 || id == KAS_ID_DFR0_EL1 ||
+	       id == KAS_ID_AA64MMFR1_EL1 || id == KAS_ID_AA64ISAR2_EL1;
 }
 
 /**

@@ -27,6 +27,7 @@ extern const u64 kas_idreg_managed[];
 extern const unsigned int kas_nr_idreg_managed;
 
 u64 kas_idreg_value(u64 level, u64 id, u64 cur, u64 host);
+bool kas_idreg_needs_host(u64 id);
 bool kas_idreg_exact(u64 id);
 bool kas_idreg_level_honourable(u64 level, u64 host_level, u64 host_mmfr2);
 

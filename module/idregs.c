@@ -73,6 +73,12 @@ u64 kas_idregs_init(void)
 	return bad;
 }
 
+/* The host's sanitised @id, where the policy uses it (else 0). */
+static u64 kas_idregs_host(u64 id)
+{
+	return kas_idreg_needs_host(id) ? read_sanitised_ftr_reg(kas_compat_enc(id)) : 0;
+}
+
 /* Level of @kvm if its ID registers differ from the kernel's, else 0. */
 static u64 kas_idregs_level(struct kvm *kvm)
 {
@@ -100,8 +106,7 @@ static void kas_idregs_apply(struct kvm_vcpu *vcpu, struct kas_vm *v, u64 level)
 		for (i = 0; i < kas_nr_idreg_managed; i++) {
 			u64 id = kas_idreg_managed[i], *p = kas_compat_vm_id_reg(kvm, id);
 
-			*p = kas_idreg_value(level, id, *p,
-					     read_sanitised_ftr_reg(kas_compat_enc(id)));
+			*p = kas_idreg_value(level, id, *p, kas_idregs_host(id));
 		}
 		v->idregs_done = true;
 	}
@@ -237,7 +242,7 @@ static u64 kas_read_id_reg(const struct kvm_vcpu *vcpu, const void *rd)
 	level = kas_idregs_level(vcpu->kvm);
 	rcu_read_unlock();
 	if (level)
-		val = kas_idreg_value(level, id, val, read_sanitised_ftr_reg(kas_compat_enc(id)));
+		val = kas_idreg_value(level, id, val, kas_idregs_host(id));
 	kas_redirect_done();
 	return val;
 }

@@ -217,7 +217,7 @@ static inline u64 kas_compat_vm_ctr(struct kvm *kvm)
 struct kas_compat_sys_reg_desc {
 	const char *name;
 	int aarch32_map;
-	u8 Op0, Op1, CRn, CRm, Op2;
+	u8 op0, op1, crn, crm, op2;	/* Op0, Op1, CRn, CRm, Op2 */
 };
 
 /* KVM_{GET,SET}_ONE_REG id of a 6.1 struct sys_reg_desc. */
@@ -225,8 +225,8 @@ static inline u64 kas_compat_desc_id(const void *rd)
 {
 	const struct kas_compat_sys_reg_desc *r = rd;
 
-	return 0x6030000000130000ULL | ((u64)r->Op0 << 14) | ((u64)r->Op1 << 11) |
-	       ((u64)r->CRn << 7) | ((u64)r->CRm << 3) | r->Op2;
+	return 0x6030000000130000ULL | ((u64)r->op0 << 14) | ((u64)r->op1 << 11) |
+	       ((u64)r->crn << 7) | ((u64)r->crm << 3) | r->op2;
 }
 #else
 #define KAS_SYM_READ_ID_REG	NULL

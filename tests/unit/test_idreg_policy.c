@@ -53,6 +53,9 @@ int main(void)
 	       !kas_idreg_exact(KAS_SYSREG(3, 0, 0, 0, 0)) &&
 	       !kas_idreg_exact(KAS_SYSREG(3, 0, 1, 0, 0)) && !kas_idreg_exact(KAS_SYSREG(2, 0, 1, 1, 4)),
 	       "invariant before 6.3: ID space, CLIDR, CTR, CCSIDR; not MIDR (kernel's), SCTLR, OSLSR");
+	tap_ok(kas_idreg_needs_host(KAS_ID_AA64DFR0_EL1) && !kas_idreg_needs_host(KAS_ID_AA64MMFR3_EL1) &&
+	       !kas_idreg_needs_host(KAS_SYSREG(3, 0, 0, 4, 0)),
+	       "the host's sanitised value is read only where used (not MMFR3, unknown to 6.1)");
 	tap_ok(kas_idreg_level_honourable(L(6, 1), L(6, 12), 0x1021011010011011) &&
 	       !kas_idreg_level_honourable(L(6, 1), L(6, 12), 0x1021011010111011) &&
 	       !kas_idreg_level_honourable(L(5, 10), L(6, 12), 1 << 20) &&
