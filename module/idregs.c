@@ -73,6 +73,7 @@ u64 kas_idregs_init(void)
 	return bad;
 }
 
+#if KAS_COMPAT_IDREGS || KAS_COMPAT_READ_ID_REG
 /* The host's sanitised @id, where the policy uses it (else 0). */
 static u64 kas_idregs_host(u64 id)
 {
@@ -89,6 +90,7 @@ static u64 kas_idregs_level(struct kvm *kvm)
 }
 
 NOKPROBE_SYMBOL(kas_idregs_level);
+#endif
 
 #if KAS_COMPAT_IDREGS
 /*
