@@ -25,15 +25,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-pass=0 fail=0 skip=0 n=0
-tap() { # tap ok|notok|skip DESCRIPTION
-	n=$((n + 1))
-	case $1 in
-	ok) pass=$((pass + 1)); echo "ok $n $2" ;;
-	notok) fail=$((fail + 1)); echo "not ok $n $2" ;;
-	skip) skip=$((skip + 1)); echo "ok $n $2 # SKIP" ;;
-	esac
-}
 check() { # check DESCRIPTION 'CONDITION'
 	if eval "$2"; then tap ok "$1"; else tap notok "$1"; fi
 }
@@ -219,6 +210,5 @@ SIGN
 	rm -rf "${root:?}" "$img"
 done
 
-echo "1..$n"
-echo "$pass passed, $fail failed, $skip skipped"
+kas_tap_summary
 [ "$fail" -eq 0 ]

@@ -43,3 +43,19 @@ kas_mirror_security() {
 	[ -n "$s" ] || s=$(kas_mirror | sed -E 's#/debian/?$#/debian-security#')
 	echo "$s"
 }
+
+# TAP for the harness scripts: tap ok|notok|skip DESCRIPTION numbers and
+# counts; kas_tap_summary prints the plan and "N passed, N failed, N skipped".
+pass=0 fail=0 skip=0 n=0
+tap() {
+	n=$((n + 1))
+	case $1 in
+	ok) pass=$((pass + 1)); echo "ok $n $2" ;;
+	notok) fail=$((fail + 1)); echo "not ok $n $2" ;;
+	skip) skip=$((skip + 1)); echo "ok $n $2 # SKIP" ;;
+	esac
+}
+kas_tap_summary() {
+	echo "1..$n"
+	echo "$pass passed, $fail failed, $skip skipped"
+}

@@ -28,15 +28,6 @@ make -s -C "$KAS_TOP/tools/fingerprint" OUT="$st" all >&2
 rm -f "$st/kvm-abi-fingerprint-host"
 cp "$KAS_TOP/tests/selftests/cli.sh" "$KAS_TOP/tools/kvm-abi-shim" "$st/"
 
-pass=0 fail=0 skip=0 n=0
-tap() { # tap ok|notok|skip DESCRIPTION
-	n=$((n + 1))
-	case $1 in
-	ok) pass=$((pass + 1)); echo "ok $n $2" ;;
-	notok) fail=$((fail + 1)); echo "not ok $n $2" ;;
-	skip) skip=$((skip + 1)); echo "ok $n $2 # SKIP" ;;
-	esac
-}
 
 boot() { # boot KREL BOOT INITRD -> parses results into TAP
 	local krel=$1 b=$2 initrd=$3 gic=3 cpu=max,pauth-impdef=on extra="kas.gic=v3"
@@ -160,6 +151,5 @@ while IFS= read -r line; do
 	esac
 done < <(bash "$KAS_TOP/tests/vm/differential.sh" "$logs" 2>&1; echo "# differential exit $?")
 
-echo "1..$n"
-echo "$pass passed, $fail failed, $skip skipped"
+kas_tap_summary
 [ "$fail" -eq 0 ]
