@@ -20,7 +20,7 @@
 #include "kas.h"
 #include "vm.h"
 
-typedef void (*kas_reset_sys_regs_fn)(struct kvm_vcpu *);
+typedef void (*kas_reset_vcpu_fn)(struct kvm_vcpu *);
 typedef int (*kas_one_reg_fn)(struct kvm_vcpu *, const struct kvm_one_reg *);
 
 static u64 kas_host_clidr_v;
@@ -96,7 +96,9 @@ NOKPROBE_SYMBOL(kas_idregs_level);
 /*
  * Write @level's values into the VM (once: they are VM-wide and survive
  * vCPU resets) and the vCPU's cache registers (every reset rewrites them).
- * Runs under kvm->arch.config_lock on the first reset of each vCPU.
+ * Runs after kvm_reset_vcpu(), preemptible (kvm_reset_sys_regs() runs with
+ * preemption off, so it is not the hook), under kvm->arch.config_lock on
+ * the vCPU's first reset.
  */
 static void kas_idregs_apply(struct kvm_vcpu *vcpu, struct kas_vm *v, u64 level)
 {
@@ -117,10 +119,10 @@ static void kas_idregs_apply(struct kvm_vcpu *vcpu, struct kas_vm *v, u64 level)
 		*ccsidr = kmemdup(kas_host_ccsidr, sizeof(kas_host_ccsidr), GFP_KERNEL_ACCOUNT);
 }
 
-/* Redirect target of kvm_reset_sys_regs(). */
-static void kas_reset_sys_regs(struct kvm_vcpu *vcpu)
+/* Redirect target of kvm_reset_vcpu(). */
+static void kas_reset_vcpu(struct kvm_vcpu *vcpu)
 {
-	kas_reset_sys_regs_fn orig = kas_hook_orig(&kas_hook_table[KAS_HOOK_RESET_SYS_REGS]);
+	kas_reset_vcpu_fn orig = kas_hook_orig(&kas_hook_table[KAS_HOOK_RESET_VCPU]);
 	struct kas_vm *v;
 	u64 level;
 
@@ -136,21 +138,21 @@ static void kas_reset_sys_regs(struct kvm_vcpu *vcpu)
 }
 
 /**
- * kas_reset_sys_regs_pre() - pre-handler on kvm_reset_sys_regs()
+ * kas_reset_vcpu_pre() - pre-handler on kvm_reset_vcpu()
  * @p: the kprobe
  * @regs: (vcpu)
  *
  * Return: 1 when redirected (VM at an older level), else 0.
  */
-int kas_reset_sys_regs_pre(struct kprobe *p, struct pt_regs *regs)
+int kas_reset_vcpu_pre(struct kprobe *p, struct pt_regs *regs)
 {
 	if (kas_hook_passthrough(regs) ||
 	    !kas_idregs_level(((struct kvm_vcpu *)regs->regs[0])->kvm))
 		return 0;
-	return kas_redirect(regs, kas_reset_sys_regs);
+	return kas_redirect(regs, kas_reset_vcpu);
 }
 
-NOKPROBE_SYMBOL(kas_reset_sys_regs_pre);
+NOKPROBE_SYMBOL(kas_reset_vcpu_pre);
 
 /* The value a write must match, or -ENOENT if the kernel decides. */
 static int kas_idregs_current(struct kvm_vcpu *vcpu, u64 id, u64 *val)
@@ -220,7 +222,7 @@ int kas_sys_reg_set_pre(struct kprobe *p, struct pt_regs *regs)
 
 NOKPROBE_SYMBOL(kas_sys_reg_set_pre);
 #else
-int kas_reset_sys_regs_pre(struct kprobe *p, struct pt_regs *regs)
+int kas_reset_vcpu_pre(struct kprobe *p, struct pt_regs *regs)
 {
 	return 0;
 }

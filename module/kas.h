@@ -49,7 +49,7 @@ enum {
 	KAS_HOOK_COPY_REGS,
 	KAS_HOOK_GET_REG,
 	KAS_HOOK_SET_REG,
-	KAS_HOOK_RESET_SYS_REGS,
+	KAS_HOOK_RESET_VCPU,
 	KAS_HOOK_SYS_REG_SET,
 	KAS_HOOK_READ_ID_REG,
 	KAS_NR_HOOKS
@@ -91,7 +91,7 @@ int kas_one_reg_pre(struct kprobe *p, struct pt_regs *regs);
 /* idregs.c */
 u64 kas_idregs_init(void);
 u64 kas_host_clidr(void);
-int kas_reset_sys_regs_pre(struct kprobe *p, struct pt_regs *regs);
+int kas_reset_vcpu_pre(struct kprobe *p, struct pt_regs *regs);
 int kas_sys_reg_set_pre(struct kprobe *p, struct pt_regs *regs);
 int kas_read_id_reg_pre(struct kprobe *p, struct pt_regs *regs);
 

@@ -238,7 +238,7 @@ struct kas_hook kas_hook_table[KAS_NR_HOOKS] = {
 	[KAS_HOOK_GET_REG]	= KAS_REGLIST_HOOK(KAS_SYM_GET_REG, kas_one_reg_pre),
 	[KAS_HOOK_SET_REG]	= KAS_REGLIST_HOOK(KAS_SYM_SET_REG, kas_one_reg_pre),
 	/* ID registers and caches of older levels (6.12; 6.1: ID values only). */
-	[KAS_HOOK_RESET_SYS_REGS] = KAS_IDREGS_HOOK(KAS_SYM_RESET_SYS_REGS, kas_reset_sys_regs_pre),
+	[KAS_HOOK_RESET_VCPU]	= KAS_IDREGS_HOOK(KAS_SYM_RESET_VCPU, kas_reset_vcpu_pre),
 	[KAS_HOOK_SYS_REG_SET]	= KAS_IDREGS_HOOK(KAS_SYM_SYS_REG_SET, kas_sys_reg_set_pre),
 	[KAS_HOOK_READ_ID_REG]	= KAS_IDREGS_HOOK(KAS_SYM_READ_ID_REG, kas_read_id_reg_pre),
 };

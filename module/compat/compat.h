@@ -168,7 +168,7 @@ static inline u32 kas_compat_enc(u64 id)
  * ccsidr array); older hosts compute them on every read (not hooked yet).
  */
 #if KAS_HOST_MAJOR > 6 || (KAS_HOST_MAJOR == 6 && KAS_HOST_MINOR >= 12)
-#define KAS_SYM_RESET_SYS_REGS	"kvm_reset_sys_regs"
+#define KAS_SYM_RESET_VCPU	"kvm_reset_vcpu"
 #define KAS_SYM_SYS_REG_SET	"kvm_arm_sys_reg_set_reg"
 #define KAS_COMPAT_IDREGS	1
 
@@ -198,7 +198,7 @@ static inline u64 kas_compat_vm_ctr(struct kvm *kvm)
 	return kvm->arch.ctr_el0;
 }
 #else
-#define KAS_SYM_RESET_SYS_REGS	NULL
+#define KAS_SYM_RESET_VCPU	NULL
 #define KAS_SYM_SYS_REG_SET	NULL
 #define KAS_COMPAT_IDREGS	0
 #endif
