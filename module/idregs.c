@@ -80,16 +80,6 @@ static u64 kas_idregs_host(u64 id)
 	return kas_idreg_needs_host(id) ? read_sanitised_ftr_reg(kas_compat_enc(id)) : 0;
 }
 
-/* Level of @kvm if its ID registers differ from the kernel's, else 0. */
-static u64 kas_idregs_level(struct kvm *kvm)
-{
-	struct kas_vm *v = kas_vm_lookup(kvm);
-	u64 level = v ? READ_ONCE(v->level) : KVM_ABI_SHIM_LEVEL_NATIVE;
-
-	return kas_reg_level_filters(level, KAS_HOST_LEVEL) ? level : 0;
-}
-
-NOKPROBE_SYMBOL(kas_idregs_level);
 #endif
 
 #if KAS_COMPAT_IDREGS
@@ -129,7 +119,7 @@ static void kas_reset_vcpu(struct kvm_vcpu *vcpu)
 	orig(vcpu);
 	rcu_read_lock();
 	v = kas_vm_lookup(vcpu->kvm);
-	level = v ? kas_idregs_level(vcpu->kvm) : 0;
+	level = v ? kas_older_level(vcpu->kvm) : 0;
 	rcu_read_unlock();
 	/* The VM cannot go away under its own vCPU's ioctl. */
 	if (level)
@@ -146,10 +136,7 @@ static void kas_reset_vcpu(struct kvm_vcpu *vcpu)
  */
 int kas_reset_vcpu_pre(struct kprobe *p, struct pt_regs *regs)
 {
-	if (kas_hook_passthrough(regs) ||
-	    !kas_idregs_level(((struct kvm_vcpu *)regs->regs[0])->kvm))
-		return 0;
-	return kas_redirect(regs, kas_reset_vcpu);
+	return kas_redirect_older(regs, kas_reset_vcpu);
 }
 
 NOKPROBE_SYMBOL(kas_reset_vcpu_pre);
@@ -214,7 +201,7 @@ int kas_sys_reg_set_pre(struct kprobe *p, struct pt_regs *regs)
 	struct kvm_vcpu *vcpu = (struct kvm_vcpu *)regs->regs[0];
 	const struct kvm_one_reg *reg = (const struct kvm_one_reg *)regs->regs[1];
 
-	if (kas_hook_passthrough(regs) || !kas_idregs_level(vcpu->kvm) ||
+	if (kas_hook_passthrough(regs) || !kas_older_level(vcpu->kvm) ||
 	    !kas_idreg_exact(reg->id))
 		return 0;
 	return kas_redirect(regs, kas_sys_reg_set);
@@ -243,7 +230,7 @@ static u64 kas_read_id_reg(const struct kvm_vcpu *vcpu, const void *rd)
 	u64 val = orig(vcpu, rd), id = kas_compat_desc_id(rd), level;
 
 	rcu_read_lock();
-	level = kas_idregs_level(vcpu->kvm);
+	level = kas_older_level(vcpu->kvm);
 	rcu_read_unlock();
 	if (level)
 		val = kas_idreg_value(level, id, val, kas_idregs_host(id));
@@ -260,10 +247,7 @@ static u64 kas_read_id_reg(const struct kvm_vcpu *vcpu, const void *rd)
  */
 int kas_read_id_reg_pre(struct kprobe *p, struct pt_regs *regs)
 {
-	if (kas_hook_passthrough(regs) ||
-	    !kas_idregs_level(((struct kvm_vcpu *)regs->regs[0])->kvm))
-		return 0;
-	return kas_redirect(regs, kas_read_id_reg);
+	return kas_redirect_older(regs, kas_read_id_reg);
 }
 
 NOKPROBE_SYMBOL(kas_read_id_reg_pre);

@@ -84,6 +84,8 @@ int kas_psci_call_pre(struct kprobe *p, struct pt_regs *regs);
 int kas_handle_smc_pre(struct kprobe *p, struct pt_regs *regs);
 
 /* reglist.c */
+u64 kas_older_level(struct kvm *kvm);
+int kas_redirect_older(struct pt_regs *regs, void *fn);
 int kas_num_regs_pre(struct kprobe *p, struct pt_regs *regs);
 int kas_copy_regs_pre(struct kprobe *p, struct pt_regs *regs);
 int kas_one_reg_pre(struct kprobe *p, struct pt_regs *regs);

@@ -24,8 +24,16 @@
 typedef unsigned long (*kas_num_regs_fn)(struct kvm_vcpu *);
 typedef int (*kas_copy_regs_fn)(struct kvm_vcpu *, u64 __user *);
 
-/* Level of @kvm if its register set differs from the kernel's, else 0. */
-static u64 kas_reglist_level(struct kvm *kvm)
+/**
+ * kas_older_level() - the level of a VM older than the running kernel
+ * @kvm: the VM
+ *
+ * Its registers (list, ID and cache values) are then that level's.
+ * Callers hold rcu_read_lock() or run in a kprobe handler.
+ *
+ * Return: the level, or 0 (native or the running kernel's own).
+ */
+u64 kas_older_level(struct kvm *kvm)
 {
 	struct kas_vm *v = kas_vm_lookup(kvm);
 	u64 level = v ? READ_ONCE(v->level) : KVM_ABI_SHIM_LEVEL_NATIVE;
@@ -33,7 +41,25 @@ static u64 kas_reglist_level(struct kvm *kvm)
 	return kas_reg_level_filters(level, KAS_HOST_LEVEL) ? level : 0;
 }
 
-NOKPROBE_SYMBOL(kas_reglist_level);
+NOKPROBE_SYMBOL(kas_older_level);
+
+/**
+ * kas_redirect_older() - redirect a probed vCPU function for older levels
+ * @regs: registers at the probe; x0 is the vCPU
+ * @fn: the redirect target
+ *
+ * Return: 1 when redirected (VM at an older level, not a call-through),
+ * else 0.
+ */
+int kas_redirect_older(struct pt_regs *regs, void *fn)
+{
+	if (kas_hook_passthrough(regs) ||
+	    !kas_older_level(((struct kvm_vcpu *)regs->regs[0])->kvm))
+		return 0;
+	return kas_redirect(regs, fn);
+}
+
+NOKPROBE_SYMBOL(kas_redirect_older);
 
 /*
  * The kernel's list for @vcpu, filtered for @level, in a kernel buffer the
@@ -77,7 +103,7 @@ static unsigned long kas_num_regs(struct kvm_vcpu *vcpu)
 	long n;
 
 	rcu_read_lock();
-	level = kas_reglist_level(vcpu->kvm);
+	level = kas_older_level(vcpu->kvm);
 	rcu_read_unlock();
 	n = level ? kas_reglist_fetch(vcpu, level, &ids) : -EAGAIN;
 	kvfree(ids);
@@ -97,7 +123,7 @@ static int kas_copy_regs(struct kvm_vcpu *vcpu, u64 __user *uindices)
 	int ret;
 
 	rcu_read_lock();
-	level = kas_reglist_level(vcpu->kvm);
+	level = kas_older_level(vcpu->kvm);
 	rcu_read_unlock();
 	if (!level) {
 		ret = copy(vcpu, uindices);
@@ -122,10 +148,7 @@ static int kas_copy_regs(struct kvm_vcpu *vcpu, u64 __user *uindices)
  */
 int kas_num_regs_pre(struct kprobe *p, struct pt_regs *regs)
 {
-	if (kas_hook_passthrough(regs) ||
-	    !kas_reglist_level(((struct kvm_vcpu *)regs->regs[0])->kvm))
-		return 0;
-	return kas_redirect(regs, kas_num_regs);
+	return kas_redirect_older(regs, kas_num_regs);
 }
 
 NOKPROBE_SYMBOL(kas_num_regs_pre);
@@ -139,10 +162,7 @@ NOKPROBE_SYMBOL(kas_num_regs_pre);
  */
 int kas_copy_regs_pre(struct kprobe *p, struct pt_regs *regs)
 {
-	if (kas_hook_passthrough(regs) ||
-	    !kas_reglist_level(((struct kvm_vcpu *)regs->regs[0])->kvm))
-		return 0;
-	return kas_redirect(regs, kas_copy_regs);
+	return kas_redirect_older(regs, kas_copy_regs);
 }
 
 NOKPROBE_SYMBOL(kas_copy_regs_pre);
@@ -159,7 +179,7 @@ int kas_one_reg_pre(struct kprobe *p, struct pt_regs *regs)
 {
 	struct kvm_vcpu *vcpu = (struct kvm_vcpu *)regs->regs[0];
 	const struct kvm_one_reg *reg = (const struct kvm_one_reg *)regs->regs[1];
-	u64 level = kas_reglist_level(vcpu->kvm);
+	u64 level = kas_older_level(vcpu->kvm);
 
 	if (level && kas_reg_hidden(level, KAS_HOST_LEVEL, kas_host_clidr(), reg->id))
 		return kas_return(regs, -ENOENT);
