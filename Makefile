@@ -6,6 +6,8 @@
 #   make check           unit tests, lint, and the QEMU fleet run
 #   make demo            boot a 6.12 host and show a VM at native and 5.10
 #   make deb             build the Debian packages (prints where)
+#   make qemu-drill      Debian's QEMU saves a guest on one kernel, restores
+#                        it on another (in the test VM, -accel kvm)
 #   make pkg-test [RELEASES="bullseye bookworm"]
 #                        install them into Debian arm64 systems and boot them
 #   make unit | lint | vm-test [KERNELS="..."] [BOOTS="..."]
@@ -53,4 +55,7 @@ deb:
 pkg-test:
 	tests/pkg/run.sh $(RELEASES)
 
-.PHONY: modules clean unit lint vm-test check demo bench deb pkg-test
+qemu-drill:
+	tests/qemu/run.sh
+
+.PHONY: modules clean unit lint vm-test check demo bench deb pkg-test qemu-drill

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # check.sh: the whole test suite (make check). Runs the host unit tests,
-# the lint checks, the QEMU fleet run and the packaging test, and ends with the combined line
+# the lint checks, the QEMU fleet run, the QEMU save/restore drill and the
+# packaging test, and ends with the combined line
 # "N passed, N failed, N skipped". Exit status 0 iff nothing failed.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -42,6 +43,7 @@ run_unit() { make -s -C "$top/tests/unit" run; }
 stage unit run_unit
 stage lint bash "$top/tests/lint.sh"
 stage vm bash "$top/tests/vm/run.sh"
+stage qemu bash "$top/tests/qemu/run.sh"
 stage pkg bash "$top/tests/pkg/run.sh"
 
 echo "# make check took $((SECONDS - t0))s"

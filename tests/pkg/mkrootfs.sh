@@ -1,24 +1,33 @@
 #!/usr/bin/env bash
-# mkrootfs.sh RELEASE: build (once, cached) an arm64 Debian root filesystem
-# of RELEASE with DKMS and the headers and image of that release's fleet
-# kernels (tests/pkg/releases), as an operator's host would have them.
-# mmdebstrap runs the arm64 maintainer scripts through qemu-user (binfmt).
-# Prints the path of the tarball.
+# mkrootfs.sh RELEASE [qemu]: build (once, cached) an arm64 Debian root
+# filesystem of RELEASE with DKMS and the headers and image of that
+# release's fleet kernels (tests/pkg/releases), as an operator's host would
+# have them; with "qemu", instead Debian's qemu-system-aarch64 (the QEMU
+# save/restore drill, tests/qemu). mmdebstrap runs the arm64 maintainer
+# scripts through qemu-user (binfmt). Prints the path of the tarball.
 set -euo pipefail
 . "$(dirname "$0")/../vm/lib.sh"
 
-rel=${1:?usage: mkrootfs.sh RELEASE}
-line=$(awk -v r="$rel" '!/^#/ && $1 == r' "$KAS_TOP/tests/pkg/releases")
-[ -n "$line" ] || kas_die "release '$rel' is not in tests/pkg/releases"
-read -r _ _ kernels <<<"$line"
-
-pkgs=(dkms kmod openssl ca-certificates)
-for k in $kernels; do
-	v=$(kas_fleet_field "$k" 2)
-	pkgs+=("linux-image-$k=$v" "linux-headers-$k=$v")
-done
+rel=${1:?usage: mkrootfs.sh RELEASE [qemu]} profile=${2:-pkg}
+variant=apt
+case $profile in
+pkg)
+	line=$(awk -v r="$rel" '!/^#/ && $1 == r' "$KAS_TOP/tests/pkg/releases")
+	[ -n "$line" ] || kas_die "release '$rel' is not in tests/pkg/releases"
+	read -r _ _ kernels <<<"$line"
+	pkgs=(dkms kmod openssl ca-certificates)
+	for k in $kernels; do
+		v=$(kas_fleet_field "$k" 2)
+		pkgs+=("linux-image-$k=$v" "linux-headers-$k=$v")
+	done ;;
+# No recommends: the drill needs neither firmware nor the GUI.
+qemu) pkgs=(qemu-system-arm kmod) variant=essential ;;
+*) kas_die "unknown root filesystem profile $profile" ;;
+esac
+name=$rel
+[ "$profile" = pkg ] || name=$rel-$profile
 key=$(echo "v1 $rel ${pkgs[*]}" | md5sum | cut -c1-10)
-out=$KAS_CACHE/rootfs/$rel-$key.tar
+out=$KAS_CACHE/rootfs/$name-$key.tar
 if [ -s "$out" ]; then echo "$out"; exit 0; fi
 
 bash "$KAS_TOP/tests/pkg/setup-pkg-host.sh"
@@ -38,7 +47,7 @@ tmp=$out.tmp.$$
 trap 'rm -f "$tmp"' EXIT
 # The kernels' initramfs is not needed (the test boots its own) and would
 # cost minutes under qemu-user: INITRD=No skips its generation.
-INITRD=No mmdebstrap --quiet --arch=arm64 --variant=apt --format=tar \
+INITRD=No mmdebstrap --quiet --arch=arm64 --variant=$variant --format=tar \
 	--include="$(IFS=,; echo "${pkgs[*]}")" \
 	--aptopt='APT::Install-Recommends "false"' \
 	--customize-hook='echo kas-test > "$1/etc/hostname"' \
@@ -46,5 +55,5 @@ INITRD=No mmdebstrap --quiet --arch=arm64 --variant=apt --format=tar \
 	kas_die "mmdebstrap $rel failed (packages: ${pkgs[*]})"
 mv "$tmp" "$out"
 # Older keys of the same release are stale.
-find "$KAS_CACHE/rootfs" -name "$rel-*.tar" ! -name "${out##*/}" -delete
+find "$KAS_CACHE/rootfs" -name "$name-??????????.tar" ! -name "${out##*/}" -delete
 echo "$out"

@@ -65,22 +65,8 @@ in_root() {
 }
 
 boot() { # boot KREL IMG EXTRA-CMDLINE LOG RESULTS
-	local krel=$1 img=$2 extra=$3 log=$4 res=$5 initrd=$work/initrd-$1 kd
-	kd=$(bash "$KAS_TOP/tests/vm/fetch-kernel.sh" "$krel" >/dev/null; kas_kdir "$krel")
-	KAS_INITRD_MODS="virtio_blk ext4 ?crc32c_generic" \
-		bash "$KAS_TOP/tests/vm/mkinitrd.sh" "$krel" /dev/null "$work/st" "$initrd"
-	local cpu=max,pauth-impdef=on
-	timeout "${KAS_PKG_BOOT_TIMEOUT:-900}" qemu-system-aarch64 \
-		-machine virt,virtualization=on,gic-version=3 -cpu $cpu \
-		-smp 2 -m 2G -nographic -no-reboot -nic none \
-		-kernel "$kd/root/boot/vmlinuz-$krel" -initrd "$initrd" \
-		-append "console=ttyAMA0 panic=-1 oops=panic panic_on_warn=1 loglevel=4 kas.mode=pkg $extra" \
-		-drive if=none,id=root,file="$img",format=raw \
-		-device virtio-blk-device,drive=root \
-		-device virtio-serial-device \
-		-chardev file,id=res,path="$res" \
-		-device virtserialport,chardev=res,name=kas.results \
-		< /dev/null > "$log" 2>&1
+	KAS_BOOT_TIMEOUT=${KAS_PKG_BOOT_TIMEOUT:-900} \
+		kas_boot_disk "$1" "$2" "kas.mode=pkg $3" "$4" "$5" "$work/st" "$work/initrd-$1"
 }
 
 for rel in "${rels[@]}"; do
@@ -177,6 +163,7 @@ SIGN
 	mounted=()
 	# Boot each kernel on this root filesystem.
 	install -m 755 "$KAS_TOP/tests/pkg/pkgtest.sh" "$root/usr/local/sbin/kas-pkgtest"
+	install -D -m 644 "$KAS_TOP/tests/vm/rootfs-lib.sh" "$root/usr/local/lib/kas-rootfs.sh"
 	install -m 755 "$work/st/holdvm" "$work/vmm-level" "$root/usr/local/bin/"
 	echo "$ver" > "$root/etc/kas-test/version"
 	echo "$next" > "$root/etc/kas-test/next-version"

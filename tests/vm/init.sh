@@ -38,12 +38,16 @@ kas_test() {
 	say "# exit $name $rc"
 }
 
-# Package test: continue in the Debian root filesystem on the virtio disk,
-# where the packages were installed (tests/pkg/run.sh).
-if grep -qw kas.mode=pkg /proc/cmdline; then
+# Package test and QEMU drill: continue in the Debian root filesystem on
+# the virtio disk, where the packages were installed (tests/pkg/run.sh) or
+# Debian's QEMU is (tests/qemu/run.sh).
+prog=
+grep -qw kas.mode=pkg /proc/cmdline && prog=kas-pkgtest
+grep -qw kas.mode=qemu /proc/cmdline && prog=kas-qdrill
+if [ -n "$prog" ]; then
 	mkdir -p /newroot
 	if ! mount -t ext4 /dev/vda /newroot; then
-		say "not ok 1 pkg: mount the root filesystem /dev/vda"
+		say "not ok 1 $prog: mount the root filesystem /dev/vda"
 		say "# END"
 		poweroff -f
 	fi
@@ -55,7 +59,7 @@ if grep -qw kas.mode=pkg /proc/cmdline; then
 	mount -t tmpfs tmpfs /newroot/tmp
 	mount -t tmpfs tmpfs /newroot/run
 	ln -sfn /proc/self/fd /newroot/dev/fd
-	exec switch_root /newroot /usr/local/sbin/kas-pkgtest
+	exec switch_root /newroot /usr/local/sbin/$prog
 fi
 
 if grep -qw kas.demo /proc/cmdline; then

@@ -24,7 +24,7 @@ cp "$bbdir/bin/busybox" "$stage/bin/busybox"
 cp "$KAS_TOP/tests/vm/init.sh" "$stage/init"
 chmod +x "$stage/init"
 cp "$ko" "$stage/kvm_abi_shim.ko"
-cp "$tests"/* "$stage/tests/"
+cp -r "$tests"/. "$stage/tests/"
 
 # Kernel modules needed for virtio-mmio and the virtio console, deps first.
 moddir=$kd/root/lib/modules/$krel

@@ -393,19 +393,41 @@ int vmm_guest_write32(struct vmm_vm *vm, uint64_t gpa, uint32_t val)
  */
 #define R_MRS		(VMM_ROUTINES_OFF + 0x100)
 #define R_MRS_SLOTS	64
+#define R_MRS_SLOT	32
+
+static int vmm_guest_once(struct vmm_vm *vm, const uint32_t *code, unsigned int n,
+			  const uint64_t x[5], uint64_t *val)
+{
+	static unsigned int slot;
+	uint64_t off = R_MRS + R_MRS_SLOT * (slot++ % R_MRS_SLOTS);
+	int ret = vmm_load_code(vm, off, code, n);
+
+	return ret ?: vmm_routine(vm, off, x, val);
+}
 
 int vmm_guest_mrs(struct vmm_vm *vm, unsigned int op1, unsigned int crn,
 		  unsigned int crm, unsigned int op2, uint64_t *val)
 {
-	static unsigned int slot;
 	uint32_t code[3] = {
 		0xd5380002u | (op1 << 16) | (crn << 12) | (crm << 8) | (op2 << 5), /* mrs x2 */
 		A64_STR_X2_X5, A64_B_SELF,
 	};
-	uint64_t off = R_MRS + 16 * (slot++ % R_MRS_SLOTS), x[5] = { 0 };
-	int ret = vmm_load_code(vm, off, code, 3);
+	uint64_t x[5] = { 0 };
 
-	return ret ?: vmm_routine(vm, off, x, val);
+	return vmm_guest_once(vm, code, 3, x, val);
+}
+
+int vmm_guest_ccsidr(struct vmm_vm *vm, uint64_t csselr, uint64_t *val)
+{
+	uint32_t code[5] = {
+		0xd51a0000u,	/* msr csselr_el1, x0 */
+		0xd5033fdfu,	/* isb */
+		0xd5390002u,	/* mrs x2, ccsidr_el1 */
+		A64_STR_X2_X5, A64_B_SELF,
+	};
+	uint64_t x[5] = { csselr };
+
+	return vmm_guest_once(vm, code, 5, x, val);
 }
 
 int vmm_guest_call(struct vmm_vm *vm, bool smc, const uint64_t a[4], uint64_t *x0)

@@ -78,6 +78,8 @@ int vmm_guest_write32(struct vmm_vm *vm, uint64_t gpa, uint32_t val);
 int vmm_guest_call(struct vmm_vm *vm, bool smc, const uint64_t x[4], uint64_t *x0);
 int vmm_guest_mrs(struct vmm_vm *vm, unsigned int op1, unsigned int crn,
 		  unsigned int crm, unsigned int op2, uint64_t *val);
+/* The guest's CCSIDR_EL1 for the cache CSSELR_EL1 = @csselr selects. */
+int vmm_guest_ccsidr(struct vmm_vm *vm, uint64_t csselr, uint64_t *val);
 
 /* Operator side: module parameter and debugfs, for tests running as root. */
 int vmm_param_write(const char *param, const char *val);
