@@ -208,40 +208,6 @@ int kas_sys_reg_set_pre(struct kprobe *p, struct pt_regs *regs)
 }
 
 NOKPROBE_SYMBOL(kas_sys_reg_set_pre);
-
-typedef bool (*kas_access_fn)(struct kvm_vcpu *, void *, const void *);
-
-/*
- * Redirect target of access_ccsidr(), the guest's trapped CCSIDR read.
- * The vCPU holds the host's geometry (the VMM's view, as 5.10 and 6.1
- * report it); their guests saw data and unified caches as 1 set and
- * 1 way, which is what a guest at those levels reads here too.
- */
-static bool kas_access_ccsidr(struct kvm_vcpu *vcpu, void *params, const void *rd)
-{
-	kas_access_fn orig = kas_hook_orig(&kas_hook_table[KAS_HOOK_ACCESS_CCSIDR]);
-	struct kas_compat_sys_reg_params *p = params;
-	bool ret = orig(vcpu, params, rd);
-
-	if (!p->is_write && !(kas_compat_vcpu_csselr(vcpu) & CSSELR_EL1_InD))
-		p->regval &= ~GENMASK_ULL(27, 3);
-	kas_redirect_done();
-	return ret;
-}
-
-/**
- * kas_access_ccsidr_pre() - pre-handler on access_ccsidr() (6.12)
- * @p: the kprobe
- * @regs: (vcpu, params, desc)
- *
- * Return: 1 when redirected (VM at an older level), else 0.
- */
-int kas_access_ccsidr_pre(struct kprobe *p, struct pt_regs *regs)
-{
-	return kas_redirect_older(regs, kas_access_ccsidr);
-}
-
-NOKPROBE_SYMBOL(kas_access_ccsidr_pre);
 #else
 int kas_reset_vcpu_pre(struct kprobe *p, struct pt_regs *regs)
 {
@@ -249,11 +215,6 @@ int kas_reset_vcpu_pre(struct kprobe *p, struct pt_regs *regs)
 }
 
 int kas_sys_reg_set_pre(struct kprobe *p, struct pt_regs *regs)
-{
-	return 0;
-}
-
-int kas_access_ccsidr_pre(struct kprobe *p, struct pt_regs *regs)
 {
 	return 0;
 }

@@ -197,32 +197,9 @@ static inline u64 kas_compat_vm_ctr(struct kvm *kvm)
 {
 	return kvm->arch.ctr_el0;
 }
-
-/*
- * The guest's CCSIDR reads (access_ccsidr(vcpu, params, desc)); its
- * struct sys_reg_params is private (arch/arm64/kvm/sys_regs.h).
- */
-#define KAS_SYM_ACCESS_CCSIDR	"access_ccsidr"
-
-struct kas_compat_sys_reg_params {
-	u8 op0, op1, crn, crm, op2;	/* Op0, Op1, CRn, CRm, Op2 */
-	u64 regval;
-	bool is_write;
-};
-
-/*
- * The guest's CSSELR_EL1, as vcpu_read_sys_reg() (not exported) finds it:
- * in memory. The guest's CSSELR accesses always trap, so VHE never loads
- * it into the CPU (it is not in __vcpu_read_sys_reg_from_cpu()).
- */
-static inline u64 kas_compat_vcpu_csselr(struct kvm_vcpu *vcpu)
-{
-	return __vcpu_sys_reg(vcpu, CSSELR_EL1);
-}
 #else
 #define KAS_SYM_RESET_VCPU	NULL
 #define KAS_SYM_SYS_REG_SET	NULL
-#define KAS_SYM_ACCESS_CCSIDR	NULL
 #define KAS_COMPAT_IDREGS	0
 #endif
 
