@@ -208,6 +208,46 @@ int kas_sys_reg_set_pre(struct kprobe *p, struct pt_regs *regs)
 }
 
 NOKPROBE_SYMBOL(kas_sys_reg_set_pre);
+
+typedef bool (*kas_access_fn)(struct kvm_vcpu *, void *, const void *);
+
+/*
+ * Redirect target of access_id_reg() for a guest's CTR_EL0 read. Without
+ * FEAT_EVT, 6.12 traps CTR_EL0 and returns the VM's value, the sanitised
+ * one (which may carry an IDC the kernel infers from CLIDR). 5.10 and 6.1
+ * trap it only for mismatched caches or a 32-bit EL1: their guests read
+ * the CPU's own register, and so does a guest at their level here.
+ */
+static bool kas_access_ctr(struct kvm_vcpu *vcpu, void *params, const void *rd)
+{
+	kas_access_fn orig = kas_hook_orig(&kas_hook_table[KAS_HOOK_ACCESS_ID_REG]);
+	struct kas_compat_sys_reg_params *p = params;
+	bool ret = orig(vcpu, params, rd);
+
+	if (!kas_compat_old_traps_ctr(vcpu))
+		p->regval = read_sysreg(ctr_el0);
+	kas_redirect_done();
+	return ret;
+}
+
+/**
+ * kas_access_id_reg_pre() - pre-handler on access_id_reg() (6.12)
+ * @p: the kprobe
+ * @regs: (vcpu, params, desc)
+ *
+ * Return: 1 when redirected (a CTR_EL0 read by a guest at an older
+ * level), else 0.
+ */
+int kas_access_id_reg_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	const struct kas_compat_sys_reg_params *params = (void *)regs->regs[1];
+
+	if (params->is_write || kas_compat_params_enc(params) != SYS_CTR_EL0)
+		return 0;
+	return kas_redirect_older(regs, kas_access_ctr);
+}
+
+NOKPROBE_SYMBOL(kas_access_id_reg_pre);
 #else
 int kas_reset_vcpu_pre(struct kprobe *p, struct pt_regs *regs)
 {
@@ -215,6 +255,11 @@ int kas_reset_vcpu_pre(struct kprobe *p, struct pt_regs *regs)
 }
 
 int kas_sys_reg_set_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	return 0;
+}
+
+int kas_access_id_reg_pre(struct kprobe *p, struct pt_regs *regs)
 {
 	return 0;
 }

@@ -52,6 +52,7 @@ enum {
 	KAS_HOOK_RESET_VCPU,
 	KAS_HOOK_SYS_REG_SET,
 	KAS_HOOK_READ_ID_REG,
+	KAS_HOOK_ACCESS_ID_REG,
 	KAS_NR_HOOKS
 };
 
@@ -96,5 +97,6 @@ u64 kas_host_clidr(void);
 int kas_reset_vcpu_pre(struct kprobe *p, struct pt_regs *regs);
 int kas_sys_reg_set_pre(struct kprobe *p, struct pt_regs *regs);
 int kas_read_id_reg_pre(struct kprobe *p, struct pt_regs *regs);
+int kas_access_id_reg_pre(struct kprobe *p, struct pt_regs *regs);
 
 #endif /* KAS_KAS_H */

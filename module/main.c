@@ -241,6 +241,7 @@ struct kas_hook kas_hook_table[KAS_NR_HOOKS] = {
 	[KAS_HOOK_RESET_VCPU]	= KAS_IDREGS_HOOK(KAS_SYM_RESET_VCPU, kas_reset_vcpu_pre),
 	[KAS_HOOK_SYS_REG_SET]	= KAS_IDREGS_HOOK(KAS_SYM_SYS_REG_SET, kas_sys_reg_set_pre),
 	[KAS_HOOK_READ_ID_REG]	= KAS_IDREGS_HOOK(KAS_SYM_READ_ID_REG, kas_read_id_reg_pre),
+	[KAS_HOOK_ACCESS_ID_REG] = KAS_IDREGS_HOOK(KAS_SYM_ACCESS_ID_REG, kas_access_id_reg_pre),
 };
 
 static int __init kas_init(void)

@@ -197,9 +197,34 @@ static inline u64 kas_compat_vm_ctr(struct kvm *kvm)
 {
 	return kvm->arch.ctr_el0;
 }
+
+/*
+ * The guest's trapped ID register and CTR_EL0 reads: access_id_reg(vcpu,
+ * params, desc); its struct sys_reg_params is private
+ * (arch/arm64/kvm/sys_regs.h), spelled out here.
+ */
+#define KAS_SYM_ACCESS_ID_REG	"access_id_reg"
+
+struct kas_compat_sys_reg_params {
+	u8 op0, op1, crn, crm, op2;	/* Op0, Op1, CRn, CRm, Op2 */
+	u64 regval;
+	bool is_write;
+};
+
+static inline u32 kas_compat_params_enc(const struct kas_compat_sys_reg_params *p)
+{
+	return sys_reg(p->op0, p->op1, p->crn, p->crm, p->op2);
+}
+
+/* Whether 5.10 and 6.1 would trap CTR_EL0 (HCR_EL2.TID2) for @vcpu. */
+static inline bool kas_compat_old_traps_ctr(struct kvm_vcpu *vcpu)
+{
+	return cpus_have_final_cap(ARM64_MISMATCHED_CACHE_TYPE) || vcpu_el1_is_32bit(vcpu);
+}
 #else
 #define KAS_SYM_RESET_VCPU	NULL
 #define KAS_SYM_SYS_REG_SET	NULL
+#define KAS_SYM_ACCESS_ID_REG	NULL
 #define KAS_COMPAT_IDREGS	0
 #endif
 

@@ -408,6 +408,36 @@ static void probe_fw_writes(struct fp *fp, const struct probe_opts *o)
 	vmm_vm_destroy(&vm);
 }
 
+/*
+ * ID, cache and debug registers as the guest reads them (MRS at EL1): the
+ * VMM's values are in the register list items, but a kernel may trap or not
+ * and answer the guest differently (CTR_EL0, CCSIDR).
+ */
+static void probe_guest_sysregs(struct fp *fp, struct vmm_vm *vm)
+{
+	static const struct { const char *name; unsigned int op1, crn, crm, op2; } r[] = {
+		{ "midr_el1", 0, 0, 0, 0 },	{ "id_dfr0_el1", 0, 0, 1, 2 },
+		{ "id_aa64pfr0_el1", 0, 0, 4, 0 }, { "id_aa64pfr1_el1", 0, 0, 4, 1 },
+		{ "id_aa64dfr0_el1", 0, 0, 5, 0 }, { "id_aa64isar0_el1", 0, 0, 6, 0 },
+		{ "id_aa64isar1_el1", 0, 0, 6, 1 }, { "id_aa64isar2_el1", 0, 0, 6, 2 },
+		{ "id_aa64mmfr0_el1", 0, 0, 7, 0 }, { "id_aa64mmfr1_el1", 0, 0, 7, 1 },
+		{ "id_aa64mmfr2_el1", 0, 0, 7, 2 }, { "id_aa64mmfr3_el1", 0, 0, 7, 3 },
+		{ "clidr_el1", 1, 0, 0, 1 },	{ "ctr_el0", 3, 0, 0, 1 },
+	};
+	char key[64];
+	unsigned int i;
+	uint64_t v;
+
+	for (i = 0; i < sizeof(r) / sizeof(r[0]); i++) {
+		snprintf(key, sizeof(key), "guest.sysreg.%s", r[i].name);
+		rec_errno_or(fp, key, vmm_guest_mrs(vm, r[i].op1, r[i].crn, r[i].crm, r[i].op2, &v), v);
+	}
+	for (i = 0; i < 3; i++) {
+		snprintf(key, sizeof(key), "guest.sysreg.ccsidr.%u", i);
+		rec_errno_or(fp, key, vmm_guest_ccsidr(vm, i, &v), v);
+	}
+}
+
 /**
  * probe_all() - the whole fingerprint of one VM configuration
  * @fp: collects the items
@@ -426,6 +456,7 @@ void probe_all(struct fp *fp, const struct probe_opts *o)
 		die("level did not stick", -EIO);
 	probe_gic_user(fp, &vm, o->gic);
 	probe_gic_guest(fp, &vm, o->gic);
+	probe_guest_sysregs(fp, &vm);
 	vmm_vm_destroy(&vm);
 	probe_igroupr(fp, o, 0);
 	if (o->gic == 3)
