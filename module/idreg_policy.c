@@ -26,12 +26,13 @@
 #define ISAR2_61	(ISAR2_510 | F(0) | F(8) | F(12) | F(20))
 /* Fields 6.1 also hides per VM (ptrauth, WFxT): as the running kernel does. */
 #define ISAR2_KVM	(F(0) | F(8) | F(12))
-/* ID_AA64MMFR2_EL1.CCIDX */
+/* ID_AA64MMFR2_EL1.CCIDX and ID_MMFR4_EL1.CCIDX: 6.3+ mask them per VM. */
 #define MMFR2_CCIDX	20
+#define MMFR4_CCIDX	24
 
 const u64 kas_idreg_managed[] = {
 	KAS_ID_DFR0_EL1, KAS_ID_AA64DFR0_EL1, KAS_ID_AA64ISAR2_EL1,
-	KAS_ID_AA64MMFR1_EL1, KAS_ID_AA64MMFR3_EL1,
+	KAS_ID_AA64MMFR1_EL1, KAS_ID_AA64MMFR2_EL1, KAS_ID_AA64MMFR3_EL1, KAS_ID_MMFR4_EL1,
 };
 
 const unsigned int kas_nr_idreg_managed = ARRAY_SIZE(kas_idreg_managed);
@@ -91,6 +92,10 @@ u64 kas_idreg_value(u64 level, u64 id, u64 cur, u64 host)
 		return kas_cap_perfmon(v, PERFMON, 5);
 	case KAS_ID_AA64MMFR1_EL1:
 		return host & (v510 ? MMFR1_510 : MMFR1_61);
+	case KAS_ID_AA64MMFR2_EL1:	/* FEAT_CCIDX as the host has it */
+		return kas_put(cur, MMFR2_CCIDX, GET(host, MMFR2_CCIDX));
+	case KAS_ID_MMFR4_EL1:
+		return kas_put(cur, MMFR4_CCIDX, GET(host, MMFR4_CCIDX));
 	case KAS_ID_AA64MMFR3_EL1:
 		return 0;	/* unallocated (RAZ) before 6.5 */
 	case KAS_ID_AA64ISAR2_EL1:
@@ -113,7 +118,8 @@ u64 kas_idreg_value(u64 level, u64 id, u64 cur, u64 host)
 bool kas_idreg_needs_host(u64 id)
 {
 	return id == KAS_ID_AA64DFR0_EL1 || id == KAS_ID_DFR0_EL1 ||
-	       id == KAS_ID_AA64MMFR1_EL1 || id == KAS_ID_AA64ISAR2_EL1;
+	       id == KAS_ID_AA64MMFR1_EL1 || id == KAS_ID_AA64ISAR2_EL1 ||
+	       id == KAS_ID_AA64MMFR2_EL1 || id == KAS_ID_MMFR4_EL1;
 }
 
 /**
@@ -136,20 +142,15 @@ bool kas_idreg_exact(u64 id)
 }
 
 /**
- * kas_idreg_level_honourable() - can this host present the level's caches?
- * @level: the level asked for
- * @host_level: the running kernel's level
+ * kas_idreg_host_ccidx() - does the host have FEAT_CCIDX (64-bit CCSIDR)?
  * @host_mmfr2: the host's sanitised ID_AA64MMFR2_EL1
  *
- * 6.1 and 5.10 show guests the host's CCSIDR registers; 6.12 traps them
- * and returns 32 bits, so on a FEAT_CCIDX host (64-bit CCSIDR) a 6.12 host
- * cannot show an older level's cache geometry (matrix E.5).
+ * 5.10 and 6.1 show it to guests, who then read 64-bit CCSIDR values from
+ * the CPU; 6.12 hides it and answers trapped CCSIDR reads with 32 bits.
  *
- * Return: false if the level must be refused on this host.
+ * Return: true if CCIDX is implemented.
  */
-bool kas_idreg_level_honourable(u64 level, u64 host_level, u64 host_mmfr2)
+bool kas_idreg_host_ccidx(u64 host_mmfr2)
 {
-	if (level == KVM_ABI_SHIM_LEVEL_NATIVE || level >= L(6, 12) || host_level < L(6, 12))
-		return true;
-	return GET(host_mmfr2, MMFR2_CCIDX) == 0;
+	return GET(host_mmfr2, MMFR2_CCIDX) != 0;
 }

@@ -16,6 +16,7 @@
 
 /* Encodings as KVM_{GET,SET}_ONE_REG ids. */
 #define KAS_ID_DFR0_EL1		KAS_SYSREG(3, 0, 0, 1, 2)
+#define KAS_ID_MMFR4_EL1	KAS_SYSREG(3, 0, 0, 2, 6)
 #define KAS_ID_AA64DFR0_EL1	KAS_SYSREG(3, 0, 0, 5, 0)
 #define KAS_ID_AA64ISAR2_EL1	KAS_SYSREG(3, 0, 0, 6, 2)
 #define KAS_ID_AA64MMFR1_EL1	KAS_SYSREG(3, 0, 0, 7, 1)
@@ -29,6 +30,6 @@ extern const unsigned int kas_nr_idreg_managed;
 u64 kas_idreg_value(u64 level, u64 id, u64 cur, u64 host);
 bool kas_idreg_needs_host(u64 id);
 bool kas_idreg_exact(u64 id);
-bool kas_idreg_level_honourable(u64 level, u64 host_level, u64 host_mmfr2);
+bool kas_idreg_host_ccidx(u64 host_mmfr2);
 
 #endif /* KAS_IDREG_POLICY_H */

@@ -25,6 +25,9 @@ typedef int (*kas_one_reg_fn)(struct kvm_vcpu *, const struct kvm_one_reg *);
 
 static u64 kas_host_clidr_v;
 static u32 kas_host_ccsidr[KAS_CSSELR_MAX];
+/* With FEAT_CCIDX the CPU's CCSIDR is 64 bits; the register ABI keeps 32. */
+static u64 kas_host_ccsidr64[KAS_CSSELR_MAX];
+static bool kas_host_ccidx;
 
 /**
  * kas_host_clidr() - the host's CLIDR_EL1, read at load
@@ -39,16 +42,12 @@ u64 kas_host_clidr(void)
 NOKPROBE_SYMBOL(kas_host_clidr);
 
 /**
- * kas_idregs_init() - record the host's cache geometry; refuse levels it
- *                     cannot present
- *
- * Return: KVM_ABI_SHIM_LEVEL_BIT_* of levels this host cannot honour.
+ * kas_idregs_init() - record the host's cache geometry
  */
-u64 kas_idregs_init(void)
+void kas_idregs_init(void)
 {
 	unsigned long flags;
 	unsigned int i;
-	u64 bad = 0;
 
 	kas_host_clidr_v = read_sysreg(clidr_el1);
 	/* As 5.10 and 6.1 read it: CSSELR then CCSIDR, undisturbed. */
@@ -58,19 +57,11 @@ u64 kas_idregs_init(void)
 			continue;
 		write_sysreg(i, csselr_el1);
 		isb();
-		kas_host_ccsidr[i] = read_sysreg(ccsidr_el1);
+		kas_host_ccsidr64[i] = read_sysreg(ccsidr_el1);
+		kas_host_ccsidr[i] = kas_host_ccsidr64[i];
 	}
 	local_irq_restore(flags);
-	if (!KAS_COMPAT_IDREGS)
-		return 0;
-	for (i = 0; i < kas_nr_levels; i++)
-		if (!kas_idreg_level_honourable(kas_levels[i].level, KAS_HOST_LEVEL,
-						read_sanitised_ftr_reg(SYS_ID_AA64MMFR2_EL1)))
-			bad |= kas_levels[i].bit;
-	if (bad)
-		pr_warn("FEAT_CCIDX host: kernel %s cannot show levels before 6.12 their cache geometry; those levels are disabled\n",
-			init_utsname()->release);
-	return bad;
+	kas_host_ccidx = kas_idreg_host_ccidx(read_sanitised_ftr_reg(SYS_ID_AA64MMFR2_EL1));
 }
 
 #if KAS_COMPAT_IDREGS || KAS_COMPAT_READ_ID_REG
@@ -248,6 +239,41 @@ int kas_access_id_reg_pre(struct kprobe *p, struct pt_regs *regs)
 }
 
 NOKPROBE_SYMBOL(kas_access_id_reg_pre);
+
+/*
+ * Redirect target of access_ccsidr() on a FEAT_CCIDX host: 6.12 answers
+ * from the vCPU's 32-bit array; 5.10 and 6.1 guests read the CPU's 64-bit
+ * register (CCIDX format), so a guest at their level gets that here.
+ */
+static bool kas_access_ccsidr(struct kvm_vcpu *vcpu, void *params, const void *rd)
+{
+	kas_access_fn orig = kas_hook_orig(&kas_hook_table[KAS_HOOK_ACCESS_CCSIDR]);
+	struct kas_compat_sys_reg_params *p = params;
+	bool ret = orig(vcpu, params, rd);
+	u64 csselr = kas_compat_vcpu_csselr(vcpu) & 0xf;	/* Level, InD */
+
+	if (!p->is_write && csselr < KAS_CSSELR_MAX && kas_host_ccsidr64[csselr])
+		p->regval = kas_host_ccsidr64[csselr];
+	kas_redirect_done();
+	return ret;
+}
+
+/**
+ * kas_access_ccsidr_pre() - pre-handler on access_ccsidr() (6.12)
+ * @p: the kprobe
+ * @regs: (vcpu, params, desc)
+ *
+ * Return: 1 when redirected (FEAT_CCIDX host, VM at an older level),
+ * else 0.
+ */
+int kas_access_ccsidr_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	if (!kas_host_ccidx)
+		return 0;
+	return kas_redirect_older(regs, kas_access_ccsidr);
+}
+
+NOKPROBE_SYMBOL(kas_access_ccsidr_pre);
 #else
 int kas_reset_vcpu_pre(struct kprobe *p, struct pt_regs *regs)
 {
@@ -260,6 +286,11 @@ int kas_sys_reg_set_pre(struct kprobe *p, struct pt_regs *regs)
 }
 
 int kas_access_id_reg_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	return 0;
+}
+
+int kas_access_ccsidr_pre(struct kprobe *p, struct pt_regs *regs)
 {
 	return 0;
 }

@@ -53,6 +53,7 @@ enum {
 	KAS_HOOK_SYS_REG_SET,
 	KAS_HOOK_READ_ID_REG,
 	KAS_HOOK_ACCESS_ID_REG,
+	KAS_HOOK_ACCESS_CCSIDR,
 	KAS_NR_HOOKS
 };
 
@@ -92,11 +93,12 @@ int kas_copy_regs_pre(struct kprobe *p, struct pt_regs *regs);
 int kas_one_reg_pre(struct kprobe *p, struct pt_regs *regs);
 
 /* idregs.c */
-u64 kas_idregs_init(void);
+void kas_idregs_init(void);
 u64 kas_host_clidr(void);
 int kas_reset_vcpu_pre(struct kprobe *p, struct pt_regs *regs);
 int kas_sys_reg_set_pre(struct kprobe *p, struct pt_regs *regs);
 int kas_read_id_reg_pre(struct kprobe *p, struct pt_regs *regs);
 int kas_access_id_reg_pre(struct kprobe *p, struct pt_regs *regs);
+int kas_access_ccsidr_pre(struct kprobe *p, struct pt_regs *regs);
 
 #endif /* KAS_KAS_H */

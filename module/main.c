@@ -242,6 +242,7 @@ struct kas_hook kas_hook_table[KAS_NR_HOOKS] = {
 	[KAS_HOOK_SYS_REG_SET]	= KAS_IDREGS_HOOK(KAS_SYM_SYS_REG_SET, kas_sys_reg_set_pre),
 	[KAS_HOOK_READ_ID_REG]	= KAS_IDREGS_HOOK(KAS_SYM_READ_ID_REG, kas_read_id_reg_pre),
 	[KAS_HOOK_ACCESS_ID_REG] = KAS_IDREGS_HOOK(KAS_SYM_ACCESS_ID_REG, kas_access_id_reg_pre),
+	[KAS_HOOK_ACCESS_CCSIDR] = KAS_IDREGS_HOOK(KAS_SYM_ACCESS_CCSIDR, kas_access_ccsidr_pre),
 };
 
 static int __init kas_init(void)
@@ -257,7 +258,7 @@ static int __init kas_init(void)
 		       init_utsname()->release);
 		return ret;
 	}
-	kas_disabled_levels = kas_idregs_init();
+	kas_idregs_init();
 	ret = kas_hooks_attach(kas_hook_table, KAS_NR_HOOKS, &kas_disabled_levels);
 	if (ret)
 		return ret;

@@ -204,6 +204,7 @@ static inline u64 kas_compat_vm_ctr(struct kvm *kvm)
  * (arch/arm64/kvm/sys_regs.h), spelled out here.
  */
 #define KAS_SYM_ACCESS_ID_REG	"access_id_reg"
+#define KAS_SYM_ACCESS_CCSIDR	"access_ccsidr"
 
 struct kas_compat_sys_reg_params {
 	u8 op0, op1, crn, crm, op2;	/* Op0, Op1, CRn, CRm, Op2 */
@@ -216,6 +217,16 @@ static inline u32 kas_compat_params_enc(const struct kas_compat_sys_reg_params *
 	return sys_reg(p->op0, p->op1, p->crn, p->crm, p->op2);
 }
 
+/*
+ * The guest's CSSELR_EL1, as vcpu_read_sys_reg() (not exported) finds it:
+ * in memory. Its accesses always trap on 6.12, so VHE never loads it into
+ * the CPU (it is not in __vcpu_read_sys_reg_from_cpu()).
+ */
+static inline u64 kas_compat_vcpu_csselr(struct kvm_vcpu *vcpu)
+{
+	return __vcpu_sys_reg(vcpu, CSSELR_EL1);
+}
+
 /* Whether 5.10 and 6.1 would trap CTR_EL0 (HCR_EL2.TID2) for @vcpu. */
 static inline bool kas_compat_old_traps_ctr(struct kvm_vcpu *vcpu)
 {
@@ -225,6 +236,7 @@ static inline bool kas_compat_old_traps_ctr(struct kvm_vcpu *vcpu)
 #define KAS_SYM_RESET_VCPU	NULL
 #define KAS_SYM_SYS_REG_SET	NULL
 #define KAS_SYM_ACCESS_ID_REG	NULL
+#define KAS_SYM_ACCESS_CCSIDR	NULL
 #define KAS_COMPAT_IDREGS	0
 #endif
 

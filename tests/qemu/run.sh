@@ -36,6 +36,11 @@ plan=(
 	"$k61 neoverse-n1 save:d61at510:5.10,save:d61:none"
 	"$k510 neoverse-n1 restore:d61at510:none:ok,restore:d61:none:fail,save:c510:none"
 	"$k61 neoverse-n1 restore:c510:5.10:ok,restore:c510:native:fail"
+	# The seed's case: a FEAT_CCIDX host (QEMU 10's Neoverse N2; 7.2 has no
+	# CPU with it). 6.1 shows guests CCIDX and 64-bit CCSIDR, 6.12 masks it.
+	"$k612 neoverse-n2 save:g612at61:6.1,save:g612:native"
+	"$k61 neoverse-n2 restore:g612at61:none:ok,save:e61:none"
+	"$k612 neoverse-n2 restore:e61:6.1:ok,restore:e61:none:fail"
 )
 # For a quick look: run.sh "KREL CPU STEPS"... replaces the plan.
 [ $# -eq 0 ] || plan=("$@")
@@ -63,12 +68,16 @@ rm -rf "$root"
 i=0
 for p in "${plan[@]}"; do
 	read -r k cpu steps <<<"$p"
-	[ "$cpu" != max ] || cpu=max,pauth-impdef=on
+	emu=qemu-system-aarch64
+	case $cpu in
+	max) cpu=max,pauth-impdef=on ;;
+	neoverse-n2) cpu=neoverse-n2,pauth-impdef=on emu=$(bash "$KAS_TOP/tests/qemu/fetch-qemu.sh") ;;
+	esac
 	i=$((i + 1))
 	log=$logs/$i-$k.console res=$logs/$i-$k.results
 	t0=$SECONDS
 	rc=0
-	KAS_BOOT_CPU=$cpu kas_boot_disk "$k" "$img" "kas.mode=qemu kas.qdrill=$steps" \
+	KAS_QEMU=$emu KAS_BOOT_CPU=$cpu kas_boot_disk "$k" "$img" "kas.mode=qemu kas.qdrill=$steps" \
 		"$log" "$res" "$work/st" "$work/initrd" || rc=$?
 	echo "# boot $i $k (-cpu $cpu): $steps: $((SECONDS - t0)) s (qemu exit $rc, console $log)"
 	[ -e "$res" ] || : > "$res"

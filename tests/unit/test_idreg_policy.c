@@ -56,12 +56,17 @@ int main(void)
 	tap_ok(kas_idreg_needs_host(KAS_ID_AA64DFR0_EL1) && !kas_idreg_needs_host(KAS_ID_AA64MMFR3_EL1) &&
 	       !kas_idreg_needs_host(KAS_SYSREG(3, 0, 0, 4, 0)),
 	       "the host's sanitised value is read only where used (not MMFR3, unknown to 6.1)");
-	tap_ok(kas_idreg_level_honourable(L(6, 1), L(6, 12), 0x1021011010011011) &&
-	       !kas_idreg_level_honourable(L(6, 1), L(6, 12), 0x1021011010111011) &&
-	       !kas_idreg_level_honourable(L(5, 10), L(6, 12), 1 << 20) &&
-	       kas_idreg_level_honourable(L(6, 12), L(6, 12), 1 << 20) &&
-	       kas_idreg_level_honourable(L(5, 10), L(6, 1), 1 << 20) &&
-	       kas_idreg_level_honourable(0, L(6, 12), 1 << 20),
-	       "FEAT_CCIDX: a 6.12 host refuses levels 5.10 and 6.1 (32-bit CCSIDR trap)");
+	tap_ok(kas_idreg_host_ccidx(0x1221011112101011ULL) && !kas_idreg_host_ccidx(0x1021011010011011ULL),
+	       "FEAT_CCIDX read from ID_AA64MMFR2 (QEMU neoverse-n2: yes; 7.2 max: no)");
+	tap_ok(kas_idreg_value(L(6, 1), KAS_ID_AA64MMFR2_EL1, 0x1221011112001011ULL,
+			       0x1221011112101011ULL) == 0x1221011112101011ULL &&
+	       kas_idreg_value(L(5, 10), KAS_ID_AA64MMFR2_EL1, 0x1221011112001011ULL,
+			       0x1221011112101011ULL) == 0x1221011112101011ULL &&
+	       kas_idreg_value(L(6, 1), KAS_ID_AA64MMFR2_EL1, 0x1021011010011011ULL,
+			       0x1021011010011011ULL) == 0x1021011010011011ULL,
+	       "ID_AA64MMFR2: 5.10 and 6.1 show the host's CCIDX, 6.12 masks it; no CCIDX host unchanged");
+	tap_ok(kas_idreg_value(L(6, 1), KAS_ID_MMFR4_EL1, 0x00021110, 0x01021110) == 0x01021110 &&
+	       kas_idreg_value(L(6, 12), KAS_ID_MMFR4_EL1, 0x00021110, 0x01021110) == 0x00021110,
+	       "ID_MMFR4: the host's CCIDX at 6.1, the running kernel's at 6.12");
 	return tap_finish();
 }

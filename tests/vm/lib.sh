@@ -64,13 +64,14 @@ kas_tap_summary() {
 # virtualization=on, GICv3) with the raw ext4 image IMG as its virtio disk;
 # the initramfs (built in INITRD) mounts it and switches to it (init.sh,
 # kas.mode=...). Console to LOG, the kas.results port to RESULTS. The
-# emulated CPU is KAS_BOOT_CPU (default max).
+# emulated CPU is KAS_BOOT_CPU (default max), the emulator KAS_QEMU (default
+# the host's qemu-system-aarch64).
 kas_boot_disk() {
 	local krel=$1 img=$2 cmdline=$3 log=$4 res=$5 tests=$6 initrd=$7
 	bash "$KAS_TOP/tests/vm/fetch-kernel.sh" "$krel" >/dev/null
 	KAS_INITRD_MODS="virtio_blk ext4 ?crc32c_generic" \
 		bash "$KAS_TOP/tests/vm/mkinitrd.sh" "$krel" /dev/null "$tests" "$initrd"
-	timeout "${KAS_BOOT_TIMEOUT:-900}" qemu-system-aarch64 \
+	timeout "${KAS_BOOT_TIMEOUT:-900}" "${KAS_QEMU:-qemu-system-aarch64}" \
 		-machine virt,virtualization=on,gic-version=3 -cpu "${KAS_BOOT_CPU:-max,pauth-impdef=on}" \
 		-smp 2 -m 2G -nographic -no-reboot -nic none \
 		-kernel "$(kas_kdir "$krel")/root/boot/vmlinuz-$krel" -initrd "$initrd" \
