@@ -28,6 +28,28 @@ static u32 kas_host_ccsidr[KAS_CSSELR_MAX];
 /* With FEAT_CCIDX the CPU's CCSIDR is 64 bits; the register ABI keeps 32. */
 static u64 kas_host_ccsidr64[KAS_CSSELR_MAX];
 static bool kas_host_ccidx;
+static u64 kas_host_pmcr;
+static bool kas_host_aarch32;
+
+/**
+ * kas_host_pmcr_el0() - the host's PMCR_EL0, read at load (0 without PMUv3)
+ *
+ * Return: its value.
+ */
+u64 kas_host_pmcr_el0(void)
+{
+	return kas_host_pmcr;
+}
+
+/**
+ * kas_host_aarch32_el0() - does the host run 32-bit EL0 on every CPU?
+ *
+ * Return: ID_AA64PFR0_EL1.EL0 (sanitised) says AArch32 too.
+ */
+bool kas_host_aarch32_el0(void)
+{
+	return kas_host_aarch32;
+}
 
 /**
  * kas_host_clidr() - the host's CLIDR_EL1, read at load
@@ -48,6 +70,7 @@ void kas_idregs_init(void)
 {
 	unsigned long flags;
 	unsigned int i;
+	u64 pmuver;
 
 	kas_host_clidr_v = read_sysreg(clidr_el1);
 	/* As 5.10 and 6.1 read it: CSSELR then CCSIDR, undisturbed. */
@@ -62,6 +85,12 @@ void kas_idregs_init(void)
 	}
 	local_irq_restore(flags);
 	kas_host_ccidx = kas_idreg_host_ccidx(read_sanitised_ftr_reg(SYS_ID_AA64MMFR2_EL1));
+	/* PMUVer 1..14 is PMUv3; 5.10 seeds a vCPU's PMCR_EL0 from the host's. */
+	pmuver = (read_sanitised_ftr_reg(SYS_ID_AA64DFR0_EL1) >> 8) & 0xf;
+	if (pmuver && pmuver != 0xf)
+		kas_host_pmcr = read_sysreg(pmcr_el0);
+	/* system_supports_32bit_el0() is not usable from a module. */
+	kas_host_aarch32 = (read_sanitised_ftr_reg(SYS_ID_AA64PFR0_EL1) & 0xf) == 2;
 }
 
 #if KAS_COMPAT_IDREGS || KAS_COMPAT_READ_ID_REG

@@ -95,6 +95,8 @@ int kas_one_reg_pre(struct kprobe *p, struct pt_regs *regs);
 /* idregs.c */
 void kas_idregs_init(void);
 u64 kas_host_clidr(void);
+u64 kas_host_pmcr_el0(void);
+bool kas_host_aarch32_el0(void);
 int kas_reset_vcpu_pre(struct kprobe *p, struct pt_regs *regs);
 int kas_sys_reg_set_pre(struct kprobe *p, struct pt_regs *regs);
 int kas_read_id_reg_pre(struct kprobe *p, struct pt_regs *regs);

@@ -27,6 +27,145 @@ const struct kas_reg_since kas_reg_since[] = {
 
 const unsigned int kas_nr_reg_since = ARRAY_SIZE(kas_reg_since);
 
+/*
+ * 5.10 lists the PMU registers of a vCPU without a PMU too (5.12 hid them:
+ * pmu_visibility()): every PMU descriptor with storage, in table order.
+ * The SET/CLR pairs share one register; reset values are reset_unknown()'s
+ * pattern, reset_pmcr()'s, or 0 (PMUSERENR_EL0, PMCCFILTR_EL0).
+ */
+static const u64 kas_pmu510_fixed[] = {
+	KAS_SYSREG(3, 0, 9, 14, 1),	/* PMINTENSET_EL1 */
+	KAS_SYSREG(3, 0, 9, 14, 2),	/* PMINTENCLR_EL1 */
+	KAS_PMCR_EL0,
+	KAS_SYSREG(3, 3, 9, 12, 1),	/* PMCNTENSET_EL0 */
+	KAS_SYSREG(3, 3, 9, 12, 2),	/* PMCNTENCLR_EL0 */
+	KAS_SYSREG(3, 3, 9, 12, 3),	/* PMOVSCLR_EL0 */
+	KAS_SYSREG(3, 3, 9, 12, 4),	/* PMSWINC_EL0 */
+	KAS_SYSREG(3, 3, 9, 12, 5),	/* PMSELR_EL0 */
+	KAS_SYSREG(3, 3, 9, 13, 0),	/* PMCCNTR_EL0 */
+	KAS_SYSREG(3, 3, 9, 14, 0),	/* PMUSERENR_EL0 */
+	KAS_SYSREG(3, 3, 9, 14, 3),	/* PMOVSSET_EL0 */
+};
+
+#define KAS_NR_PMU510_FIXED	ARRAY_SIZE(kas_pmu510_fixed)
+#define KAS_PMU510_UNKNOWN	0x1de7ec7edbadc0deULL
+/* PMCR_EL0: writable bits E, P, C, D, X, DP, LC */
+#define KAS_PMCR_MASK		0x7fULL
+#define KAS_PMCR_E		0x1ULL
+#define KAS_PMCR_LC		0x40ULL
+
+/**
+ * kas_reg_pmu510_id() - the @i-th PMU register 5.10 lists without a PMU
+ * @i: 0 .. KAS_NR_PMU510 - 1, in list (ascending) order
+ *
+ * Return: its id: the fixed ones, PMEVCNTR0..30_EL0, PMEVTYPER0..30_EL0,
+ * PMCCFILTR_EL0.
+ */
+u64 kas_reg_pmu510_id(unsigned int i)
+{
+	if (i < KAS_NR_PMU510_FIXED)
+		return kas_pmu510_fixed[i];
+	i -= KAS_NR_PMU510_FIXED;
+	if (i < 31)
+		return KAS_SYSREG(3, 3, 14, 8 + i / 8, i % 8);
+	i -= 31;
+	if (i < 31)
+		return KAS_SYSREG(3, 3, 14, 12 + i / 8, i % 8);
+	return KAS_SYSREG(3, 3, 14, 15, 7);
+}
+
+/**
+ * kas_reg_pmu510_index() - position of @id among kas_reg_pmu510_id()
+ * @id: a register id
+ *
+ * Return: the index, or -1 if @id is not one of them.
+ */
+int kas_reg_pmu510_index(u64 id)
+{
+	unsigned int i;
+
+	for (i = 0; i < KAS_NR_PMU510; i++)
+		if (kas_reg_pmu510_id(i) == id)
+			return i;
+	return -1;
+}
+
+/**
+ * kas_reg_pmu510_alias() - the register sharing storage with the @i-th
+ * @i: an index of kas_reg_pmu510_id()
+ *
+ * Return: the partner's index (SET/CLR pairs), or -1.
+ */
+int kas_reg_pmu510_alias(unsigned int i)
+{
+	/* PMINTENSET/CLR, PMCNTENSET/CLR, PMOVSCLR/SET */
+	static const s8 alias[KAS_NR_PMU510_FIXED] = { 1, 0, -1, 4, 3, 10, -1, -1, -1, -1, 5 };
+
+	return i < KAS_NR_PMU510_FIXED ? alias[i] : -1;
+}
+
+/**
+ * kas_reg_pmu510_reset() - 5.10's value of the @i-th register after reset
+ * @i: an index of kas_reg_pmu510_id()
+ * @host_pmcr: the host's PMCR_EL0 (0 without a PMU)
+ * @aarch32_el0: whether the host runs 32-bit EL0
+ *
+ * Return: the value KVM_GET_ONE_REG gives on 5.10 before any write.
+ */
+u64 kas_reg_pmu510_reset(unsigned int i, u64 host_pmcr, bool aarch32_el0)
+{
+	u64 id = kas_reg_pmu510_id(i), v;
+
+	if (id == KAS_PMCR_EL0) {
+		v = ((host_pmcr & ~KAS_PMCR_MASK) | (KAS_PMCR_MASK & 0xdecafbad)) & ~KAS_PMCR_E;
+		return aarch32_el0 ? v : v | KAS_PMCR_LC;
+	}
+	if (id == KAS_SYSREG(3, 3, 9, 14, 0) || id == KAS_SYSREG(3, 3, 14, 15, 7))
+		return 0;
+	return KAS_PMU510_UNKNOWN;
+}
+
+/**
+ * kas_reg_pmu510_applies() - does a VM at @level list 5.10's PMU registers
+ *                            without a PMU, where the kernel does not?
+ * @level: the VM's level (0 = native)
+ * @host_level: the running kernel's level
+ *
+ * Return: true for level 5.10 on 6.x.
+ */
+bool kas_reg_pmu510_applies(u64 level, u64 host_level)
+{
+	return level == L(5, 10) && host_level > L(5, 10);
+}
+
+/**
+ * kas_reg_add_sorted() - put a system register into a list in table order
+ * @ids: the list, with room for one more
+ * @n: its length
+ * @id: a system register id
+ *
+ * Kernels list system registers in encoding order, after a few invariant
+ * ones listed first: @id goes after the last smaller system register.
+ *
+ * Return: the new length.
+ */
+unsigned int kas_reg_add_sorted(u64 *ids, unsigned int n, u64 id)
+{
+	const u64 class = 0xffffffffffff0000ULL;
+	unsigned int i, pos = n;
+
+	for (i = n; i > 0; i--) {
+		if ((ids[i - 1] & class) == (id & class) && ids[i - 1] < id) {
+			pos = i;
+			break;
+		}
+	}
+	for (i = n; i > pos; i--)
+		ids[i] = ids[i - 1];
+	ids[pos] = id;
+	return n + 1;
+}
+
 /**
  * kas_reg_valid_cache() - does CLIDR describe the cache CSSELR selects?
  * @clidr: the host's CLIDR_EL1

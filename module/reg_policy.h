@@ -34,6 +34,17 @@ struct kas_reg_since {
 extern const struct kas_reg_since kas_reg_since[];
 extern const unsigned int kas_nr_reg_since;
 
+/* 5.10's PMU registers of a vCPU without a PMU (see reg_policy.c). */
+#define KAS_NR_PMU510		74
+#define KAS_PMCR_EL0		KAS_SYSREG(3, 3, 9, 12, 0)
+
+u64 kas_reg_pmu510_id(unsigned int i);
+int kas_reg_pmu510_index(u64 id);
+int kas_reg_pmu510_alias(unsigned int i);
+u64 kas_reg_pmu510_reset(unsigned int i, u64 host_pmcr, bool aarch32_el0);
+bool kas_reg_pmu510_applies(u64 level, u64 host_level);
+unsigned int kas_reg_add_sorted(u64 *ids, unsigned int n, u64 id);
+
 bool kas_reg_valid_cache(u64 clidr, unsigned int csselr);
 bool kas_reg_hidden(u64 level, u64 host_level, u64 clidr, u64 id);
 bool kas_reg_level_filters(u64 level, u64 host_level);

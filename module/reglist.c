@@ -4,6 +4,9 @@
  * KVM_GET_REG_LIST it gets, and KVM_{GET,SET}_ONE_REG refusing (-ENOENT)
  * the registers its level's kernel does not have (reg_policy.c decides).
  *
+ * Level 5.10 on 6.x also has 5.10's PMU registers when the vCPU has no
+ * PMU (5.12 hid them): listed, and kept per vCPU for GET/SET here.
+ *
  * kvm_arm_copy_reg_indices() writes straight to the VMM's buffer, which
  * is sized for the shorter list; so the kernel's list is produced in a
  * scratch mapping of the calling process, filtered, then copied out.
@@ -71,10 +74,12 @@ static long kas_reglist_fetch(struct kvm_vcpu *vcpu, u64 level, u64 **out)
 	kas_copy_regs_fn copy = kas_hook_orig(&kas_hook_table[KAS_HOOK_COPY_REGS]);
 	unsigned long n = num(vcpu), uaddr;
 	size_t size = PAGE_ALIGN(n * sizeof(u64));
+	unsigned int i, m;
 	long ret;
 	u64 *ids;
 
-	ids = kvmalloc_array(n, sizeof(u64), GFP_KERNEL_ACCOUNT);
+	/* Room for the PMU registers level 5.10 may add. */
+	ids = kvmalloc_array(n + KAS_NR_PMU510, sizeof(u64), GFP_KERNEL_ACCOUNT);
 	if (!ids)
 		return -ENOMEM;
 	uaddr = vm_mmap(NULL, 0, size, PROT_READ | PROT_WRITE,
@@ -92,7 +97,11 @@ static long kas_reglist_fetch(struct kvm_vcpu *vcpu, u64 level, u64 **out)
 		return ret;
 	}
 	*out = ids;
-	return kas_reg_filter(level, KAS_HOST_LEVEL, kas_host_clidr(), ids, n);
+	m = kas_reg_filter(level, KAS_HOST_LEVEL, kas_host_clidr(), ids, n);
+	if (kas_reg_pmu510_applies(level, KAS_HOST_LEVEL) && !kas_compat_vcpu_has_pmu(vcpu))
+		for (i = 0; i < KAS_NR_PMU510; i++)
+			m = kas_reg_add_sorted(ids, m, kas_reg_pmu510_id(i));
+	return m;
 }
 
 /* Redirect target of kvm_arm_num_regs(). */
@@ -167,13 +176,79 @@ int kas_copy_regs_pre(struct kprobe *p, struct pt_regs *regs)
 
 NOKPROBE_SYMBOL(kas_copy_regs_pre);
 
+/*
+ * The vCPU's 5.10 PMU registers (level 5.10, no PMU), made with 5.10's
+ * reset values on first use. NULL on allocation failure.
+ */
+static u64 *kas_pmu510_regs(struct kvm_vcpu *vcpu)
+{
+	struct kas_vm *v;
+	u64 *regs, *old;
+	unsigned int i;
+
+	/* The VM, and so its state, lives while its vCPU ioctl runs. */
+	rcu_read_lock();
+	v = kas_vm_lookup(vcpu->kvm);
+	rcu_read_unlock();
+	if (!v)
+		return NULL;
+	regs = xa_load(&v->pmu510, vcpu->vcpu_idx);
+	if (regs)
+		return regs;
+	regs = kmalloc_array(KAS_NR_PMU510, sizeof(u64), GFP_KERNEL_ACCOUNT);
+	if (!regs)
+		return NULL;
+	for (i = 0; i < KAS_NR_PMU510; i++)
+		regs[i] = kas_reg_pmu510_reset(i, kas_host_pmcr_el0(), kas_host_aarch32_el0());
+	old = xa_cmpxchg(&v->pmu510, vcpu->vcpu_idx, NULL, regs, GFP_KERNEL_ACCOUNT);
+	if (old) {
+		kfree(regs);
+		return xa_is_err(old) ? NULL : old;
+	}
+	return regs;
+}
+
+/* Redirect target of kvm_arm_get_reg() for a 5.10 PMU register. */
+static int kas_pmu510_get(struct kvm_vcpu *vcpu, const struct kvm_one_reg *reg)
+{
+	int i = kas_reg_pmu510_index(reg->id), ret;
+	u64 *regs = kas_pmu510_regs(vcpu);
+
+	if (!regs)
+		ret = -ENOMEM;
+	else
+		ret = put_user(regs[i], (u64 __user *)u64_to_user_ptr(reg->addr)) ? -EFAULT : 0;
+	kas_redirect_done();
+	return ret;
+}
+
+/* Redirect target of kvm_arm_set_reg(): 5.10 stores any value. */
+static int kas_pmu510_set(struct kvm_vcpu *vcpu, const struct kvm_one_reg *reg)
+{
+	int i = kas_reg_pmu510_index(reg->id), alias = kas_reg_pmu510_alias(i), ret;
+	u64 *regs = kas_pmu510_regs(vcpu), val;
+
+	if (!regs) {
+		ret = -ENOMEM;
+	} else if (get_user(val, (u64 __user *)u64_to_user_ptr(reg->addr))) {
+		ret = -EFAULT;
+	} else {
+		regs[i] = val;
+		if (alias >= 0)
+			regs[alias] = val;
+		ret = 0;
+	}
+	kas_redirect_done();
+	return ret;
+}
+
 /**
  * kas_one_reg_pre() - pre-handler on kvm_arm_get_reg() and kvm_arm_set_reg()
  * @p: the kprobe
  * @regs: (vcpu, reg); reg is the kernel's copy of struct kvm_one_reg
  *
- * Return: 1 with -ENOENT for a register the VM's level does not have,
- * else 0.
+ * Return: 1 with -ENOENT for a register the VM's level does not have, or
+ * redirected for a 5.10 PMU register of a vCPU without a PMU; else 0.
  */
 int kas_one_reg_pre(struct kprobe *p, struct pt_regs *regs)
 {
@@ -181,8 +256,14 @@ int kas_one_reg_pre(struct kprobe *p, struct pt_regs *regs)
 	const struct kvm_one_reg *reg = (const struct kvm_one_reg *)regs->regs[1];
 	u64 level = kas_older_level(vcpu->kvm);
 
-	if (level && kas_reg_hidden(level, KAS_HOST_LEVEL, kas_host_clidr(), reg->id))
+	if (!level || kas_hook_passthrough(regs))
+		return 0;
+	if (kas_reg_hidden(level, KAS_HOST_LEVEL, kas_host_clidr(), reg->id))
 		return kas_return(regs, -ENOENT);
+	if (kas_reg_pmu510_applies(level, KAS_HOST_LEVEL) && !kas_compat_vcpu_has_pmu(vcpu) &&
+	    kas_reg_pmu510_index(reg->id) >= 0)
+		return kas_redirect(regs, p == &kas_hook_table[KAS_HOOK_GET_REG].kp ?
+				    (void *)kas_pmu510_get : (void *)kas_pmu510_set);
 	return 0;
 }
 

@@ -41,14 +41,24 @@ struct kas_vm *kas_vm_alloc(void)
 {
 	struct kas_vm *v = kzalloc(sizeof(*v), GFP_KERNEL_ACCOUNT);
 
-	if (v)
+	if (v) {
+		xa_init(&v->pmu510);
 		atomic64_inc(&kas_vm_allocs);
+	}
 	return v;
 }
 
+/* The VM is gone: nothing else can reach @v's per-vCPU storage. */
 static void kas_vm_free_rcu(struct rcu_head *head)
 {
-	kfree(container_of(head, struct kas_vm, rcu));
+	struct kas_vm *v = container_of(head, struct kas_vm, rcu);
+	unsigned long idx;
+	void *regs;
+
+	xa_for_each(&v->pmu510, idx, regs)
+		kfree(regs);
+	xa_destroy(&v->pmu510);
+	kfree(v);
 }
 
 /**

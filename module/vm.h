@@ -8,6 +8,7 @@
 #include <linux/kvm_host.h>
 #include <linux/rcupdate.h>
 #include <linux/types.h>
+#include <linux/xarray.h>
 
 /**
  * struct kas_vm - what the module keeps for one VM
@@ -24,6 +25,8 @@
  *           replaces them
  * @fw_saved: @fw_bmap is valid
  * @idregs_done: the level's ID register values are in the VM (6.12 hosts)
+ * @pmu510: per vCPU (vcpu_idx), the PMU registers level 5.10 keeps for a
+ *          vCPU without a PMU (u64[KAS_NR_PMU510]), made on first use
  */
 struct kas_vm {
 	struct hlist_node node;
@@ -37,6 +40,7 @@ struct kas_vm {
 	unsigned long fw_bmap[3];
 	bool fw_saved;
 	bool idregs_done;
+	struct xarray pmu510;
 };
 
 struct kas_vm *kas_vm_alloc(void);

@@ -155,6 +155,21 @@ static inline bool kas_compat_vm_has_run(struct kvm *kvm)
 #endif
 }
 
+/**
+ * kas_compat_vcpu_has_pmu() - was @vcpu created with a PMU?
+ * @vcpu: the vCPU
+ *
+ * Return: true with KVM_ARM_VCPU_PMU_V3.
+ */
+static inline bool kas_compat_vcpu_has_pmu(struct kvm_vcpu *vcpu)
+{
+#if KAS_HOST_MAJOR >= 6
+	return kvm_vcpu_has_pmu(vcpu);
+#else
+	return test_bit(KVM_ARM_VCPU_PMU_V3, vcpu->arch.features);
+#endif
+}
+
 /* sys_reg() encoding of a KVM_{GET,SET}_ONE_REG system-register id. */
 static inline u32 kas_compat_enc(u64 id)
 {

@@ -19,6 +19,11 @@
 	 ((uint64_t)(crn) << 7) | ((uint64_t)(crm) << 3) | (uint64_t)(op2))
 #define CCSIDR(i)	(0x6020000000110000ULL | (i))
 #define L(a, b)		KVM_ABI_SHIM_LEVEL(a, b)
+#define PMCR_EL0	SYSREG(3, 3, 9, 12, 0)
+#define PMEVCNTR0	SYSREG(3, 3, 14, 8, 0)
+#define PMCCFILTR	SYSREG(3, 3, 14, 15, 7)
+#define PMINTENSET	SYSREG(3, 0, 9, 14, 1)
+#define PMINTENCLR	SYSREG(3, 0, 9, 14, 2)
 
 struct named { uint64_t id; const char *name; uint64_t since; };
 
@@ -114,7 +119,7 @@ static void check_level(uint64_t host, uint64_t level, const struct list *native
 	struct vmm_vm vm;
 	struct list l;
 	uint64_t val;
-	unsigned int i, hidden = 0;
+	unsigned int i, hidden = 0, added = 0;
 	long a, b;
 
 	if (vmm_vm_create(&vm) || vmm_shim_set(&vm, KVM_ABI_SHIM_ATTR_LEVEL, level) ||
@@ -165,9 +170,33 @@ static void check_level(uint64_t host, uint64_t level, const struct list *native
 	/* The firmware bitmap registers (fwregs.c) are not 5.10's either. */
 	for (i = 0; level == L(5, 10) && i < native->n; i++)
 		hidden += ((native->id[i] >> 16) & 0xffff) == 0x16;
-	tap_ok(l.n == native->n - hidden,
-	       "level %s: the list is the native one minus the %u hidden (%llu of %llu)",
-	       name, hidden, (unsigned long long)l.n, (unsigned long long)native->n);
+	/* 5.10 lists 74 PMU registers for a vCPU without a PMU, as this one. */
+	if (level == L(5, 10)) {
+		uint64_t pmcr = 0, ev = 0, clr = 5, set = 0;
+
+		added = 74;
+		a = find(&l, PMCR_EL0);
+		tap_ok(a > 0 && find(&l, PMEVCNTR0) > a && find(&l, PMCCFILTR) > a &&
+		       l.id[a - 1] < PMCR_EL0 && l.id[a + 1] > PMCR_EL0,
+		       "level 5.10, no PMU: PMCR_EL0, PMEVCNTR0, PMCCFILTR listed, in order");
+		TAP_ERRNO(one_reg(&vm.vcpu[0], KVM_GET_ONE_REG, PMCR_EL0, &pmcr), 0,
+			  "level 5.10, no PMU: PMCR_EL0 readable (%#llx)", (unsigned long long)pmcr);
+		tap_ok(!(pmcr & 1) && (pmcr & 0x7f) >= 0x2c,
+		       "level 5.10: PMCR_EL0 as 5.10 resets it (E clear, writable bits 0xdecafbad's)");
+		tap_ok(!one_reg(&vm.vcpu[0], KVM_GET_ONE_REG, PMEVCNTR0, &ev) &&
+		       ev == 0x1de7ec7edbadc0deULL,
+		       "level 5.10: PMEVCNTR0_EL0 reads 5.10's reset pattern (%#llx)",
+		       (unsigned long long)ev);
+		tap_ok(!one_reg(&vm.vcpu[0], KVM_SET_ONE_REG, PMINTENCLR, &clr) &&
+		       !one_reg(&vm.vcpu[0], KVM_GET_ONE_REG, PMINTENSET, &set) && set == 5,
+		       "level 5.10: PMINTENCLR written, PMINTENSET reads it (one register in 5.10)");
+	} else {
+		TAP_ERRNO(one_reg(&vm.vcpu[0], KVM_GET_ONE_REG, PMCR_EL0, &val), -ENOENT,
+			  "level %s, no PMU: PMCR_EL0 is ENOENT, as on %s", name, name);
+	}
+	tap_ok(l.n == native->n - hidden + added,
+	       "level %s: the list is the native one minus the %u hidden plus %u (%llu of %llu)",
+	       name, hidden, added, (unsigned long long)l.n, (unsigned long long)native->n);
 	tap_ok(ioctl(vm.vcpu[0].fd, KVM_GET_REG_LIST, &probe) < 0 && errno == E2BIG &&
 	       probe.n == l.n, "level %s: KVM_GET_REG_LIST n=0 is E2BIG with n=%llu",
 	       name, (unsigned long long)l.n);

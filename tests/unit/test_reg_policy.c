@@ -84,5 +84,42 @@ int main(void)
 	}
 	n = kas_reg_filter(0, L(6, 12), QCLIDR, list, ARRAY_SIZE(list));
 	tap_ok(n == ARRAY_SIZE(list) && list[2] == AIDR, "native: the list is untouched");
+
+	/* 5.10's PMU registers without a PMU: the ids 5.10.223 listed. */
+	{
+		unsigned int ok = 1, unknown = 0;
+		u64 prev = 0, l[6] = { MIDR, CLIDR, KAS_SYSREG(3, 0, 7, 4, 0),
+				       KAS_SYSREG(3, 0, 10, 2, 0), 0x6020000000110000ULL };
+
+		for (i = 0; i < KAS_NR_PMU510; i++) {
+			ok &= kas_reg_pmu510_id(i) > prev &&
+			      kas_reg_pmu510_index(kas_reg_pmu510_id(i)) == (int)i;
+			prev = kas_reg_pmu510_id(i);
+			unknown += kas_reg_pmu510_reset(i, 0x41013080, true) == 0x1de7ec7edbadc0deULL;
+		}
+		tap_ok(ok && kas_reg_pmu510_id(0) == 0x603000000013c4f1ULL &&
+		       kas_reg_pmu510_id(11) == 0x603000000013df40ULL &&
+		       kas_reg_pmu510_id(42) == 0x603000000013df60ULL &&
+		       kas_reg_pmu510_id(73) == 0x603000000013df7fULL &&
+		       kas_reg_pmu510_index(0x603000000013dce6ULL) == -1,
+		       "74 PMU registers, ascending, as 5.10 lists them (no PMCEID, PMXEV*)");
+		tap_ok(unknown == 71 &&
+		       kas_reg_pmu510_reset(kas_reg_pmu510_index(KAS_PMCR_EL0), 0x41013080, true) ==
+		       0x410130acULL &&
+		       kas_reg_pmu510_reset(kas_reg_pmu510_index(KAS_PMCR_EL0), 0x41013080, false) ==
+		       0x410130ecULL,
+		       "reset values as 5.10.223 showed: 71 UNKNOWN pattern, PMCR 0x410130ac, 2 zero");
+		tap_ok(kas_reg_pmu510_alias(0) == 1 && kas_reg_pmu510_alias(4) == 3 &&
+		       kas_reg_pmu510_alias(10) == 5 && kas_reg_pmu510_alias(2) == -1 &&
+		       kas_reg_pmu510_alias(50) == -1, "SET/CLR pairs share their register");
+		tap_ok(kas_reg_pmu510_applies(L(5, 10), L(6, 1)) &&
+		       !kas_reg_pmu510_applies(L(6, 1), L(6, 12)) &&
+		       !kas_reg_pmu510_applies(L(5, 10), L(5, 10)) && !kas_reg_pmu510_applies(0, L(6, 12)),
+		       "only level 5.10 on 6.x");
+		n = kas_reg_add_sorted(l, 5, KAS_SYSREG(3, 0, 9, 14, 1));
+		tap_ok(n == 6 && l[3] == KAS_SYSREG(3, 0, 9, 14, 1) && l[2] == KAS_SYSREG(3, 0, 7, 4, 0) &&
+		       l[5] == 0x6020000000110000ULL,
+		       "added in table order, after the invariant registers listed first");
+	}
 	return tap_finish();
 }

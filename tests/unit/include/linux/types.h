@@ -9,4 +9,5 @@
 #include <linux/const.h>
 typedef __u64 u64;
 typedef __u32 u32;
+typedef __s8 s8;
 #endif
