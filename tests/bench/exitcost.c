@@ -84,7 +84,8 @@ int main(int argc, char **argv)
 	vmm_load_code(&vm, CODE, (const uint32_t *)kas_bench_guest,
 		      (kas_bench_guest_end - kas_bench_guest) / 4);
 	printf("bench level=%s gicd_iidr_read=%llu gicd_igroupr1_read=%llu hvc_smccc_version=%llu "
-	       "hvc_psci_version=%llu get_one_reg_psci=%llu get_one_reg_x0=%llu\n", lvl,
+	       "hvc_psci_version=%llu get_one_reg_psci=%llu get_one_reg_x0=%llu "
+	       "mrs_id_aa64pfr0=%llu mrs_ctr_el0=%llu\n", lvl,
 	       (unsigned long long)guest_loop(&vm, 0, VMM_GICD_GPA + 0x8),
 	       (unsigned long long)guest_loop(&vm, 0, VMM_GICD_GPA + 0x84),
 	       (unsigned long long)guest_loop(&vm, 1, 0x80000000),
@@ -92,7 +93,9 @@ int main(int argc, char **argv)
 	       (unsigned long long)ioctl_loop(&vm, KVM_REG_ARM64 | KVM_REG_SIZE_U64 |
 					      KVM_REG_ARM_FW | 0),
 	       (unsigned long long)ioctl_loop(&vm, KVM_REG_ARM64 | KVM_REG_SIZE_U64 |
-					      KVM_REG_ARM_CORE | KVM_REG_ARM_CORE_REG(regs.regs[0])));
+					      KVM_REG_ARM_CORE | KVM_REG_ARM_CORE_REG(regs.regs[0])),
+	       (unsigned long long)guest_loop(&vm, 2, 0),
+	       (unsigned long long)guest_loop(&vm, 3, 0));
 	vmm_vm_destroy(&vm);
 	return 0;
 }
