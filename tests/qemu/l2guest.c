@@ -5,7 +5,7 @@
  * virtual counter) it prints one line on the PL011 with a tick number and
  * the ID, cache and debug registers as *the guest* reads them:
  *
- *   tick N dfr0=... aa64dfr0=... mmfr1=... ...
+ *   tick N midr=... aa64dfr0=... mmfr1=... ... end
  *
  * After a restore the tick numbers go on from where the save stopped (no
  * "l2 start" line again) and the register values must be those seen before
@@ -125,6 +125,7 @@ void l2_main(void)
 		field("ccsidr.l1d", ccsidr(0));
 		field("ccsidr.l1i", ccsidr(1));
 		field("ccsidr.l2", ccsidr(2));
-		puts("\r\n");
+		/* A line cut by the save has no end mark. */
+		puts(" end\r\n");
 	}
 }

@@ -30,7 +30,7 @@ setlevel() { # setlevel LEVEL
 }
 
 # The guest's complete tick lines in a console file, without CRs.
-ticks() { [ -e "$1" ] || return 0; tr -d '\r' < "$1" | grep -E '^tick [0-9]+ .* ccsidr\.l2=0x[0-9a-f]+$'; }
+ticks() { [ -e "$1" ] || return 0; tr -d '\r' < "$1" | grep -E '^tick [0-9]+ .* ccsidr\.l2=0x[0-9a-f]+ end$'; }
 
 qemu_start() { # qemu_start CONSOLE EXTRA-ARGS...
 	cons=$1
@@ -149,7 +149,10 @@ restore() { # restore NAME LEVEL EXPECT
 		echo "# restored: continued=$cont, registers as before the save=$same"
 		if [ "$same" = no ]; then
 			echo "$last" | regs | tr ' ' '\n' > /tmp/a
-			ticks "$cons" | head -n 1 | regs | tr ' ' '\n' > /tmp/b
+			ticks "$cons" | grep -vF "$(echo "$last" | regs)" | head -n 3 |
+				sed 's/^/# differing: /'
+			ticks "$cons" | grep -vF "$(echo "$last" | regs)" | head -n 1 | regs |
+				tr ' ' '\n' > /tmp/b
 			diff /tmp/a /tmp/b | grep '^[<>]' | sed 's/^/# saved|restored: /'
 		fi
 		result=ok
