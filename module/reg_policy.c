@@ -82,8 +82,11 @@ u64 kas_reg_pmu510_id(unsigned int i)
  */
 int kas_reg_pmu510_index(u64 id)
 {
-	unsigned int i;
+	unsigned int i, crn = (id >> 7) & 0xf;
 
+	/* Every VMM register access asks: reject all but CRn 9 and 14 at once. */
+	if ((id & ~0xffffULL) != KAS_SYSREG(0, 0, 0, 0, 0) || (crn != 9 && crn != 14))
+		return -1;
 	for (i = 0; i < KAS_NR_PMU510; i++)
 		if (kas_reg_pmu510_id(i) == id)
 			return i;
