@@ -13,6 +13,8 @@ set -euo pipefail
 rels=("$@")
 [ ${#rels[@]} -gt 0 ] || mapfile -t rels < <(awk '!/^#/ && NF { print $1 }' "$KAS_TOP/tests/pkg/releases")
 
+# Alone (make qemu-drill / pkg-test) on a fresh host: the suites and tools.
+bash "$KAS_TOP/tests/vm/setup-host.sh"
 bash "$KAS_TOP/tests/pkg/setup-pkg-host.sh"
 logs=$KAS_CACHE/logs/pkg-$(date +%Y%m%d-%H%M%S)
 mkdir -p "$logs"

@@ -11,6 +11,8 @@
 set -euo pipefail
 . "$(dirname "$0")/../vm/lib.sh"
 
+# Alone (make qemu-drill / pkg-test) on a fresh host: the suites and tools.
+bash "$KAS_TOP/tests/vm/setup-host.sh"
 bash "$KAS_TOP/tests/pkg/setup-pkg-host.sh"
 k510=$(kas_series_ref 5.10) k61=$(kas_series_ref 6.1) k612=$(kas_series_ref 6.12)
 logs=$KAS_CACHE/logs/qemu-$(date +%Y%m%d-%H%M%S)
