@@ -14,6 +14,7 @@
 #include <asm/kvm_emulate.h>
 
 #include "../levels.h"
+#include "../reg_policy.h"
 
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 10, 0) && \
 	LINUX_VERSION_CODE < KERNEL_VERSION(5, 11, 0)
@@ -277,8 +278,7 @@ static inline u64 kas_compat_desc_id(const void *rd)
 {
 	const struct kas_compat_sys_reg_desc *r = rd;
 
-	return 0x6030000000130000ULL | ((u64)r->op0 << 14) | ((u64)r->op1 << 11) |
-	       ((u64)r->crn << 7) | ((u64)r->crm << 3) | r->op2;
+	return KAS_SYSREG(r->op0, r->op1, r->crn, r->crm, r->op2);
 }
 #else
 #define KAS_SYM_READ_ID_REG	NULL
