@@ -154,3 +154,27 @@ bool kas_idreg_host_ccidx(u64 host_mmfr2)
 {
 	return GET(host_mmfr2, MMFR2_CCIDX) != 0;
 }
+
+/**
+ * kas_idreg_host_pmuv3() - does the host have PMUv3 (PMCR_EL0 readable)?
+ * @host_aa64dfr0: the host's sanitised ID_AA64DFR0_EL1
+ *
+ * Return: true for PMUVer 1..14 (15 is IMPLEMENTATION DEFINED).
+ */
+bool kas_idreg_host_pmuv3(u64 host_aa64dfr0)
+{
+	u64 f = GET(host_aa64dfr0, DFR0_PMUVER);
+
+	return f && f != 0xf;
+}
+
+/**
+ * kas_idreg_host_aarch32_el0() - does every CPU run AArch32 at EL0?
+ * @host_aa64pfr0: the host's sanitised ID_AA64PFR0_EL1
+ *
+ * Return: true if EL0 is AArch64 and AArch32 (2).
+ */
+bool kas_idreg_host_aarch32_el0(u64 host_aa64pfr0)
+{
+	return GET(host_aa64pfr0, 0) == 2;
+}

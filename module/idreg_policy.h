@@ -31,5 +31,7 @@ u64 kas_idreg_value(u64 level, u64 id, u64 cur, u64 host);
 bool kas_idreg_needs_host(u64 id);
 bool kas_idreg_exact(u64 id);
 bool kas_idreg_host_ccidx(u64 host_mmfr2);
+bool kas_idreg_host_pmuv3(u64 host_aa64dfr0);
+bool kas_idreg_host_aarch32_el0(u64 host_aa64pfr0);
 
 #endif /* KAS_IDREG_POLICY_H */

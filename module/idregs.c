@@ -24,7 +24,6 @@ typedef void (*kas_reset_vcpu_fn)(struct kvm_vcpu *);
 typedef int (*kas_one_reg_fn)(struct kvm_vcpu *, const struct kvm_one_reg *);
 
 static u64 kas_host_clidr_v;
-static u32 kas_host_ccsidr[KAS_CSSELR_MAX];
 /* With FEAT_CCIDX the CPU's CCSIDR is 64 bits; the register ABI keeps 32. */
 static u64 kas_host_ccsidr64[KAS_CSSELR_MAX];
 static bool kas_host_ccidx;
@@ -70,7 +69,6 @@ void kas_idregs_init(void)
 {
 	unsigned long flags;
 	unsigned int i;
-	u64 pmuver;
 
 	kas_host_clidr_v = read_sysreg(clidr_el1);
 	/* As 5.10 and 6.1 read it: CSSELR then CCSIDR, undisturbed. */
@@ -81,16 +79,14 @@ void kas_idregs_init(void)
 		write_sysreg(i, csselr_el1);
 		isb();
 		kas_host_ccsidr64[i] = read_sysreg(ccsidr_el1);
-		kas_host_ccsidr[i] = kas_host_ccsidr64[i];
 	}
 	local_irq_restore(flags);
 	kas_host_ccidx = kas_idreg_host_ccidx(read_sanitised_ftr_reg(SYS_ID_AA64MMFR2_EL1));
-	/* PMUVer 1..14 is PMUv3; 5.10 seeds a vCPU's PMCR_EL0 from the host's. */
-	pmuver = (read_sanitised_ftr_reg(SYS_ID_AA64DFR0_EL1) >> 8) & 0xf;
-	if (pmuver && pmuver != 0xf)
+	/* 5.10 seeds a vCPU's PMCR_EL0 from the host's (if it has PMUv3). */
+	if (kas_idreg_host_pmuv3(read_sanitised_ftr_reg(SYS_ID_AA64DFR0_EL1)))
 		kas_host_pmcr = read_sysreg(pmcr_el0);
 	/* system_supports_32bit_el0() is not usable from a module. */
-	kas_host_aarch32 = (read_sanitised_ftr_reg(SYS_ID_AA64PFR0_EL1) & 0xf) == 2;
+	kas_host_aarch32 = kas_idreg_host_aarch32_el0(read_sanitised_ftr_reg(SYS_ID_AA64PFR0_EL1));
 }
 
 #if KAS_COMPAT_IDREGS || KAS_COMPAT_READ_ID_REG
@@ -125,8 +121,12 @@ static void kas_idregs_apply(struct kvm_vcpu *vcpu, struct kas_vm *v, u64 level)
 		v->idregs_done = true;
 	}
 	*kas_compat_vcpu_clidr(vcpu) = kas_host_clidr_v;
-	if (!*ccsidr)
-		*ccsidr = kmemdup(kas_host_ccsidr, sizeof(kas_host_ccsidr), GFP_KERNEL_ACCOUNT);
+	if (*ccsidr)
+		return;
+	/* KVM's array (it frees it): 32 bits per cache, as 5.10 and 6.1 report. */
+	*ccsidr = kmalloc_array(KAS_CSSELR_MAX, sizeof(u32), GFP_KERNEL_ACCOUNT);
+	for (i = 0; *ccsidr && i < KAS_CSSELR_MAX; i++)
+		(*ccsidr)[i] = kas_host_ccsidr64[i];
 }
 
 /* Redirect target of kvm_reset_vcpu(). */

@@ -68,5 +68,11 @@ int main(void)
 	tap_ok(kas_idreg_value(L(6, 1), KAS_ID_MMFR4_EL1, 0x00021110, 0x01021110) == 0x01021110 &&
 	       kas_idreg_value(L(6, 12), KAS_ID_MMFR4_EL1, 0x00021110, 0x01021110) == 0x00021110,
 	       "ID_MMFR4: the host's CCIDX at 6.1, the running kernel's at 6.12");
+	tap_ok(kas_idreg_host_pmuv3(0x10305609) && !kas_idreg_host_pmuv3(0x10305009) &&
+	       !kas_idreg_host_pmuv3(0x10305f09),
+	       "PMUv3 on the host: PMUVer 1..14, not 0 or IMPLEMENTATION DEFINED");
+	tap_ok(kas_idreg_host_aarch32_el0(0x1101001121110222ULL) &&
+	       !kas_idreg_host_aarch32_el0(0x1101001121110111ULL),
+	       "AArch32 EL0 on the host: ID_AA64PFR0.EL0 2 (QEMU max), not 1");
 	return tap_finish();
 }
