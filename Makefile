@@ -11,6 +11,8 @@
 #   make pkg-test [RELEASES="bullseye bookworm"]
 #                        install them into Debian arm64 systems and boot them
 #   make unit | lint | vm-test [KERNELS="..."] [BOOTS="..."]
+#   make fleet-update    refresh apt's metadata and print the exact builds
+#                        the fleet (tests/vm/fleet) resolves to today
 #
 # Kbuild holds the module build itself (that is all DKMS needs).
 
@@ -58,4 +60,7 @@ pkg-test:
 qemu-drill:
 	tests/qemu/run.sh
 
-.PHONY: modules clean unit lint vm-test check demo bench deb pkg-test qemu-drill
+fleet-update:
+	tests/vm/fleet-update.sh --force
+
+.PHONY: modules clean unit lint vm-test check demo bench deb pkg-test qemu-drill fleet-update

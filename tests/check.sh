@@ -38,6 +38,8 @@ stage() { # stage NAME CMD...
 }
 
 bash "$top/tests/vm/setup-host.sh" || { echo "host setup failed"; exit 1; }
+# The exact builds this run tests, resolved from the archive as it is today.
+bash "$top/tests/vm/fleet-update.sh" || { echo "the fleet cannot be resolved"; exit 1; }
 
 run_unit() { make -s -C "$top/tests/unit" run; }
 stage unit run_unit

@@ -12,11 +12,13 @@ notok() { n=$((n + 1)); failed=1; echo "not ok $n $*"; }
 
 cd "$KAS_TOP"
 
-# checkpatch.pl is not in the kbuild packages; take it from linux-source.
-lsv=6.12.95-1~bpo12+1
+# checkpatch.pl is not in the kbuild packages; take it from linux-source
+# (the archive's newest 6.12, cached by version).
+bash tests/vm/setup-host.sh
+read -r lsv _ < <(python3 tests/vm/fleet.py newest linux-source-6.12 all) ||
+	kas_die "no linux-source-6.12 in the archive"
 cp_dir=$KAS_CACHE/checkpatch/$lsv
 if [ ! -x "$cp_dir/scripts/checkpatch.pl" ]; then
-	bash tests/vm/setup-host.sh
 	tmp=$(mktemp -d)
 	(cd "$tmp" && apt-get -q download "linux-source-6.12=$lsv" >/dev/null 2>&1) ||
 		kas_die "cannot download linux-source-6.12=$lsv"
@@ -37,7 +39,7 @@ if [ -z "$out" ]; then ok "checkpatch --strict clean (module/, uapi/)"; else
 	notok "checkpatch --strict clean"; echo "$out" | sed 's/^/# /'; fi
 
 # sparse, once per series, on a clean build so every file is checked.
-for krel in 5.10.0-32-arm64 6.1.0-56-arm64 6.12.117+deb12-arm64; do
+for krel in $(kas_series_ref 5.10) $(kas_series_ref 6.1) $(kas_series_ref 6.12); do
 	rm -rf "$(kas_build_dir "$krel")"
 	log=$(bash tests/vm/build-module.sh "$krel" C=2 CHECK=sparse 2>&1 >/dev/null)
 	warn=$(echo "$log" | grep -E '(^|/)(module|uapi)/[^:]+:[0-9]+:([0-9]+:)? (warning|error):')
@@ -47,7 +49,8 @@ for krel in 5.10.0-32-arm64 6.1.0-56-arm64 6.12.117+deb12-arm64; do
 done
 
 # kernel-doc: comment syntax of every documented interface.
-kd=$(kas_kdir 6.12.117+deb12-arm64)/root/usr/lib/linux-kbuild-6.12.117+deb12/scripts/kernel-doc
+k612=$(kas_series_ref 6.12)
+kd=$(kas_kdir "$k612")/root/usr/lib/$(kas_fleet_field "$k612" kbuild)/scripts/kernel-doc
 if [ -x "$kd" ] || [ -e "$kd" ]; then
 	out=$(perl "$kd" -none module/*.[ch] module/compat/*.h uapi/linux/*.h 2>&1)
 	if [ -z "$out" ]; then ok "kernel-doc clean"; else

@@ -7,7 +7,7 @@
 set -euo pipefail
 . "$(dirname "$0")/../vm/lib.sh"
 
-[ $# -gt 0 ] || set -- 6.1.0-50-arm64 6.12.95+deb12-arm64
+[ $# -gt 0 ] || set -- "$(kas_fleet_kernel 6.1-point)" "$(kas_fleet_kernel 6.12-bpo)"
 bash "$KAS_TOP/tests/vm/setup-host.sh"
 work=$KAS_CACHE/bench/$$
 mkdir -p "$work/tests"
@@ -21,10 +21,11 @@ for krel in "$@"; do
 	rm -f "$work/out"
 	timeout 600 qemu-system-aarch64 -machine virt,virtualization=on,gic-version=3 \
 		-cpu max,pauth-impdef=on -smp 1 -icount shift=0,sleep=off -m 1G -nographic \
-		-no-reboot -nic none -kernel "$(kas_kdir "$krel")/root/boot/vmlinuz-$krel" \
+		-no-reboot -nic none -kernel "$(kas_vmlinuz "$krel")" \
 		-initrd "$work/initrd.gz" -append "console=ttyAMA0 panic=-1 loglevel=3 kas.mode=bench kas.gic=v3" \
 		-device virtio-serial-device -chardev file,id=res,path="$work/out" \
 		-device virtserialport,chardev=res,name=kas.results < /dev/null > "$work/console" 2>&1
 	grep -qx '# END' "$work/out" || kas_die "benchmark boot of $krel did not complete"
+	echo "# $(kas_fleet_describe "$krel")"
 	sed -n 's/^bench /'"$krel"' /p' "$work/out"
 done

@@ -16,8 +16,8 @@ pkg)
 	[ -n "$line" ] || kas_die "release '$rel' is not in tests/pkg/releases"
 	read -r _ _ kernels <<<"$line"
 	pkgs=(dkms kmod openssl ca-certificates)
-	for k in $kernels; do
-		v=$(kas_fleet_field "$k" 2)
+	for e in $kernels; do
+		k=$(kas_fleet_kernel "$e") v=$(kas_fleet_field "$k" version)
 		pkgs+=("linux-image-$k=$v" "linux-headers-$k=$v")
 	done ;;
 # No recommends: the drill needs neither firmware nor the GUI.

@@ -74,7 +74,8 @@ boot() { # boot KREL IMG EXTRA-CMDLINE LOG RESULTS
 for rel in "${rels[@]}"; do
 	read -r _ dkmsser kernels <<<"$(awk -v r="$rel" '!/^#/ && $1 == r' "$KAS_TOP/tests/pkg/releases")"
 	[ -n "$kernels" ] || kas_die "release '$rel' is not in tests/pkg/releases"
-	read -ra ks <<<"$kernels"
+	ks=()
+	for e in $kernels; do ks+=("$(kas_fleet_kernel "$e")"); done
 	first=${ks[0]} newest=${ks[-1]}
 	t0=$(ts)
 	tar=$(bash "$KAS_TOP/tests/pkg/mkrootfs.sh" "$rel")
@@ -86,7 +87,7 @@ for rel in "${rels[@]}"; do
 	mount -t proc proc "$root/proc" && mounted+=("$root/proc")
 	mount --bind /dev "$root/dev" && mounted+=("$root/dev")
 	dkmsv=$(in_root "$root" "$first" dpkg-query -W -f '${Version}' dkms)
-	echo "# $rel: dkms $dkmsv, kernels ${ks[*]}"
+	echo "# $rel: dkms $dkmsv, kernels$(for k in "${ks[@]}"; do printf ' %s' "$(kas_fleet_describe "$k")"; done)"
 	check "$rel ships DKMS $dkmsser.x" '[ "${dkmsv#"$dkmsser".}" != "$dkmsv" ]'
 
 	# Install version N as an operator would, on a host running $first.

@@ -6,14 +6,17 @@
 set -euo pipefail
 . "$(dirname "$0")/../vm/lib.sh"
 
-ver=1:10.0.2+ds-2+deb13u1~bpo12+1
+# The newest in bookworm-backports (built against bookworm's libraries),
+# cached by version.
+read -r ver _ < <(python3 "$KAS_TOP/tests/vm/fleet.py" newest qemu-system-arm amd64 '^bookworm-backports$') ||
+	kas_die "no qemu-system-arm in bookworm-backports"
 dir=$KAS_CACHE/qemu/$(echo "$ver" | tr ':~+' '___')
 bin=$dir/root/usr/bin/qemu-system-aarch64
 if [ ! -x "$bin" ]; then
 	rm -rf "$dir"
 	mkdir -p "$dir/deb"
 	(cd "$dir/deb" && apt-get -q download "qemu-system-arm=$ver" >/dev/null 2>&1) ||
-		kas_die "apt-get download qemu-system-arm=$ver failed (bookworm-backports; has the archive dropped it?)"
+		kas_die "apt-get download qemu-system-arm=$ver failed (bookworm-backports)"
 	dpkg -x "$dir"/deb/qemu-system-arm_*.deb "$dir/root"
 	rm -rf "$dir/deb"
 fi

@@ -4,7 +4,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-krel=${KREL:-$(kas_fleet_kernels | grep '^6\.12\.' | tail -n1)}
+krel=${KREL:-$(kas_series_ref 6.12)}
 bash "$KAS_TOP/tests/vm/setup-host.sh"
 work=$KAS_CACHE/demo
 mkdir -p "$work" "$KAS_CACHE/selftests"
@@ -12,10 +12,10 @@ make -s -C "$KAS_TOP/tests/selftests" OUT="$KAS_CACHE/selftests"
 ko=$(bash "$KAS_TOP/tests/vm/build-module.sh" "$krel" | tail -n1)
 bash "$KAS_TOP/tests/vm/mkinitrd.sh" "$krel" "$ko" "$KAS_CACHE/selftests" "$work/initrd.gz"
 rm -f "$work/out"
-echo "Booting $krel under qemu-system-aarch64 (TCG, GICv3, VHE)..."
+echo "Booting $(kas_fleet_describe "$krel") under qemu-system-aarch64 (TCG, GICv3, VHE)..."
 timeout 300 qemu-system-aarch64 -machine virt,virtualization=on,gic-version=3 \
 	-cpu max,pauth-impdef=on -smp 2 -m 1G -nographic -no-reboot -nic none \
-	-kernel "$(kas_kdir "$krel")/root/boot/vmlinuz-$krel" -initrd "$work/initrd.gz" \
+	-kernel "$(kas_vmlinuz "$krel")" -initrd "$work/initrd.gz" \
 	-append "console=ttyAMA0 panic=-1 loglevel=3 kas.demo" \
 	-device virtio-serial-device -chardev file,id=res,path="$work/out" \
 	-device virtserialport,chardev=res,name=kas.results < /dev/null > "$work/console" 2>&1

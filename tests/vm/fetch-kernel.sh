@@ -1,36 +1,46 @@
 #!/usr/bin/env bash
-# fetch-kernel.sh KREL: download (apt-get download, pinned versions) and unpack
-# one fleet kernel's arm64 image, headers and the amd64 kbuild tools into the
-# cache, and make the headers tree relocatable. Idempotent; prints the tree.
+# fetch-kernel.sh KREL [headers]: download (apt-get download, the exact
+# build the fleet lock names) and unpack one kernel's arm64 image, headers
+# and the amd64 kbuild tools its headers accept into the cache, and make
+# the headers tree relocatable. With "headers", no image (make sweep).
+# Idempotent; prints the headers tree.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-krel=${1:?usage: fetch-kernel.sh KREL}
-ver=$(kas_fleet_field "$krel" 2)
-kbpkg=$(kas_fleet_field "$krel" 4)
-kbver=$(kas_fleet_field "$krel" 5)
+krel=${1:?usage: fetch-kernel.sh KREL [headers]} what=${2:-all}
+ver=$(kas_fleet_field "$krel" version)
 kd=$(kas_kdir "$krel")
 root=$kd/root
 hdr=$root/usr/src/linux-headers-$krel
+stamp=$kd/.unpacked
+[ "$what" = headers ] && stamp=$kd/.unpacked-headers
+[ -e "$kd/.unpacked" ] && stamp=$kd/.unpacked
 
-if [ ! -e "$kd/.unpacked" ]; then
+if [ ! -e "$stamp" ]; then
 	bash "$KAS_TOP/tests/vm/setup-host.sh"
+	want=("linux-headers-$krel:arm64=$ver" "$(kas_fleet_field "$krel" common)=$ver"
+	      "$(kas_fleet_field "$krel" kbuild):amd64=$(kas_fleet_field "$krel" kbuild-version)")
+	[ "$what" = headers ] || want+=("$(kas_fleet_field "$krel" image):arm64=$ver")
+	# Debian's 7.x split packages: System.map and config are in linux-base.
+	case $(kas_fleet_field "$krel" image) in
+	linux-binary-*) [ "$what" = headers ] || want+=("linux-base-$krel:arm64=$ver" "linux-modules-$krel:arm64=$ver") ;;
+	esac
+	rm -rf "$kd"
 	mkdir -p "$kd/debs"
 	cd "$kd/debs"
-	common=$(apt-cache show "linux-headers-$krel:arm64=$ver" | sed -n 's/^Depends:.*\(linux-headers-[^ ,]*-common\) .*/\1/p' | head -n1)
-	[ -n "$common" ] || kas_die "cannot find the -common headers package of $krel ($ver)"
-	want=("linux-image-$krel:arm64=$ver" "linux-headers-$krel:arm64=$ver"
-	      "$common=$ver" "$kbpkg:amd64=$kbver")
 	# A leftover partial download is deleted by apt itself; retry once on
-	# transient network errors.
+	# transient network errors. The lock was resolved from the metadata
+	# that apt downloads from, so a failure here is the network's.
 	apt-get -q download "${want[@]}" 2>/dev/null || apt-get -q download "${want[@]}" ||
-		kas_die "apt-get download failed for ${want[*]} (has the archive dropped this pinned version?)"
-	rm -rf "$root"; mkdir -p "$root"
+		kas_die "apt-get download failed for ${want[*]} (run make fleet-update if the archive changed)"
+	mkdir -p "$root"
 	for d in ./*.deb; do dpkg -x "$d" "$root"; done
 	# The arch headers' Makefile includes the -common tree by absolute path.
 	sed -i "s#^include /usr/src/#include $root/usr/src/#" "$hdr/Makefile"
-	[ -e "$root/boot/vmlinuz-$krel" ] || kas_die "no kernel image in linux-image-$krel"
-	rm -f ./*.deb
-	touch "$kd/.unpacked"
+	if [ "$what" != headers ]; then
+		[ -e "$(kas_vmlinuz "$krel")" ] || kas_die "no kernel image in $(kas_fleet_field "$krel" image)"
+	fi
+	rm -rf "$kd/debs"
+	touch "$stamp"
 fi
 echo "$hdr"

@@ -4,30 +4,95 @@
 KAS_CACHE=${KAS_CACHE:-/var/cache/kvm-abi-shim}
 KAS_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 KAS_FLEET=$KAS_TOP/tests/vm/fleet
+KAS_FLEET_LOCK=${KAS_FLEET_LOCK:-$KAS_CACHE/fleet.lock}
+KAS_BUILDS_LOCK=${KAS_BUILDS_LOCK:-$KAS_CACHE/builds.lock}
 
 kas_die() { echo "kvm-abi-shim: $*" >&2; exit 1; }
 
-# kas_fleet_field KREL FIELD -> prints one column of the fleet entry
-# (1 krel, 2 version, 3 suite, 4 kbuild pkg, 5 kbuild version, 6.. boots).
-kas_fleet_field() {
-	awk -v k="$1" -v f="$2" '!/^#/ && $1 == k {
-		if (f == "boots") { s = ""; for (i = 6; i <= NF; i++) s = s " " $i; print substr(s, 2) }
-		else print $f; found = 1 } END { exit !found }' "$KAS_FLEET" ||
-		kas_die "kernel '$1' is not in $KAS_FLEET"
+# kas_fleet_lock: the fleet resolved against the archive (tests/vm/fleet.py),
+# made again when the spec or the apt metadata is newer than the lock.
+# Notices (a pinned build gone) are printed once, when the lock is made.
+# (apt sets an index file's time to the server's, so the stamp of the last
+# apt-get update, not the files, says when the metadata changed.)
+KAS_APT_STAMP=$KAS_CACHE/apt-updated
+kas_fleet_lock() {
+	if [ ! -s "$KAS_FLEET_LOCK" ] || [ "$KAS_FLEET" -nt "$KAS_FLEET_LOCK" ] ||
+		[ "$KAS_APT_STAMP" -nt "$KAS_FLEET_LOCK" ]; then
+		# The suites must be in apt's sources first (a fresh host).
+		bash "$KAS_TOP/tests/vm/setup-host.sh" >&2
+		mkdir -p "$(dirname "$KAS_FLEET_LOCK")"
+		python3 "$KAS_TOP/tests/vm/fleet.py" resolve "$KAS_FLEET" > "$KAS_FLEET_LOCK.tmp.$$" ||
+			kas_die "the fleet cannot be resolved from the archive (see above)"
+		mv "$KAS_FLEET_LOCK.tmp.$$" "$KAS_FLEET_LOCK"
+	fi
+	echo "$KAS_FLEET_LOCK"
 }
 
-kas_fleet_kernels() { awk '!/^#/ && NF { print $1 }' "$KAS_FLEET"; }
+# kas_builds_lock: every arm64 kernel build of the archive (make sweep).
+kas_builds_lock() {
+	if [ ! -s "$KAS_BUILDS_LOCK" ] || [ "$KAS_APT_STAMP" -nt "$KAS_BUILDS_LOCK" ]; then
+		bash "$KAS_TOP/tests/vm/setup-host.sh" >&2
+		mkdir -p "$(dirname "$KAS_BUILDS_LOCK")"
+		python3 "$KAS_TOP/tests/vm/fleet.py" builds > "$KAS_BUILDS_LOCK.tmp.$$" ||
+			kas_die "cannot list the archive's kernel builds"
+		mv "$KAS_BUILDS_LOCK.tmp.$$" "$KAS_BUILDS_LOCK"
+	fi
+	echo "$KAS_BUILDS_LOCK"
+}
+
+# kas_fleet_field KREL FIELD -> one column of the kernel's lock line: name
+# version suite image common kbuild kbuild-version compiler role boots
+# flavour (boots space-separated). A build outside the fleet is looked up
+# in the list of all builds (make sweep).
+kas_fleet_field() {
+	local col
+	case $2 in
+	name) col=1 ;; version) col=3 ;; suite) col=4 ;; image) col=5 ;; common) col=6 ;;
+	kbuild) col=7 ;; kbuild-version) col=8 ;; compiler) col=9 ;; role) col=10 ;;
+	boots) col=11 ;; flavour) col=12 ;; *) kas_die "kas_fleet_field: unknown field $2" ;;
+	esac
+	awk -F'\t' -v k="$1" -v c="$col" '!/^#/ && $2 == k { v = $c; if (c == 11) gsub(",", " ", v); print v; found = 1; exit }
+		END { exit !found }' "$(kas_fleet_lock)" ||
+	awk -F'\t' -v k="$1" -v c="$col" '$2 == k { print $c; found = 1; exit } END { exit !found }' \
+		"$(kas_builds_lock)" ||
+		kas_die "kernel '$1' is neither in the fleet ($KAS_FLEET) nor in the archive"
+}
+
+kas_fleet_kernels() { awk -F'\t' '!/^#/ { print $2 }' "$(kas_fleet_lock)"; }
+
+# kas_fleet_kernel NAME -> the kernel release a fleet entry resolved to
+kas_fleet_kernel() {
+	awk -F'\t' -v n="$1" '!/^#/ { split($1, a, "+"); for (i in a) if (a[i] == n) { print $2; f = 1; exit } }
+		END { exit !f }' "$(kas_fleet_lock)" || kas_die "no fleet entry '$1' in $KAS_FLEET"
+}
+
+# kas_fleet_describe KREL -> "KREL (VERSION, SUITE)": how results name a build
+kas_fleet_describe() { echo "$1 ($(kas_fleet_field "$1" version), $(kas_fleet_field "$1" suite))"; }
 
 # Series of a Debian kernel release: 6.12.95+deb12-arm64 -> 6.12
 kas_series() { echo "$1" | sed -E 's/^([0-9]+\.[0-9]+).*/\1/'; }
 
-kas_kdir() { echo "$KAS_CACHE/kernels/$1"; }
+# Cached trees and builds are keyed by release and package version: a
+# rebuilt package of the same release is a new tree.
+kas_kdir() { echo "$KAS_CACHE/kernels/$1_$(kas_fleet_field "$1" version | tr ':~' '__')"; }
 
 # Per-kernel build directory of this source tree (two checkouts never share).
-kas_build_dir() { echo "$KAS_CACHE/build/$(echo "$KAS_TOP" | md5sum | cut -c1-8)/$1"; }
+kas_build_dir() {
+	echo "$KAS_CACHE/build/$(echo "$KAS_TOP" | md5sum | cut -c1-8)/$1_$(kas_fleet_field "$1" version | tr ':~' '__')"
+}
 
-# The reference build of a series: the newest fleet kernel of that series.
-kas_series_ref() { kas_fleet_kernels | awk -v s="$1" 'index($0, s ".") == 1 { k = $0 } END { print k }'; }
+# The reference build of a series (role "ref" in the fleet).
+kas_series_ref() {
+	awk -F'\t' -v s="$1" '$10 == "ref" && index($2, s ".") == 1 { print $2; exit }' "$(kas_fleet_lock)"
+}
+
+# The kernel image inside an unpacked tree: /boot on 5.10-6.12, the
+# linux-binary package's /usr/lib/modules/KREL/vmlinuz on Debian's 7.x.
+kas_vmlinuz() {
+	local r
+	r=$(kas_kdir "$1")/root
+	if [ -e "$r/boot/vmlinuz-$1" ]; then echo "$r/boot/vmlinuz-$1"; else echo "$r/usr/lib/modules/$1/vmlinuz"; fi
+}
 
 # Base URIs of the host's Debian archive and security archive, from its apt
 # configuration (no mirror name lives in this repository).
@@ -74,7 +139,7 @@ kas_boot_disk() {
 	timeout "${KAS_BOOT_TIMEOUT:-900}" "${KAS_QEMU:-qemu-system-aarch64}" \
 		-machine virt,virtualization=on,gic-version=3 -cpu "${KAS_BOOT_CPU:-max,pauth-impdef=on}" \
 		-smp 2 -m 2G -nographic -no-reboot -nic none \
-		-kernel "$(kas_kdir "$krel")/root/boot/vmlinuz-$krel" -initrd "$initrd" \
+		-kernel "$(kas_vmlinuz "$krel")" -initrd "$initrd" \
 		-append "console=ttyAMA0 panic=-1 oops=panic panic_on_warn=1 loglevel=4 $cmdline" \
 		-drive if=none,id=root,file="$img",format=raw \
 		-device virtio-blk-device,drive=root \

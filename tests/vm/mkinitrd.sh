@@ -28,6 +28,9 @@ cp -r "$tests"/. "$stage/tests/"
 
 # Kernel modules needed for virtio-mmio and the virtio console, deps first.
 moddir=$kd/root/lib/modules/$krel
+[ -d "$moddir" ] || moddir=$kd/root/usr/lib/modules/$krel
+kcfg=$kd/root/boot/config-$krel
+[ -e "$kcfg" ] || kcfg=$moddir/config
 declare -A seen=()
 add_mod() { # add_mod NAME, or ?NAME: only if the kernel has it as a module
 	local name=${1#\?} f dep
@@ -37,7 +40,7 @@ add_mod() { # add_mod NAME, or ?NAME: only if the kernel has it as a module
 	if [ -z "$f" ]; then
 		[ "${1:0:1}" = "?" ] && return 0
 		local sym=CONFIG_$(echo "$name" | tr a-z A-Z)
-		grep -q "^$sym=y" "$kd/root/boot/config-$krel" ||
+		grep -q "^$sym=y" "$kcfg" ||
 			kas_die "module $name of $krel not found and not built in"
 		return 0
 	fi

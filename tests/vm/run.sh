@@ -47,7 +47,7 @@ boot() { # boot KREL BOOT INITRD -> parses results into TAP
 	timeout "${KAS_BOOT_TIMEOUT:-300}" qemu-system-aarch64 \
 		-machine virt,virtualization=on,gic-version=$gic -cpu $cpu \
 		-smp 2 -m 1G -nographic -no-reboot -nic none \
-		-kernel "$(kas_kdir "$krel")/root/boot/vmlinuz-$krel" -initrd "$initrd" \
+		-kernel "$(kas_vmlinuz "$krel")" -initrd "$initrd" \
 		-append "console=ttyAMA0 panic=-1 oops=panic panic_on_warn=1 softlockup_panic=1 loglevel=4 $extra" \
 		-device virtio-serial-device \
 		-chardev file,id=res,path="$res" \
@@ -96,10 +96,14 @@ boot() { # boot KREL BOOT INITRD -> parses results into TAP
 }
 
 echo "TAP version 13"
+cp "$(kas_fleet_lock)" "$logs/fleet.lock"
+for krel in "${kernels[@]}"; do
+	echo "# $krel: $(kas_fleet_field "$krel" image) and headers $(kas_fleet_field "$krel" version) ($(kas_fleet_field "$krel" suite)), $(kas_fleet_field "$krel" kbuild) $(kas_fleet_field "$krel" kbuild-version), $(kas_fleet_field "$krel" compiler)"
+done
 for krel in "${kernels[@]}"; do
 	if ! ko=$(bash "$KAS_TOP/tests/vm/build-module.sh" "$krel" 2> "$logs/$krel.build" | tail -n1) ||
 		[ ! -e "$ko" ]; then
-		tap notok "$krel: module builds"
+		tap notok "$(kas_fleet_describe "$krel"): module builds"
 		tail -n 20 "$logs/$krel.build" | sed 's/^/#   /'
 		continue
 	fi

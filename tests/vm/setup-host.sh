@@ -6,7 +6,7 @@
 # and installs the host tools.
 set -euo pipefail
 
-stamp=/var/cache/kvm-abi-shim/host-setup.v3
+stamp=/var/cache/kvm-abi-shim/host-setup.v4
 [ -e "$stamp" ] && exit 0
 [ "$(id -u)" -eq 0 ] || { echo "setup-host: run as root" >&2; exit 1; }
 
@@ -25,31 +25,29 @@ cat > /etc/apt/sources.list.d/kvm-abi-shim.sources <<SRC
 # Added by kvm-abi-shim tests/vm/setup-host.sh
 Types: deb
 URIs: $main
-Suites: bookworm-backports bullseye
+Suites: bookworm-backports bullseye trixie trixie-updates trixie-backports
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 
 Types: deb
 URIs: $sec
-Suites: bookworm-security
+Suites: bookworm-security trixie-security
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 SRC
 # bookworm-security may already be configured; apt tolerates duplicates
-# only with warnings, so drop ours if the host has it.
+# only with warnings, so keep only trixie-security in ours if the host has it.
 if grep -hqs 'bookworm-security' /etc/apt/sources.list.d/debian.sources /etc/apt/sources.list; then
-	python3 - <<'PY' 2>/dev/null || true
-import re
-p='/etc/apt/sources.list.d/kvm-abi-shim.sources'
-s=open(p).read().split('\n\n')
-open(p,'w').write('\n\n'.join(x for x in s if 'bookworm-security' not in x).rstrip()+'\n')
-PY
+	sed -i 's/^Suites: bookworm-security trixie-security$/Suites: trixie-security/' \
+		/etc/apt/sources.list.d/kvm-abi-shim.sources
 fi
 echo 'APT::Default-Release "bookworm";' > /etc/apt/apt.conf.d/90kvm-abi-shim-default-release
 dpkg --add-architecture arm64
 
 export DEBIAN_FRONTEND=noninteractive
 apt-get -o DPkg::Lock::Timeout=900 -q update
+mkdir -p /var/cache/kvm-abi-shim
+touch /var/cache/kvm-abi-shim/apt-updated
 apt-get -o DPkg::Lock::Timeout=900 -q install -y --no-install-recommends \
 	qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross make bc cpio \
 	kmod pahole sparse flex bison libelf-dev libssl-dev xz-utils python3 \
