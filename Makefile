@@ -13,6 +13,8 @@
 #   make unit | lint | vm-test [KERNELS="..."] [BOOTS="..."]
 #   make fleet-update    refresh apt's metadata and print the exact builds
 #                        the fleet (tests/vm/fleet) resolves to today
+#   make sweep           build against every arm64 kernel build the archive
+#                        carries; one table: built / refused / failed
 #
 # Kbuild holds the module build itself (that is all DKMS needs).
 
@@ -63,4 +65,7 @@ qemu-drill:
 fleet-update:
 	tests/vm/fleet-update.sh --force
 
-.PHONY: modules clean unit lint vm-test check demo bench deb pkg-test qemu-drill fleet-update
+sweep:
+	tests/vm/sweep.sh
+
+.PHONY: modules clean unit lint vm-test check demo bench deb pkg-test qemu-drill fleet-update sweep

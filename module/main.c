@@ -252,6 +252,11 @@ static int __init kas_init(void)
 	pr_info("version %s on kernel %s (%s), host level %s\n", KAS_VERSION,
 		init_utsname()->release, init_utsname()->version,
 		kas_level_name(KAS_HOST_LEVEL));
+	if (kas_kernel_preemptible()) {
+		pr_err("kernel %s preempts kernel code; not supported on preemptible kernels; refusing to load\n",
+		       init_utsname()->release);
+		return -EOPNOTSUPP;
+	}
 	ret = kas_kprobes_work();
 	if (ret) {
 		pr_err("kprobes do not fire on kernel %s (disabled in /sys/kernel/debug/kprobes/enabled?); refusing to load\n",

@@ -45,6 +45,9 @@ run_unit() { make -s -C "$top/tests/unit" run; }
 stage unit run_unit
 stage lint bash "$top/tests/lint.sh"
 stage vm bash "$top/tests/vm/run.sh"
+# The newest build of every series, flavour and release in the archive
+# (make sweep builds every one).
+stage sweep bash "$top/tests/vm/sweep.sh" --newest
 stage qemu bash "$top/tests/qemu/run.sh"
 stage pkg bash "$top/tests/pkg/run.sh"
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # lint.sh: style and static checks of the kernel code, as TAP.
 #  - checkpatch.pl --strict (from Debian's linux-source package, cached)
-#  - sparse (C=2) against one kernel of each series of the fleet
+#  - sparse (C=2) against each series' reference and Debian 13's 6.12 (gcc-14)
 #  - kernel-doc on every interface (scripts/kernel-doc -none)
 set -uo pipefail
 . "$(dirname "$0")/vm/lib.sh"
@@ -39,7 +39,7 @@ if [ -z "$out" ]; then ok "checkpatch --strict clean (module/, uapi/)"; else
 	notok "checkpatch --strict clean"; echo "$out" | sed 's/^/# /'; fi
 
 # sparse, once per series, on a clean build so every file is checked.
-for krel in $(kas_series_ref 5.10) $(kas_series_ref 6.1) $(kas_series_ref 6.12); do
+for krel in $(kas_series_ref 5.10) $(kas_series_ref 6.1) $(kas_series_ref 6.12) $(kas_fleet_kernel 6.12-deb13); do
 	rm -rf "$(kas_build_dir "$krel")"
 	log=$(bash tests/vm/build-module.sh "$krel" C=2 CHECK=sparse 2>&1 >/dev/null)
 	warn=$(echo "$log" | grep -E '(^|/)(module|uapi)/[^:]+:[0-9]+:([0-9]+:)? (warning|error):')

@@ -10,6 +10,7 @@
 #define KAS_COMPAT_H
 
 #include <linux/version.h>
+#include <generated/utsrelease.h>
 #include <linux/kvm_host.h>
 #include <asm/kvm_emulate.h>
 
@@ -29,8 +30,36 @@
 #define KAS_HOST_MAJOR 6
 #define KAS_HOST_MINOR 12
 #else
-#error "kvm-abi-shim supports the 5.10, 6.1 and 6.12 kernel series only"
+/* The first error of the build names the kernel and the reason. */
+_Static_assert(0, "kvm-abi-shim: kernel " UTS_RELEASE
+	       ": not a supported series (5.10, 6.1, 6.12)");
 #endif
+
+/*
+ * Unload relies on a kernel that does not preempt: a task cannot be switched
+ * out between kas_redirect_done() and the return of a redirect target
+ * (hooks.c). PREEMPT_RT kernels (Debian's -rt flavour) are refused at build
+ * time, other preemptible ones (preempt=full on a PREEMPT_DYNAMIC kernel)
+ * at load time (kas_kernel_preemptible()), until that is made correct.
+ */
+#ifdef CONFIG_PREEMPT_RT
+_Static_assert(0, "kvm-abi-shim: kernel " UTS_RELEASE
+	       ": PREEMPT_RT, not supported (not yet correct on preemptible kernels)");
+#endif
+
+/**
+ * kas_kernel_preemptible() - does the running kernel preempt kernel code?
+ *
+ * Return: true on a preemptible kernel (the module refuses to load there).
+ */
+static inline bool kas_kernel_preemptible(void)
+{
+#if KAS_HOST_MAJOR >= 6
+	return preempt_model_preemptible();
+#else
+	return IS_ENABLED(CONFIG_PREEMPTION);
+#endif
+}
 
 /* The level the running kernel itself provides. */
 #define KAS_HOST_LEVEL KVM_ABI_SHIM_LEVEL(KAS_HOST_MAJOR, KAS_HOST_MINOR)

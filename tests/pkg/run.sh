@@ -138,6 +138,23 @@ for rel in "${rels[@]}"; do
 		'[ $rc = 0 ] && ! ls "$root/lib/modules/$fake/updates/dkms/"kvm_abi_shim.ko* >/dev/null 2>&1'
 	rm -rf "${root:?}/lib/modules/$fake"
 
+	# A PREEMPT_RT kernel of a supported series (the -rt flavour): the
+	# module is not correct there; DKMS declines it the same way.
+	fake=$(echo "$first" | sed -E 's/-arm64$/-rt-arm64/')
+	mkdir -p "$root/lib/modules/$fake/build"
+	cp "$root/usr/src/linux-headers-$first/.config" "$root/lib/modules/$fake/build/.config"
+	echo CONFIG_PREEMPT_RT=y >> "$root/lib/modules/$fake/build/.config"
+	rc=0
+	out=$(in_root "$root" "$fake" dkms install -m kvm-abi-shim -v "$ver" -k "$fake" 2>&1) || rc=$?
+	echo "$out" | sed 's/^/# dkms install -k '"$fake"': /' | head -n 5
+	check "$rel: dkms install for $fake (PREEMPT_RT) is declined (exit $rc), no build attempted" \
+		'[ $rc != 0 ] && echo "$out" | grep -q BUILD_EXCLUSIVE && [ ! -e "$root/var/lib/dkms/kvm-abi-shim/$ver/$fake" ]'
+	rc=0
+	out=$(in_root "$root" "$fake" /etc/kernel/postinst.d/dkms "$fake" 2>&1) || rc=$?
+	check "$rel: the kernel postinst hook for $fake succeeds and builds nothing (exit $rc)" \
+		'[ $rc = 0 ] && ! ls "$root/lib/modules/$fake/updates/dkms/"kvm_abi_shim.ko* >/dev/null 2>&1'
+	rm -rf "${root:?}/lib/modules/$fake"
+
 	# Signing with a fleet key (framework.conf.d on 3.x, sign_tool on 2.8).
 	install -D -m 600 "$work/fleet.key" "$root/etc/kas-test/fleet.key"
 	install -D -m 644 "$work/fleet.der" "$root/etc/kas-test/fleet.der"

@@ -4,7 +4,8 @@
 # with -accel kvm -cpu host, as a fleet VMM would, and knows nothing of the
 # module: the level comes from default_level. A guest is saved on one
 # fleet kernel and restored after the test VM is rebooted on another:
-#   6.1@6.12 -> 6.1, 6.1 -> 6.12@6.1, 6.1@5.10 -> 5.10, 5.10 -> 6.1@5.10
+#   6.1@6.12 -> 6.1, 6.1 -> 6.12@6.1, 6.1@5.10 -> 5.10, 5.10 -> 6.1@5.10,
+#   the same 6.1 moves with Debian 13's 6.12, and 6.12+deb12 <-> +deb13
 # must restore, the guest going on and reading the registers it read before;
 # at native (and without the module) the same moves fail, as they do on
 # stock kernels. Prints TAP and "N passed, N failed, N skipped".
@@ -15,6 +16,8 @@ set -euo pipefail
 bash "$KAS_TOP/tests/vm/setup-host.sh"
 bash "$KAS_TOP/tests/pkg/setup-pkg-host.sh"
 k510=$(kas_series_ref 5.10) k61=$(kas_series_ref 6.1) k612=$(kas_series_ref 6.12)
+# Debian 13's 6.12 (gcc-14, trixie): the fleet's stable-release host.
+k613=$(kas_fleet_kernel 6.12-deb13)
 logs=$KAS_CACHE/logs/qemu-$(date +%Y%m%d-%H%M%S)
 mkdir -p "$logs"
 work=$(mktemp -d /var/tmp/kas-qemu.XXXXXX)
@@ -31,10 +34,14 @@ check() { # check DESCRIPTION 'CONDITION'
 # and 6.1.176 judge such a CPU differently for Spectre-BHB (unaffected /
 # vulnerable: SMCCC_ARCH_WORKAROUND_3 2 / 0), a host security verdict that
 # KVM rightly refuses to weaken on restore; fleet CPUs are known to both.
+# Debian 12's and 13's 6.12 builds must be one ABI: a native VM moves
+# between them both ways (a612: 6.12+deb12 -> +deb13, t613 back).
 plan=(
 	"$k612 max save:a612at61:6.1,save:a612:native"
-	"$k61 max restore:a612at61:none:ok,restore:a612:none:fail,save:b61:none"
-	"$k612 max restore:b61:6.1:ok,restore:b61:native:fail"
+	"$k613 max restore:a612:none:ok,save:t613at61:6.1,save:t613:native"
+	"$k61 max restore:a612at61:none:ok,restore:t613at61:none:ok,restore:a612:none:fail,save:b61:none"
+	"$k612 max restore:b61:6.1:ok,restore:b61:native:fail,restore:t613:none:ok"
+	"$k613 max restore:b61:6.1:ok,restore:b61:native:fail"
 	"$k61 neoverse-n1 save:d61at510:5.10,save:d61:none"
 	"$k510 neoverse-n1 restore:d61at510:none:ok,restore:d61:none:fail,save:c510:none"
 	"$k61 neoverse-n1 restore:c510:5.10:ok,restore:c510:native:fail"
@@ -57,7 +64,7 @@ make -s -C "$KAS_TOP/tests/qemu" OUT="$work" >&2
 install -D -m 644 "$work/l2guest.elf" "$root/opt/kas/l2guest.elf"
 install -D -m 755 "$KAS_TOP/tests/qemu/qdrill.sh" "$root/usr/local/sbin/kas-qdrill"
 install -D -m 644 "$KAS_TOP/tests/vm/rootfs-lib.sh" "$root/usr/local/lib/kas-rootfs.sh"
-for k in "$k510" "$k61" "$k612"; do
+for k in "$k510" "$k61" "$k612" "$k613"; do
 	ko=
 	ko=$(bash "$KAS_TOP/tests/vm/build-module.sh" "$k" 2> "$logs/$k.build" | tail -n1) || true
 	check "$k: module builds" '[ -n "$ko" ] && [ -e "$ko" ]'

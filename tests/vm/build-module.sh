@@ -9,15 +9,22 @@ set -euo pipefail
 
 krel=${1:?usage: build-module.sh KREL [kbuild args]}
 shift
-hdr=$(bash "$KAS_TOP/tests/vm/fetch-kernel.sh" "$krel" | tail -n1)
+# KAS_FETCH=headers: the headers only (make sweep builds, boots nothing).
+hdr=$(bash "$KAS_TOP/tests/vm/fetch-kernel.sh" "$krel" "${KAS_FETCH:-all}" | tail -n1)
 cfg=$hdr/.config
 [ -r "$cfg" ] || kas_die "no .config in $hdr"
 gccmaj=$(sed -n 's/^CONFIG_GCC_VERSION=\([0-9]*\)[0-9]\{4\}$/\1/p' "$cfg")
 [ -n "$gccmaj" ] || kas_die "cannot read the compiler version of $krel from $cfg"
 cc=aarch64-linux-gnu-gcc-$gccmaj
+run=()
 command -v "$cc" >/dev/null || bash "$KAS_TOP/tests/vm/setup-host.sh"
-command -v "$cc" >/dev/null ||
-	kas_die "$krel was built with gcc-$gccmaj ($(sed -n 's/^CONFIG_CC_VERSION_TEXT=//p' "$cfg")); install $cc"
+if ! command -v "$cc" >/dev/null; then
+	# A compiler bookworm does not have (gcc-14: Debian 13's kernels):
+	# the build runs in a build root of the release that has it.
+	broot=$(bash "$KAS_TOP/tests/vm/buildroot.sh" "$gccmaj") ||
+		kas_die "$krel was built with gcc-$gccmaj ($(sed -n 's/^CONFIG_CC_VERSION_TEXT=//p' "$cfg")); no $cc and no build root for it"
+	run=(bash "$KAS_TOP/tests/vm/buildroot.sh" --run "$broot")
+fi
 
 out=$(kas_build_dir "$krel")
 mkdir -p "$out"
@@ -26,6 +33,6 @@ mkdir -p "$out"
 	uapi/linux/*.h "$out/")
 ver=$(cd "$KAS_TOP" && git describe --tags --always --dirty 2>/dev/null || cat VERSION)
 echo "$ver" | cmp -s - "$out/VERSION" || echo "$ver" > "$out/VERSION"
-make -s -C "$hdr" M="$out" ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- \
+"${run[@]}" make -s -C "$hdr" M="$out" ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- \
 	CC="$cc" "$@" modules >&2
 echo "$out/kvm_abi_shim.ko"

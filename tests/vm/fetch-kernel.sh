@@ -35,8 +35,7 @@ if [ ! -e "$stamp" ]; then
 		kas_die "apt-get download failed for ${want[*]} (run make fleet-update if the archive changed)"
 	mkdir -p "$root"
 	for d in ./*.deb; do dpkg -x "$d" "$root"; done
-	# The arch headers' Makefile includes the -common tree by absolute path.
-	sed -i "s#^include /usr/src/#include $root/usr/src/#" "$hdr/Makefile"
+	kas_relocate_headers "$root" "$krel"
 	if [ "$what" != headers ]; then
 		[ -e "$(kas_vmlinuz "$krel")" ] || kas_die "no kernel image in $(kas_fleet_field "$krel" image)"
 	fi

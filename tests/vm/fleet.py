@@ -7,7 +7,8 @@ weeks and the old ones vanish. This reads the apt metadata of the host (the
 Packages indexes apt already has) and prints the exact builds.
 
   fleet.py resolve SPEC          the lock: one line per fleet kernel
-  fleet.py builds                every arm64 kernel build with headers
+  fleet.py builds [--newest]     every arm64 kernel build with headers (the
+                                 newest of each series, flavour and release)
   fleet.py newest PKG ARCH [SUITE-REGEX]
                                  newest version of a package, and its suite
 
@@ -90,6 +91,15 @@ class Archive:
     """The linux-* packages of every Packages index apt has."""
 
     def __init__(self):
+        # KAS_FLEET_INDEXES="FILE:SUITE:ARCH ...": plain Packages files
+        # instead of apt's (the unit test's fixed archive).
+        if os.environ.get("KAS_FLEET_INDEXES"):
+            self.pkgs = {}
+            for spec in os.environ["KAS_FLEET_INDEXES"].split():
+                fn, suite, arch = spec.split(":")
+                with open(fn) as f:
+                    self.parse(f.read(), suite, arch)
+            return
         out = subprocess.run(
             ["apt-get", "indextargets", "--format",
              "$(FILENAME)\t$(RELEASE)\t$(ARCHITECTURE)", "Created-By: Packages"],
@@ -113,14 +123,7 @@ class Archive:
         for fn, suite, arch in targets:
             text = subprocess.run(["/usr/lib/apt/apt-helper", "cat-file", fn],
                                   check=True, capture_output=True, text=True).stdout
-            for st in text.split("\n\n"):
-                if not KEEP.match(st):
-                    continue
-                f = dict(re.findall(r"^([A-Za-z-]+): ?(.*)$", st, re.M))
-                a = f.get("Architecture", arch)
-                self.pkgs.setdefault((f["Package"], a), []).append(
-                    {"version": f["Version"], "suite": suite,
-                     "depends": f.get("Depends", "")})
+            self.parse(text, suite, arch)
         try:
             os.makedirs(os.path.dirname(cache), exist_ok=True)
             with open(cache + ".tmp", "w") as f:
@@ -128,6 +131,16 @@ class Archive:
             os.replace(cache + ".tmp", cache)
         except OSError:
             pass
+
+    def parse(self, text, suite, arch):
+        for st in text.split("\n\n"):
+            st = st.strip("\n")
+            if not KEEP.match(st):
+                continue
+            f = dict(re.findall(r"^([A-Za-z-]+): ?(.*)$", st, re.M))
+            a = f.get("Architecture", arch)
+            self.pkgs.setdefault((f["Package"], a), []).append(
+                {"version": f["Version"], "suite": suite, "depends": f.get("Depends", "")})
 
     def versions(self, name, arch):
         return self.pkgs.get((name, arch), [])
@@ -283,7 +296,17 @@ def main():
     if cmd == "resolve":
         sys.exit(resolve(sys.argv[2]))
     elif cmd == "builds":
-        for b in sorted(Archive().builds(), key=lambda b: (b["flavour"], b["krel"])):
+        builds = sorted(Archive().builds(), key=functools.cmp_to_key(
+            lambda a, b: vercmp(a["version"], b["version"])))
+        if sys.argv[2:] == ["--newest"]:
+            # The newest per series, flavour and Debian release (+debNN in
+            # the release name, or the ABI-numbered 5.10/6.1 naming).
+            last = {}
+            for b in builds:
+                m = re.search(r"\+(deb\d+)", b["krel"])
+                last[(b["series"], b["flavour"], m.group(1) if m else "")] = b
+            builds = list(last.values())
+        for b in sorted(builds, key=lambda b: (b["flavour"], b["krel"])):
             print(lock_line(dict(b, suite=",".join(b["suites"]))))
     elif cmd == "newest":
         name, arch = sys.argv[2], sys.argv[3]

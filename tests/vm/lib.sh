@@ -86,6 +86,13 @@ kas_series_ref() {
 	awk -F'\t' -v s="$1" '$10 == "ref" && index($2, s ".") == 1 { print $2; exit }' "$(kas_fleet_lock)"
 }
 
+# kas_relocate_headers ROOT KREL: the arch headers' Makefile names the
+# -common tree (and, on 7.x, its own output directory) by absolute /usr/src
+# path; point them into ROOT, where the packages were unpacked.
+kas_relocate_headers() {
+	sed -i -E "s#^(include |KBUILD_OUTPUT=)/usr/src/#\1$1/usr/src/#" "$1/usr/src/linux-headers-$2/Makefile"
+}
+
 # The kernel image inside an unpacked tree: /boot on 5.10-6.12, the
 # linux-binary package's /usr/lib/modules/KREL/vmlinuz on Debian's 7.x.
 kas_vmlinuz() {
