@@ -41,6 +41,18 @@ bash "$top/tests/vm/setup-host.sh" || { echo "host setup failed"; exit 1; }
 # The exact builds this run tests, resolved from the archive as it is today.
 bash "$top/tests/vm/fleet-update.sh" || { echo "the fleet cannot be resolved"; exit 1; }
 
+# The root filesystems of the QEMU drill and the packaging test take minutes
+# each to build under qemu-user on a cold cache, one CPU each: build them in
+# the background while the earlier stages run (mkrootfs.sh serialises on
+# each tarball, so a stage that needs one before it is ready waits).
+cache=${KAS_CACHE:-/var/cache/kvm-abi-shim}
+mkdir -p "$cache/logs"
+( bash "$top/tests/pkg/mkrootfs.sh" bookworm qemu
+  for rel in $(awk '!/^#/ && NF { print $1 }' "$top/tests/pkg/releases"); do
+	bash "$top/tests/pkg/mkrootfs.sh" "$rel"
+  done ) > "$cache/logs/rootfs-prebuild.log" 2>&1 &
+prebuild=$!
+
 run_unit() { make -s -C "$top/tests/unit" run; }
 stage unit run_unit
 stage lint bash "$top/tests/lint.sh"
@@ -51,6 +63,7 @@ stage sweep bash "$top/tests/vm/sweep.sh" --newest
 stage qemu bash "$top/tests/qemu/run.sh"
 stage pkg bash "$top/tests/pkg/run.sh"
 
+wait "$prebuild" 2>/dev/null || true
 echo "# make check took $((SECONDS - t0))s"
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]

@@ -29,6 +29,12 @@ name=$rel
 key=$(echo "v1 $rel ${pkgs[*]}" | md5sum | cut -c1-10)
 out=$KAS_CACHE/rootfs/$name-$key.tar
 if [ -s "$out" ]; then echo "$out"; exit 0; fi
+mkdir -p "$KAS_CACHE/rootfs"
+# make check builds the tarballs ahead, in the background: whoever comes
+# second waits for the first.
+exec 9> "$out.lock"
+flock 9
+if [ -s "$out" ]; then echo "$out"; exit 0; fi
 
 bash "$KAS_TOP/tests/pkg/setup-pkg-host.sh"
 main=$(kas_mirror) sec=$(kas_mirror_security)
@@ -42,12 +48,13 @@ bookworm) suites+=("deb $sec $rel-security main" "deb $main $rel-backports main"
 *) suites+=("deb $sec $rel-security main") ;;
 esac
 
-mkdir -p "$KAS_CACHE/rootfs"
 tmp=$out.tmp.$$
 trap 'rm -f "$tmp"' EXIT
 # The kernels' initramfs is not needed (the test boots its own) and would
 # cost minutes under qemu-user: INITRD=No skips its generation.
+# dpkg under qemu-user is the cost; eatmydata spares it every fsync.
 INITRD=No mmdebstrap --quiet --arch=arm64 --variant=$variant --format=tar \
+	--hook-directory=/usr/share/mmdebstrap/hooks/eatmydata \
 	--include="$(IFS=,; echo "${pkgs[*]}")" \
 	--aptopt='APT::Install-Recommends "false"' \
 	--customize-hook='echo kas-test > "$1/etc/hostname"' \
@@ -55,5 +62,5 @@ INITRD=No mmdebstrap --quiet --arch=arm64 --variant=$variant --format=tar \
 	kas_die "mmdebstrap $rel failed (packages: ${pkgs[*]})"
 mv "$tmp" "$out"
 # Older keys of the same release are stale.
-find "$KAS_CACHE/rootfs" -name "$name-??????????.tar" ! -name "${out##*/}" -delete
+find "$KAS_CACHE/rootfs" -name "$name-??????????.tar*" ! -name "${out##*/}" ! -name "${out##*/}.lock" -delete
 echo "$out"

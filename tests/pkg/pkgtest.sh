@@ -18,7 +18,7 @@ run modprobe kvm_abi_shim
 check "modprobe kvm_abi_shim on $krel" '[ "$rc" = 0 ]'
 check "the loaded module is the DKMS build of $ver" \
 	'[ "$(cat /sys/module/kvm_abi_shim/version 2>/dev/null)" = "$ver" ] &&
-	 modinfo -n kvm_abi_shim | grep -qx "/lib/modules/$krel/updates/dkms/kvm_abi_shim.ko\(.xz\)\?"'
+	 modinfo -n kvm_abi_shim | grep -qx "\(/usr\)\?/lib/modules/$krel/updates/dkms/kvm_abi_shim.ko\(.xz\)\?"'
 echo "# dmesg: $(dmesg | grep -m1 'kvm_abi_shim: version')"
 run kvm-abi-shim status
 check "kvm-abi-shim status answers (version $ver, kernel $krel)" \

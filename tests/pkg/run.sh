@@ -66,13 +66,57 @@ in_root() {
 		DEBIAN_FRONTEND=noninteractive HOME=/root LC_ALL=C.UTF-8 "$@"
 }
 
+# declined KREL WHY: in $root, DKMS declines to build for KREL (a fake
+# /lib/modules/KREL the caller made, removed here), and the kernel
+# package's postinst hook, what installing such a kernel runs, succeeds.
+declined() {
+	local k=$1 why=$2 rc=0
+	out=$(in_root "$root" "$k" dkms install -m kvm-abi-shim -v "$ver" -k "$k" 2>&1) || rc=$?
+	echo "$out" | sed 's/^/# dkms install -k '"$k"': /' | head -n 5
+	check "$rel: dkms install for $k ($why) is declined (exit $rc), no build attempted" \
+		'[ $rc != 0 ] && echo "$out" | grep -q BUILD_EXCLUSIVE && [ ! -e "$root/var/lib/dkms/kvm-abi-shim/$ver/$k" ] && [ ! -e "$root/var/lib/dkms/kvm-abi-shim/$ver/build/make.log" -o -z "$(grep -l "$k" "$root/var/lib/dkms/kvm-abi-shim/$ver/build/make.log" 2>/dev/null)" ]'
+	rc=0
+	out=$(in_root "$root" "$k" /etc/kernel/postinst.d/dkms "$k" 2>&1) || rc=$?
+	echo "$out" | sed 's/^/# kernel hook '"$k"': /' | head -n 5
+	check "$rel: the kernel postinst hook for $k succeeds and builds nothing (exit $rc)" \
+		'[ $rc = 0 ] && ! ls "$root/lib/modules/$k/updates/dkms/"kvm_abi_shim.ko* >/dev/null 2>&1'
+	rm -rf "${root:?}/lib/modules/$k"
+}
+
+# fleet_key_signing: in $root, DKMS rebuilds the module for $first signed
+# with an operator's key (framework.conf.d on 3.x, sign_tool on 2.8).
+fleet_key_signing() {
+	local rc=0 signer
+	install -D -m 600 "$work/fleet.key" "$root/etc/kas-test/fleet.key"
+	install -D -m 644 "$work/fleet.der" "$root/etc/kas-test/fleet.der"
+	if [ "$dkmsser" = 2.8 ]; then
+		# As bullseye's /etc/dkms/sign_helper.sh, with the fleet key.
+		cat > "$root/etc/kas-test/sign.sh" <<'SIGN'
+#!/bin/sh
+# sign_tool for DKMS 2.8: $1 kernel release, $2 module.
+exec /lib/modules/"$1"/build/scripts/sign-file sha512 /etc/kas-test/fleet.key /etc/kas-test/fleet.der "$2"
+SIGN
+		chmod +x "$root/etc/kas-test/sign.sh"
+		echo 'sign_tool="/etc/kas-test/sign.sh"' >> "$root/etc/dkms/framework.conf"
+	else
+		mkdir -p "$root/etc/dkms/framework.conf.d"
+		printf 'mok_signing_key="/etc/kas-test/fleet.key"\nmok_certificate="/etc/kas-test/fleet.der"\n' \
+			> "$root/etc/dkms/framework.conf.d/fleet-key.conf"
+	fi
+	in_root "$root" "$first" sh -c "dkms remove -m kvm-abi-shim -v $ver -k $first && dkms install -m kvm-abi-shim -v $ver -k $first" \
+		> "$logs/$rel-sign.log" 2>&1 || rc=$?
+	signer=$(modinfo -F signer "$root/lib/modules/$first/updates/dkms/"kvm_abi_shim.ko* 2>/dev/null || true)
+	check "$rel: with a fleet key configured, DKMS $dkmsser signs with it (signer: ${signer:-none})" \
+		'[ $rc = 0 ] && [ "$signer" = "kvm-abi-shim test fleet key" ]'
+}
+
 boot() { # boot KREL IMG EXTRA-CMDLINE LOG RESULTS
 	KAS_BOOT_TIMEOUT=${KAS_PKG_BOOT_TIMEOUT:-900} \
 		kas_boot_disk "$1" "$2" "kas.mode=pkg $3" "$4" "$5" "$work/st" "$work/initrd-$1"
 }
 
 for rel in "${rels[@]}"; do
-	read -r _ dkmsser kernels <<<"$(awk -v r="$rel" '!/^#/ && $1 == r' "$KAS_TOP/tests/pkg/releases")"
+	read -r _ dkmsser fleetkey kernels <<<"$(awk -v r="$rel" '!/^#/ && $1 == r' "$KAS_TOP/tests/pkg/releases")"
 	[ -n "$kernels" ] || kas_die "release '$rel' is not in tests/pkg/releases"
 	ks=()
 	for e in $kernels; do ks+=("$(kas_fleet_kernel "$e")"); done
@@ -121,63 +165,21 @@ for rel in "${rels[@]}"; do
 	check "$rel: nothing loads the module at boot unless the operator enables it" \
 		'! grep -rqs kvm_abi_shim "$root/etc/modules-load.d" "$root/etc/modules" "$root/lib/modules-load.d" "$root/usr/lib/modules-load.d"'
 
-	# A kernel outside the supported series: DKMS declines, builds nothing.
+	# A kernel outside the supported series, and a PREEMPT_RT kernel of a
+	# supported one (the -rt flavour, where the module is not correct):
+	# DKMS declines both and builds nothing.
 	fake=6.6.0-99-arm64
 	mkdir -p "$root/lib/modules/$fake"
 	ln -s "/usr/src/linux-headers-$first" "$root/lib/modules/$fake/build"
-	rc=0
-	out=$(in_root "$root" "$fake" dkms install -m kvm-abi-shim -v "$ver" -k "$fake" 2>&1) || rc=$?
-	echo "$out" | sed 's/^/# dkms install -k '"$fake"': /' | head -n 5
-	check "$rel: dkms install for $fake (outside 5.10/6.1/6.12) is declined (exit $rc), no build attempted" \
-		'[ $rc != 0 ] && echo "$out" | grep -q BUILD_EXCLUSIVE && [ ! -e "$root/var/lib/dkms/kvm-abi-shim/$ver/$fake" ] && [ ! -e "$root/var/lib/dkms/kvm-abi-shim/$ver/build/make.log" -o -z "$(grep -l "$fake" "$root/var/lib/dkms/kvm-abi-shim/$ver/build/make.log" 2>/dev/null)" ]'
-	# What installing such a kernel package runs: it must not fail.
-	rc=0
-	out=$(in_root "$root" "$fake" /etc/kernel/postinst.d/dkms "$fake" 2>&1) || rc=$?
-	echo "$out" | sed 's/^/# kernel hook '"$fake"': /' | head -n 5
-	check "$rel: the kernel postinst hook for $fake succeeds and builds nothing (exit $rc)" \
-		'[ $rc = 0 ] && ! ls "$root/lib/modules/$fake/updates/dkms/"kvm_abi_shim.ko* >/dev/null 2>&1'
-	rm -rf "${root:?}/lib/modules/$fake"
-
-	# A PREEMPT_RT kernel of a supported series (the -rt flavour): the
-	# module is not correct there; DKMS declines it the same way.
+	declined "$fake" "outside 5.10/6.1/6.12"
 	fake=$(echo "$first" | sed -E 's/-arm64$/-rt-arm64/')
 	mkdir -p "$root/lib/modules/$fake/build"
 	cp "$root/usr/src/linux-headers-$first/.config" "$root/lib/modules/$fake/build/.config"
 	echo CONFIG_PREEMPT_RT=y >> "$root/lib/modules/$fake/build/.config"
-	rc=0
-	out=$(in_root "$root" "$fake" dkms install -m kvm-abi-shim -v "$ver" -k "$fake" 2>&1) || rc=$?
-	echo "$out" | sed 's/^/# dkms install -k '"$fake"': /' | head -n 5
-	check "$rel: dkms install for $fake (PREEMPT_RT) is declined (exit $rc), no build attempted" \
-		'[ $rc != 0 ] && echo "$out" | grep -q BUILD_EXCLUSIVE && [ ! -e "$root/var/lib/dkms/kvm-abi-shim/$ver/$fake" ]'
-	rc=0
-	out=$(in_root "$root" "$fake" /etc/kernel/postinst.d/dkms "$fake" 2>&1) || rc=$?
-	check "$rel: the kernel postinst hook for $fake succeeds and builds nothing (exit $rc)" \
-		'[ $rc = 0 ] && ! ls "$root/lib/modules/$fake/updates/dkms/"kvm_abi_shim.ko* >/dev/null 2>&1'
-	rm -rf "${root:?}/lib/modules/$fake"
+	declined "$fake" "PREEMPT_RT"
 
 	# Signing with a fleet key (framework.conf.d on 3.x, sign_tool on 2.8).
-	install -D -m 600 "$work/fleet.key" "$root/etc/kas-test/fleet.key"
-	install -D -m 644 "$work/fleet.der" "$root/etc/kas-test/fleet.der"
-	if [ "$dkmsser" = 2.8 ]; then
-		# As bullseye's /etc/dkms/sign_helper.sh, with the fleet key.
-		cat > "$root/etc/kas-test/sign.sh" <<'SIGN'
-#!/bin/sh
-# sign_tool for DKMS 2.8: $1 kernel release, $2 module.
-exec /lib/modules/"$1"/build/scripts/sign-file sha512 /etc/kas-test/fleet.key /etc/kas-test/fleet.der "$2"
-SIGN
-		chmod +x "$root/etc/kas-test/sign.sh"
-		echo 'sign_tool="/etc/kas-test/sign.sh"' >> "$root/etc/dkms/framework.conf"
-	else
-		mkdir -p "$root/etc/dkms/framework.conf.d"
-		printf 'mok_signing_key="/etc/kas-test/fleet.key"\nmok_certificate="/etc/kas-test/fleet.der"\n' \
-			> "$root/etc/dkms/framework.conf.d/fleet-key.conf"
-	fi
-	rc=0
-	in_root "$root" "$first" sh -c "dkms remove -m kvm-abi-shim -v $ver -k $first && dkms install -m kvm-abi-shim -v $ver -k $first" \
-		> "$logs/$rel-sign.log" 2>&1 || rc=$?
-	signer=$(modinfo -F signer "$root/lib/modules/$first/updates/dkms/"kvm_abi_shim.ko* 2>/dev/null || true)
-	check "$rel: with a fleet key configured, DKMS $dkmsser signs with it (signer: ${signer:-none})" \
-		'[ $rc = 0 ] && [ "$signer" = "kvm-abi-shim test fleet key" ]'
+	[ "$fleetkey" = yes ] && fleet_key_signing
 
 	umount "$root/proc" "$root/dev"
 	mounted=()
