@@ -11,6 +11,7 @@
 
 #include <linux/version.h>
 #include <generated/utsrelease.h>
+#include <linux/build_bug.h>
 #include <linux/kvm_host.h>
 #include <asm/kvm_emulate.h>
 
@@ -31,8 +32,8 @@
 #define KAS_HOST_MINOR 12
 #else
 /* The first error of the build names the kernel and the reason. */
-_Static_assert(0, "kvm-abi-shim: kernel " UTS_RELEASE
-	       ": not a supported series (5.10, 6.1, 6.12)");
+static_assert(0, "kvm-abi-shim: kernel " UTS_RELEASE
+	      ": not a supported series (5.10, 6.1, 6.12)");
 #endif
 
 /*
@@ -43,8 +44,8 @@ _Static_assert(0, "kvm-abi-shim: kernel " UTS_RELEASE
  * at load time (kas_kernel_preemptible()), until that is made correct.
  */
 #ifdef CONFIG_PREEMPT_RT
-_Static_assert(0, "kvm-abi-shim: kernel " UTS_RELEASE
-	       ": PREEMPT_RT, not supported (not yet correct on preemptible kernels)");
+static_assert(0, "kvm-abi-shim: kernel " UTS_RELEASE
+	      ": PREEMPT_RT, not supported (not yet correct on preemptible kernels)");
 #endif
 
 /**
