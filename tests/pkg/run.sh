@@ -173,7 +173,11 @@ for rel in "${rels[@]}"; do
 	ln -s "/usr/src/linux-headers-$first" "$root/lib/modules/$fake/build"
 	declined "$fake" "outside 5.10/6.1/6.12"
 	fake=$(echo "$first" | sed -E 's/-arm64$/-rt-arm64/')
+	# Headers as DKMS looks for them: $first's, with PREEMPT_RT in .config.
 	mkdir -p "$root/lib/modules/$fake/build"
+	for e in "$root/usr/src/linux-headers-$first"/* "$root/usr/src/linux-headers-$first"/.[!.]*; do
+		[ "${e##*/}" = .config ] || ln -s "/usr/src/linux-headers-$first/${e##*/}" "$root/lib/modules/$fake/build/"
+	done
 	cp "$root/usr/src/linux-headers-$first/.config" "$root/lib/modules/$fake/build/.config"
 	echo CONFIG_PREEMPT_RT=y >> "$root/lib/modules/$fake/build/.config"
 	declined "$fake" "PREEMPT_RT"
@@ -181,7 +185,15 @@ for rel in "${rels[@]}"; do
 	# Signing with a fleet key (framework.conf.d on 3.x, sign_tool on 2.8).
 	[ "$fleetkey" = yes ] && fleet_key_signing
 
-	umount "$root/proc" "$root/dev"
+	# A process the maintainer scripts left behind may hold /dev for a
+	# moment (seen once on trixie): wait for it, then detach lazily.
+	for m in "$root/proc" "$root/dev"; do
+		for _ in 1 2 3 4 5; do umount "$m" 2>/dev/null && break; sleep 1; done
+		if mountpoint -q "$m"; then
+			echo "# $rel: $m still busy: $(fuser -vm "$m" 2>&1 | tr '\n' ' ' | cut -c1-300)"
+			umount -l "$m"
+		fi
+	done
 	mounted=()
 	# Boot each kernel on this root filesystem.
 	install -m 755 "$KAS_TOP/tests/pkg/pkgtest.sh" "$root/usr/local/sbin/kas-pkgtest"
