@@ -58,6 +58,7 @@ point  6.1  bookworm                    arm64 newest -              -   v3,v2
 ref    6.1  bookworm-security,bookworm  arm64 newest 6.1.0-56-arm64 ref v3,v2
 gone   6.1  bookworm-security           arm64 newest 6.1.0-55-arm64 -   v3
 new73  7.3  trixie-backports            arm64 newest -              -   v3
+bpo612 6.12 bookworm-backports          arm64 newest -              -   v3
 """
 
 n = failed = 0
@@ -111,6 +112,16 @@ def main():
           "no longer in the archive" in r.stderr,
           "a vanished pin is replaced by the newest build, with a notice in the lock and on stderr")
     check("6.1.0-58-arm64" not in r.stdout, "headers without an image are not a build")
+    check("bpo612" not in lock and "# fleet: bpo612: no 6.12 arm64 build" in r.stdout and
+          "entry dropped" in r.stdout,
+          "an entry whose suites carry no build of its series is dropped, with a notice")
+    spec2 = os.path.join(tmp, "spec2")
+    with open(spec2, "w") as f:
+        f.write("ref612 6.12 bookworm arm64 newest - ref v3\n")
+    r2 = subprocess.run([sys.executable, FLEET, "resolve", spec2], env=env,
+                        capture_output=True, text=True)
+    check(r2.returncode != 0 and "series' reference" in r2.stderr,
+          "a reference entry without a build fails the resolution, saying why")
     check(g[11:12] == ["arm64"], "flavour arm64 does not pick the -rt build of the same ABI")
     n73 = lock.get("new73", [""] * 12)
     check(n73[1:3] == ["7.3.4+deb13-arm64", "7.3.4-1~bpo13+1"] and

@@ -248,10 +248,15 @@ def resolve(spec):
             if b["series"] == e["series"] and b["flavour"] == e["flavour"] and inside:
                 cands.append(dict(b, suite=inside[0]))
         if not cands:
-            print("# fleet: %s: no %s %s build with headers in %s"
-                  % (e["name"], e["series"], e["flavour"], ",".join(e["suites"])),
+            # A suite that stopped carrying a series drops its entry; a
+            # series without its reference cannot be tested at all.
+            print("# fleet: %s: no %s %s build with headers in %s; %s"
+                  % (e["name"], e["series"], e["flavour"], ",".join(e["suites"]),
+                     "it is the series' reference: cannot resolve the fleet"
+                     if e["role"] == "ref" else "entry dropped"),
                   file=NOTICES)
-            rc = 1
+            if e["role"] == "ref":
+                rc = 1
             continue
         cands.sort(key=functools.cmp_to_key(lambda a, b: vercmp(a["version"], b["version"])))
         pick = cands[0] if e["pick"] == "oldest" else cands[-1]
