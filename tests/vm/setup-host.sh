@@ -46,8 +46,9 @@ dpkg --add-architecture arm64
 
 export DEBIAN_FRONTEND=noninteractive
 apt-get -o DPkg::Lock::Timeout=900 -q update
-mkdir -p /var/cache/kvm-abi-shim
-touch /var/cache/kvm-abi-shim/apt-updated
+# The fleet lock is resolved again after every update (tests/vm/lib.sh).
+mkdir -p "${KAS_CACHE:-/var/cache/kvm-abi-shim}"
+touch "${KAS_CACHE:-/var/cache/kvm-abi-shim}/apt-updated"
 apt-get -o DPkg::Lock::Timeout=900 -q install -y --no-install-recommends \
 	qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross make bc cpio \
 	kmod pahole sparse flex bison libelf-dev libssl-dev xz-utils python3 \
