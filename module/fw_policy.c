@@ -32,6 +32,16 @@ static const struct kas_fw_level kas_fw_levels[] = {
 		.psci_max = KAS_PSCI_1_1,
 		.std_bmap = 1, .std_hyp_bmap = 1, .vendor_hyp_bmap = 3,
 		.smc_serviced = true,
+	}, {
+		/* 7.3: PSCI 1.3 (6.13), VENDOR_HYP_BMAP_2 (6.15), default 0. */
+		.level = KVM_ABI_SHIM_LEVEL(7, 3),
+		.nr_regs = 8,
+		.regs = { KAS_FW_REG(0), KAS_FW_REG(1), KAS_FW_REG(2), KAS_FW_REG(3),
+			  KAS_FW_BMAP_REG(0), KAS_FW_BMAP_REG(1), KAS_FW_BMAP_REG(2),
+			  KAS_FW_BMAP_REG(3) },
+		.psci_max = KAS_PSCI_1_3,
+		.std_bmap = 1, .std_hyp_bmap = 1, .vendor_hyp_bmap = 3,
+		.smc_serviced = true,
 	},
 };
 

@@ -18,7 +18,6 @@
 #include "vm.h"
 
 typedef int (*kas_copy_ids_fn)(struct kvm_vcpu *, u64 __user *);
-typedef int (*kas_one_reg_fn)(struct kvm_vcpu *, const struct kvm_one_reg *);
 
 /* The table of @kvm's level when it differs from the running kernel's. */
 static const struct kas_fw_level *kas_fw_of(struct kvm *kvm)

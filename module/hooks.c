@@ -8,8 +8,14 @@
  * call: the handler points the PC at a module function with the same
  * prototype and returns 1, so the probed function is entered as if the
  * module function had been called instead. The module function may call
- * the original through kas_hook_orig(); the probe fires again, sees a
- * return address inside this module and lets the original run.
+ * the original through kas_hook_orig(); the probe fires again, finds the
+ * call-through cookie on the stack (callthru.S) and lets the original run.
+ *
+ * Unload must not free module text while a task may still execute it. A
+ * task in a redirect target is counted; on a preemptible kernel it can
+ * also be switched out in the few instructions after it stopped counting,
+ * which synchronize_rcu_tasks() waits for (it waits until every task has
+ * switched voluntarily, the way ftrace frees its trampolines).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -20,9 +26,13 @@
 #include <linux/printk.h>
 #include <linux/rcupdate.h>
 #include <linux/string.h>
+#include <linux/uaccess.h>
 #include <linux/utsname.h>
 
+#include "callthru.h"
 #include "hooks.h"
+
+unsigned long kas_hook_target[KAS_NR_THUNKS];
 
 /* Tasks currently executing a redirect target (module text). */
 static atomic_t kas_inflight = ATOMIC_INIT(0);
@@ -84,13 +94,19 @@ int kas_kprobes_work(void)
  * kas_hook_passthrough() - is this hit a call-through from the module?
  * @regs: registers at the probe (function entry, before the prologue)
  *
- * At entry the link register holds the caller's return address.
+ * A thunk of callthru.S left the cookie and the callee's address at the
+ * callee's entry SP. The link register is not evidence: a kretprobe on the
+ * same function replaces it first.
  *
  * Return: true if the caller is this module, i.e. the original must run.
  */
 bool kas_hook_passthrough(struct pt_regs *regs)
 {
-	return within_module(procedure_link_pointer(regs), THIS_MODULE);
+	unsigned long cookie[2];
+
+	if (copy_from_kernel_nofault(cookie, (void *)regs->sp, sizeof(cookie)))
+		return false;
+	return cookie[0] == KAS_CALL_MAGIC && cookie[1] == instruction_pointer(regs);
 }
 
 NOKPROBE_SYMBOL(kas_hook_passthrough);
@@ -136,9 +152,8 @@ NOKPROBE_SYMBOL(kas_return);
  * kas_redirect_done() - a redirect target is about to return
  *
  * Must be the last thing a redirect target does. The few instructions
- * after it are covered by the synchronize_rcu() in kas_hooks_detach(): the
- * kernels we support are not preemptible, so a task cannot be switched out
- * between this call and its return.
+ * after it are covered by the synchronize_rcu_tasks() in
+ * kas_hooks_detach(), also where the task is preempted there.
  */
 void kas_redirect_done(void)
 {
@@ -176,6 +191,8 @@ int kas_hooks_attach(struct kas_hook *hooks, unsigned int n, u64 *disabled)
 	unsigned int i;
 	int ret;
 
+	if (n > KAS_NR_THUNKS)
+		return -E2BIG;
 	for (i = 0; i < n; i++) {
 		struct kas_hook *h = &hooks[i];
 
@@ -191,6 +208,8 @@ int kas_hooks_attach(struct kas_hook *hooks, unsigned int n, u64 *disabled)
 		else
 			ret = register_kprobe(&h->kp);
 		if (!ret) {
+			kas_hook_target[i] = (unsigned long)h->kp.addr;
+			h->call = kas_thunks[i];
 			h->attached = true;
 			continue;
 		}
@@ -229,5 +248,6 @@ void kas_hooks_detach(struct kas_hook *hooks, unsigned int n)
 	/* Redirect targets may sleep (in the original they call through). */
 	while (atomic_read(&kas_inflight))
 		msleep(20);
-	synchronize_rcu();
+	/* Preempted between kas_redirect_done() and the return. */
+	synchronize_rcu_tasks();
 }

@@ -18,6 +18,7 @@
  *           the hook belongs to; a feature attaches all its hooks or none
  * @needed_by: KVM_ABI_SHIM_LEVEL_BIT_* of the levels that need @feature
  * @kp: the kprobe, filled in by kas_hooks_attach()
+ * @call: the original, callable from a redirect target (a thunk)
  * @attached: whether @kp is registered
  */
 struct kas_hook {
@@ -26,6 +27,7 @@ struct kas_hook {
 	unsigned int feature;
 	u64 needed_by;
 	struct kprobe kp;
+	void *call;
 	bool attached;
 };
 
@@ -38,15 +40,17 @@ bool kas_hook_passthrough(struct pt_regs *regs);
 int kas_return(struct pt_regs *regs, unsigned long ret);
 
 /**
- * kas_hook_orig() - address of the probed function, for call-through
+ * kas_hook_orig() - the probed function, for call-through
  * @h: an attached hook
  *
- * A call from module code re-enters the probe; kas_hook_passthrough() lets
- * it run the original.
+ * Only for redirect targets. The call re-enters the probe, and
+ * kas_hook_passthrough() lets it run the original (callthru.S).
+ *
+ * Return: a function with the probed function's prototype.
  */
 static inline void *kas_hook_orig(const struct kas_hook *h)
 {
-	return h->kp.addr;
+	return h->call;
 }
 
 #endif /* KAS_HOOKS_H */

@@ -141,6 +141,48 @@ bool kas_idreg_exact(u64 id)
 	return (id & ~0x3fULL) == KAS_SYSREG(3, 0, 0, 0, 0) && ((id >> 3) & 7) != 0;
 }
 
+/* ID fields 7.3 lets a VMM change and 6.12 refuses to (6.12 sys_regs.c). */
+static const struct {
+	u64 id, mask;
+} kas_idreg_locked_612[] = {
+	/* PFR0.RAS; PFR1.DF2, RAS_frac; PFR2.GCIE, MTEFAR, MTESTOREONLY */
+	{ KAS_SYSREG(3, 0, 0, 4, 0), GENMASK_ULL(31, 28) },
+	{ KAS_SYSREG(3, 0, 0, 4, 1), GENMASK_ULL(59, 56) | GENMASK_ULL(15, 12) },
+	{ KAS_SYSREG(3, 0, 0, 4, 2), GENMASK_ULL(15, 4) },
+	/* ISAR3: unallocated (RAZ) in 6.12 */
+	{ KAS_SYSREG(3, 0, 0, 6, 3), ~0ULL },
+	/* MMFR0.TGRAN{4,64,16}_2; MMFR1.HCX, TWED; MMFR3.SCTLRX; MMFR4.NV_frac */
+	{ KAS_SYSREG(3, 0, 0, 7, 0), GENMASK_ULL(43, 32) },
+	{ KAS_SYSREG(3, 0, 0, 7, 1), GENMASK_ULL(43, 40) | GENMASK_ULL(35, 32) },
+	{ KAS_SYSREG(3, 0, 0, 7, 3), GENMASK_ULL(7, 4) },
+	{ KAS_SYSREG(3, 0, 0, 7, 4), GENMASK_ULL(23, 20) },
+	/* CTR_EL0.L1Ip */
+	{ KAS_SYSREG(3, 3, 0, 0, 1), GENMASK_ULL(15, 14) },
+};
+
+/**
+ * kas_idreg_locked() - the fields of @id a VM at @level may not change
+ * @level: the VM's level
+ * @host_level: the running kernel's level
+ * @id: a KVM_SET_ONE_REG id
+ *
+ * Level 6.12 on a 7.3 host: the fields 7.3 made writable. (Levels 5.10
+ * and 6.1 accept no change at all: kas_idreg_exact().)
+ *
+ * Return: a mask; a write changing any of its bits gets -EINVAL.
+ */
+u64 kas_idreg_locked(u64 level, u64 host_level, u64 id)
+{
+	unsigned int i;
+
+	if (level != KVM_ABI_SHIM_LEVEL(6, 12) || host_level < KVM_ABI_SHIM_LEVEL(7, 3))
+		return 0;
+	for (i = 0; i < ARRAY_SIZE(kas_idreg_locked_612); i++)
+		if (kas_idreg_locked_612[i].id == id)
+			return kas_idreg_locked_612[i].mask;
+	return 0;
+}
+
 /**
  * kas_idreg_host_ccidx() - does the host have FEAT_CCIDX (64-bit CCSIDR)?
  * @host_mmfr2: the host's sanitised ID_AA64MMFR2_EL1

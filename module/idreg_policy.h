@@ -30,6 +30,7 @@ extern const unsigned int kas_nr_idreg_managed;
 u64 kas_idreg_value(u64 level, u64 id, u64 cur, u64 host);
 bool kas_idreg_needs_host(u64 id);
 bool kas_idreg_exact(u64 id);
+u64 kas_idreg_locked(u64 level, u64 host_level, u64 id);
 bool kas_idreg_host_ccidx(u64 host_mmfr2);
 bool kas_idreg_host_pmuv3(u64 host_aa64dfr0);
 bool kas_idreg_host_aarch32_el0(u64 host_aa64pfr0);

@@ -20,8 +20,14 @@
 #include "kas.h"
 #include "vm.h"
 
+/*
+ * The ID register, cache and CTR_EL0 emulation is for levels 5.10 and 6.1
+ * (computed ID registers, the pre-6.3 cache model). Level 6.12 on a 7.3
+ * host keeps the kernel's: 7.3 stores and traps them as 6.12 does.
+ */
+#define KAS_IDREGS_BELOW	KVM_ABI_SHIM_LEVEL(6, 12)
+
 typedef void (*kas_reset_vcpu_fn)(struct kvm_vcpu *);
-typedef int (*kas_one_reg_fn)(struct kvm_vcpu *, const struct kvm_one_reg *);
 
 static u64 kas_host_clidr_v;
 /* With FEAT_CCIDX the CPU's CCSIDR is 64 bits; the register ABI keeps 32. */
@@ -142,7 +148,7 @@ static void kas_reset_vcpu(struct kvm_vcpu *vcpu)
 	level = v ? kas_older_level(vcpu->kvm) : 0;
 	rcu_read_unlock();
 	/* The VM cannot go away under its own vCPU's ioctl. */
-	if (level)
+	if (level && level < KAS_IDREGS_BELOW)
 		kas_idregs_apply(vcpu, v, level);
 	kas_redirect_done();
 }
@@ -156,7 +162,7 @@ static void kas_reset_vcpu(struct kvm_vcpu *vcpu)
  */
 int kas_reset_vcpu_pre(struct kprobe *p, struct pt_regs *regs)
 {
-	return kas_redirect_older(regs, kas_reset_vcpu);
+	return kas_redirect_below(regs, kas_reset_vcpu, KAS_IDREGS_BELOW);
 }
 
 NOKPROBE_SYMBOL(kas_reset_vcpu_pre);
@@ -180,14 +186,37 @@ static int kas_idregs_current(struct kvm_vcpu *vcpu, u64 id, u64 *val)
 	return 0;
 }
 
-/* Redirect target of kvm_arm_sys_reg_set_reg() for invariant registers. */
+/*
+ * The bits of @id a VM at @level may not change: all of them for the
+ * invariant registers of 5.10 and 6.1, the fields 7.3 made writable for
+ * 6.12.
+ */
+static u64 kas_sys_reg_locked(u64 level, u64 id)
+{
+	if (level < KAS_IDREGS_BELOW)
+		return kas_idreg_exact(id) ? ~0ULL : 0;
+	return kas_idreg_locked(level, KAS_HOST_LEVEL, id);
+}
+
+NOKPROBE_SYMBOL(kas_sys_reg_locked);
+
+/*
+ * Redirect target of kvm_arm_sys_reg_set_reg() for registers a level
+ * locks: a write that changes a locked bit is -EINVAL; an invariant one
+ * that changes nothing succeeds; the rest is the kernel's to decide.
+ */
 static int kas_sys_reg_set(struct kvm_vcpu *vcpu, const struct kvm_one_reg *reg)
 {
 	kas_one_reg_fn orig = kas_hook_orig(&kas_hook_table[KAS_HOOK_SYS_REG_SET]);
 	bool u32reg = (reg->id & KVM_REG_SIZE_MASK) == KVM_REG_SIZE_U32;
-	u64 val = 0, cur;
+	u64 val = 0, cur, level, locked;
 	u32 v32;
 	int ret;
+
+	rcu_read_lock();
+	level = kas_older_level(vcpu->kvm);
+	rcu_read_unlock();
+	locked = kas_sys_reg_locked(level, reg->id);
 
 	if (u32reg)
 		ret = get_user(v32, (u32 __user *)u64_to_user_ptr(reg->addr)) ? -EFAULT : 0;
@@ -199,8 +228,10 @@ static int kas_sys_reg_set(struct kvm_vcpu *vcpu, const struct kvm_one_reg *reg)
 		mutex_lock(&vcpu->kvm->arch.config_lock);
 		ret = kas_idregs_current(vcpu, reg->id, &cur);
 		mutex_unlock(&vcpu->kvm->arch.config_lock);
-		if (!ret)
-			ret = val == cur ? 0 : -EINVAL;
+		if (!ret && ((val ^ cur) & locked))
+			ret = -EINVAL;
+		else if (!ret && locked == ~0ULL)
+			ret = 0;
 		else
 			ret = orig(vcpu, reg);
 	}
@@ -213,7 +244,7 @@ static int kas_sys_reg_set(struct kvm_vcpu *vcpu, const struct kvm_one_reg *reg)
  * @p: the kprobe
  * @regs: (vcpu, reg); reg is the kernel's copy of struct kvm_one_reg
  *
- * Return: 1 when redirected (an invariant register of an older level),
+ * Return: 1 when redirected (a register the VM's older level locks),
  * else 0.
  */
 int kas_sys_reg_set_pre(struct kprobe *p, struct pt_regs *regs)
@@ -221,8 +252,9 @@ int kas_sys_reg_set_pre(struct kprobe *p, struct pt_regs *regs)
 	struct kvm_vcpu *vcpu = (struct kvm_vcpu *)regs->regs[0];
 	const struct kvm_one_reg *reg = (const struct kvm_one_reg *)regs->regs[1];
 
-	if (kas_hook_passthrough(regs) || !kas_older_level(vcpu->kvm) ||
-	    !kas_idreg_exact(reg->id))
+	u64 level = kas_older_level(vcpu->kvm);
+
+	if (kas_hook_passthrough(regs) || !level || !kas_sys_reg_locked(level, reg->id))
 		return 0;
 	return kas_redirect(regs, kas_sys_reg_set);
 }
@@ -264,7 +296,7 @@ int kas_access_id_reg_pre(struct kprobe *p, struct pt_regs *regs)
 
 	if (params->is_write || kas_compat_params_enc(params) != SYS_CTR_EL0)
 		return 0;
-	return kas_redirect_older(regs, kas_access_ctr);
+	return kas_redirect_below(regs, kas_access_ctr, KAS_IDREGS_BELOW);
 }
 
 NOKPROBE_SYMBOL(kas_access_id_reg_pre);
@@ -299,7 +331,7 @@ int kas_access_ccsidr_pre(struct kprobe *p, struct pt_regs *regs)
 {
 	if (!kas_host_ccidx)
 		return 0;
-	return kas_redirect_older(regs, kas_access_ccsidr);
+	return kas_redirect_below(regs, kas_access_ccsidr, KAS_IDREGS_BELOW);
 }
 
 NOKPROBE_SYMBOL(kas_access_ccsidr_pre);
@@ -352,7 +384,7 @@ static u64 kas_read_id_reg(const struct kvm_vcpu *vcpu, const void *rd)
  */
 int kas_read_id_reg_pre(struct kprobe *p, struct pt_regs *regs)
 {
-	return kas_redirect_older(regs, kas_read_id_reg);
+	return kas_redirect_below(regs, kas_read_id_reg, KAS_IDREGS_BELOW);
 }
 
 NOKPROBE_SYMBOL(kas_read_id_reg_pre);

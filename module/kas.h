@@ -59,6 +59,11 @@ enum {
 
 extern struct kas_hook kas_hook_table[KAS_NR_HOOKS];
 
+struct kvm_one_reg;
+struct kvm_vcpu;
+/* kvm_arm_{get,set}_reg() and the firmware and sys_reg variants. */
+typedef int (*kas_one_reg_fn)(struct kvm_vcpu *, const struct kvm_one_reg *);
+
 long kas_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg);
 int kas_vm_ioctl_pre(struct kprobe *p, struct pt_regs *regs);
 
@@ -88,6 +93,7 @@ int kas_handle_smc_pre(struct kprobe *p, struct pt_regs *regs);
 /* reglist.c */
 u64 kas_older_level(struct kvm *kvm);
 int kas_redirect_older(struct pt_regs *regs, void *fn);
+int kas_redirect_below(struct pt_regs *regs, void *fn, u64 below);
 int kas_num_regs_pre(struct kprobe *p, struct pt_regs *regs);
 int kas_copy_regs_pre(struct kprobe *p, struct pt_regs *regs);
 int kas_one_reg_pre(struct kprobe *p, struct pt_regs *regs);

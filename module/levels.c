@@ -12,6 +12,7 @@ const struct kas_level_info kas_levels[] = {
 	{ KVM_ABI_SHIM_LEVEL(5, 10), KVM_ABI_SHIM_LEVEL_BIT_5_10, "5.10" },
 	{ KVM_ABI_SHIM_LEVEL(6, 1), KVM_ABI_SHIM_LEVEL_BIT_6_1, "6.1" },
 	{ KVM_ABI_SHIM_LEVEL(6, 12), KVM_ABI_SHIM_LEVEL_BIT_6_12, "6.12" },
+	{ KVM_ABI_SHIM_LEVEL(7, 3), KVM_ABI_SHIM_LEVEL_BIT_7_3, "7.3" },
 };
 
 const unsigned int kas_nr_levels = ARRAY_SIZE(kas_levels);
@@ -50,7 +51,7 @@ const char *kas_level_name(u64 level)
 
 /**
  * kas_level_parse() - parse an operator's level name
- * @s: "native", "5.10", "6.1" or "6.12"; one trailing newline is allowed
+ * @s: "native" or a level's name ("6.12"); one trailing newline is allowed
  *     (sysfs writes carry one)
  * @level: where the encoded level is stored on success
  *

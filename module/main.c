@@ -16,6 +16,7 @@
 #include <linux/moduleparam.h>
 #include <linux/utsname.h>
 
+#include "callthru.h"
 #include "compat/compat.h"
 #include "kas.h"
 #include "vgic_policy.h"
@@ -85,7 +86,7 @@ static const struct kernel_param_ops kas_default_ops = {
 };
 module_param_cb(default_level, &kas_default_ops, NULL, 0644);
 MODULE_PARM_DESC(default_level,
-		 "Level of VMs whose VMM does not choose one: native (default), 5.10, 6.1 or 6.12. Applies to VMs created after the change.");
+		 "Level of VMs whose VMM does not choose one: native (default), 5.10, 6.1, 6.12 or 7.3. Applies to VMs created after the change.");
 
 static int kas_default_rev_set(const char *val, const struct kernel_param *kp)
 {
@@ -177,10 +178,26 @@ static int kas_init_vm_pre(struct kprobe *p, struct pt_regs *regs)
 
 NOKPROBE_SYMBOL(kas_init_vm_pre);
 
+typedef void (*kas_destroy_vm_fn)(struct kvm *);
+
+/*
+ * Redirect target of kvm_arch_destroy_vm(): the entry goes before the VM
+ * does, in process context (the table lock is not taken in a handler).
+ */
+static void kas_destroy_vm(struct kvm *kvm)
+{
+	kas_destroy_vm_fn orig = kas_hook_orig(&kas_hook_table[KAS_HOOK_DESTROY_VM]);
+
+	kas_vm_remove(kvm);
+	orig(kvm);
+	kas_redirect_done();
+}
+
 static int kas_destroy_vm_pre(struct kprobe *p, struct pt_regs *regs)
 {
-	kas_vm_remove((struct kvm *)regs->regs[0]);
-	return 0;
+	if (kas_hook_passthrough(regs))
+		return 0;
+	return kas_redirect(regs, kas_destroy_vm);
 }
 
 NOKPROBE_SYMBOL(kas_destroy_vm_pre);
@@ -190,11 +207,9 @@ NOKPROBE_SYMBOL(kas_destroy_vm_pre);
 #define KAS_VGIC_HOOK(sym, pre) { sym, pre, KAS_FEAT_VGIC, KAS_ALL_LEVELS }
 #define KAS_GICR510_HOOK(sym, pre) \
 	{ sym, pre, KAS_FEAT_GICR_510, KVM_ABI_SHIM_LEVEL_BIT_5_10 }
-#define KAS_FW_HOOK(sym, pre) { sym, pre, KAS_FEAT_FW, KVM_ABI_SHIM_LEVEL_BIT_5_10 }
-#define KAS_IDREGS_HOOK(sym, pre)						\
-	{ sym, pre, KAS_FEAT_IDREGS, KVM_ABI_SHIM_LEVEL_BIT_5_10 | KVM_ABI_SHIM_LEVEL_BIT_6_1 }
-#define KAS_REGLIST_HOOK(sym, pre)						\
-	{ sym, pre, KAS_FEAT_REGLIST, KVM_ABI_SHIM_LEVEL_BIT_5_10 | KVM_ABI_SHIM_LEVEL_BIT_6_1 }
+#define KAS_FW_HOOK(sym, pre) { sym, pre, KAS_FEAT_FW, KAS_NEED_FW }
+#define KAS_IDREGS_HOOK(sym, pre) { sym, pre, KAS_FEAT_IDREGS, KAS_NEED_IDREGS }
+#define KAS_REGLIST_HOOK(sym, pre) { sym, pre, KAS_FEAT_REGLIST, KAS_NEED_REGLIST }
 
 struct kas_hook kas_hook_table[KAS_NR_HOOKS] = {
 	[KAS_HOOK_VM_IOCTL]	= { "kvm_arch_vm_ioctl", kas_vm_ioctl_pre },
@@ -223,7 +238,7 @@ struct kas_hook kas_hook_table[KAS_NR_HOOKS] = {
 						   kas_gicr510_ctlr_pre),
 	[KAS_HOOK_GICR_UACCESS]	= KAS_GICR510_HOOK(KAS_SYM_GICR_UACCESS,
 						   kas_gicr510_uaccess_pre),
-	/* Firmware registers and PSCI of 5.10 on 6.x hosts. */
+	/* Firmware registers and PSCI of older levels (on 6.12: of 5.10). */
 	[KAS_HOOK_FW_NUM_REGS]	= KAS_FW_HOOK(KAS_SYM_FW_NUM_REGS, kas_fw_num_regs_pre),
 	[KAS_HOOK_FW_COPY_IDS]	= KAS_FW_HOOK(KAS_SYM_FW_COPY_IDS, kas_fw_copy_ids_pre),
 	[KAS_HOOK_FW_GET]	= KAS_FW_HOOK(KAS_SYM_FW_GET, kas_fw_get_pre),
@@ -249,14 +264,10 @@ static int __init kas_init(void)
 {
 	int ret;
 
+	BUILD_BUG_ON(KAS_NR_HOOKS > KAS_NR_THUNKS);
 	pr_info("version %s on kernel %s (%s), host level %s\n", KAS_VERSION,
 		init_utsname()->release, init_utsname()->version,
 		kas_level_name(KAS_HOST_LEVEL));
-	if (kas_kernel_preemptible()) {
-		pr_err("kernel %s preempts kernel code; not supported on preemptible kernels; refusing to load\n",
-		       init_utsname()->release);
-		return -EOPNOTSUPP;
-	}
 	ret = kas_kprobes_work();
 	if (ret) {
 		pr_err("kprobes do not fire on kernel %s (disabled in /sys/kernel/debug/kprobes/enabled?); refusing to load\n",

@@ -11,7 +11,8 @@
  * From the kernels' sources (matrix D.4): 5.18 emulates the OS lock
  * (OSLSR_EL1); 6.12 lists the physical timer (guest.c timer_reg_list),
  * TCR2_EL1, PIRE0_EL1 and PIR_EL1 unconditionally, and POR_EL0/POR_EL1
- * with FEAT_S1POE.
+ * with FEAT_S1POE. 7.3 lists SCTLR2_EL1 (FEAT_SCTLR2) and, with a PMU,
+ * PMMIR_EL1.
  */
 const struct kas_reg_since kas_reg_since[] = {
 	{ KAS_SYSREG(2, 0, 1, 1, 4), L(6, 1), "OSLSR_EL1" },
@@ -23,6 +24,8 @@ const struct kas_reg_since kas_reg_since[] = {
 	{ KAS_SYSREG(3, 0, 10, 2, 3), L(6, 12), "PIR_EL1" },
 	{ KAS_SYSREG(3, 0, 10, 2, 4), L(6, 12), "POR_EL1" },
 	{ KAS_SYSREG(3, 3, 10, 2, 4), L(6, 12), "POR_EL0" },
+	{ KAS_SYSREG(3, 0, 1, 0, 3), L(7, 3), "SCTLR2_EL1" },
+	{ KAS_SYSREG(3, 0, 9, 14, 6), L(7, 3), "PMMIR_EL1" },
 };
 
 const unsigned int kas_nr_reg_since = ARRAY_SIZE(kas_reg_since);
@@ -289,6 +292,81 @@ static unsigned int kas_reg_order_invariant(u64 *ids, unsigned int n)
 	return kas_reg_insert(ids, n, i + 2, KAS_CTR_EL0);
 }
 
+/*
+ * Up to 6.12 the list is: core, SVE, firmware, a timer block, the invariant
+ * MIDR, REVIDR, AIDR, then the system register table. 7.3 lists the timer
+ * registers and the three invariant ones within the table, in encoding
+ * order (the timer ids as KVM_REG_ARM_TIMER_*).
+ */
+static const u64 kas_reg_block_612[] = {
+	KAS_SYSREG(3, 3, 14, 3, 1),	/* KVM_REG_ARM_TIMER_CTL */
+	KAS_SYSREG(3, 3, 14, 3, 2),	/* KVM_REG_ARM_TIMER_CNT */
+	KAS_SYSREG(3, 3, 14, 0, 2),	/* KVM_REG_ARM_TIMER_CVAL */
+	KAS_SYSREG(3, 3, 14, 2, 1),	/* KVM_REG_ARM_PTIMER_CTL */
+	KAS_SYSREG(3, 3, 14, 0, 1),	/* KVM_REG_ARM_PTIMER_CNT */
+	KAS_SYSREG(3, 3, 14, 2, 2),	/* KVM_REG_ARM_PTIMER_CVAL */
+	KAS_SYSREG(3, 0, 0, 0, 0),	/* MIDR_EL1 */
+	KAS_SYSREG(3, 0, 0, 0, 6),	/* REVIDR_EL1 */
+	KAS_AIDR_EL1,
+};
+
+static unsigned int kas_reg_order_612(u64 *ids, unsigned int n)
+{
+	u64 moved[ARRAY_SIZE(kas_reg_block_612)];
+	unsigned int i, j, k = 0, pos = 0;
+
+	for (j = 0; j < ARRAY_SIZE(kas_reg_block_612); j++) {
+		for (i = 0; i < n && ids[i] != kas_reg_block_612[j]; i++)
+			;
+		if (i < n) {
+			moved[k++] = ids[i];
+			n = kas_reg_remove(ids, n, ids[i]);
+		}
+	}
+	/* After the last core, SVE or firmware register. */
+	for (i = 0; i < n; i++)
+		if (KAS_REG_CLASS(ids[i]) != KAS_REG_CLASS(KAS_SYSREG(0, 0, 0, 0, 0)) &&
+		    (ids[i] & ~0xfULL) != KAS_DEMUX_CCSIDR(0))
+			pos = i + 1;
+	for (j = 0; j < k; j++)
+		n = kas_reg_insert(ids, n, pos + j, moved[j]);
+	return n;
+}
+
+/**
+ * kas_reg_kept_612() - is @id a register level 6.12 lists that this host
+ *                      may not?
+ * @level: the VM's level
+ * @host_level: the running kernel's level
+ * @id: a register id
+ *
+ * 7.3 lists TCR2_EL1, PIRE0_EL1 and PIR_EL1 only if the VM's
+ * ID_AA64MMFR3_EL1 has TCRX or S1PIE; 6.12 always does, storing what a
+ * VMM writes. The module keeps them where the kernel does not.
+ *
+ * Return: its index in kas_reg_kept_612_ids[], or -1.
+ */
+int kas_reg_kept_612(u64 level, u64 host_level, u64 id)
+{
+	unsigned int i;
+
+	if (level != L(6, 12) || host_level < L(7, 3))
+		return -1;
+	for (i = 0; i < KAS_NR_KEPT_612; i++)
+		if (kas_reg_kept_612_ids[i] == id)
+			return i;
+	return -1;
+}
+
+/* TCR2_EL1 resets to 0; PIRE0_EL1, PIR_EL1 to reset_unknown()'s pattern. */
+const u64 kas_reg_kept_612_ids[KAS_NR_KEPT_612] = {
+	KAS_SYSREG(3, 0, 2, 0, 3), KAS_SYSREG(3, 0, 10, 2, 2), KAS_SYSREG(3, 0, 10, 2, 3),
+};
+
+const u64 kas_reg_kept_612_reset[KAS_NR_KEPT_612] = {
+	0, KAS_PMU510_UNKNOWN, KAS_PMU510_UNKNOWN,
+};
+
 /**
  * kas_reg_filter() - drop the registers @level lacks from a list, in place
  * @level: the VM's level
@@ -298,6 +376,8 @@ static unsigned int kas_reg_order_invariant(u64 *ids, unsigned int n)
  * @n: its length
  *
  * The list keeps the order of the level's kernel (VMMs may compare lists).
+ * @ids has room for KAS_NR_KEPT_612 more: level 6.12's kept registers are
+ * added where the host lacks them.
  *
  * Return: the new length.
  */
@@ -309,8 +389,21 @@ unsigned int kas_reg_filter(u64 level, u64 host_level, u64 clidr, u64 *ids,
 	for (i = 0; i < n; i++)
 		if (!kas_reg_hidden(level, host_level, clidr, ids[i]))
 			ids[m++] = ids[i];
+	if (kas_reg_level_filters(level, host_level) && host_level >= L(7, 3))
+		m = kas_reg_order_612(ids, m);
 	if (kas_reg_level_filters(level, host_level) && level < L(6, 12) &&
 	    host_level >= L(6, 12))
 		m = kas_reg_order_invariant(ids, m);
+	for (i = 0; i < KAS_NR_KEPT_612; i++) {
+		u64 id = kas_reg_kept_612_ids[i];
+		unsigned int j;
+
+		if (kas_reg_kept_612(level, host_level, id) < 0)
+			break;
+		for (j = 0; j < m && ids[j] != id; j++)
+			;
+		if (j == m)
+			m = kas_reg_add_sorted(ids, m, id);
+	}
 	return m;
 }

@@ -17,6 +17,7 @@
 	(0x6030000000130000ULL | ((u64)(op0) << 14) | ((u64)(op1) << 11) | \
 	 ((u64)(crn) << 7) | ((u64)(crm) << 3) | (u64)(op2))
 #define KAS_DEMUX_CCSIDR(i)	(0x6020000000110000ULL | (i))
+#define KAS_REG_CLASS(id)	((id) & 0xffffffffffff0000ULL)
 #define KAS_CSSELR_MAX		14
 
 /**
@@ -37,6 +38,12 @@ extern const unsigned int kas_nr_reg_since;
 /* 5.10's PMU registers of a vCPU without a PMU (see reg_policy.c). */
 #define KAS_NR_PMU510		74
 #define KAS_PMCR_EL0		KAS_SYSREG(3, 3, 9, 12, 0)
+
+/* Level 6.12's TCR2_EL1, PIRE0_EL1, PIR_EL1 where the host hides them. */
+#define KAS_NR_KEPT_612		3
+extern const u64 kas_reg_kept_612_ids[KAS_NR_KEPT_612];
+extern const u64 kas_reg_kept_612_reset[KAS_NR_KEPT_612];
+int kas_reg_kept_612(u64 level, u64 host_level, u64 id);
 
 u64 kas_reg_pmu510_id(unsigned int i);
 int kas_reg_pmu510_index(u64 id);

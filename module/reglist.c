@@ -5,7 +5,9 @@
  * the registers its level's kernel does not have (reg_policy.c decides).
  *
  * Level 5.10 on 6.x also has 5.10's PMU registers when the vCPU has no
- * PMU (5.12 hid them): listed, and kept per vCPU for GET/SET here.
+ * PMU (5.12 hid them): listed, and kept per vCPU for GET/SET here. So
+ * does level 6.12 on 7.3 with TCR2_EL1, PIRE0_EL1 and PIR_EL1 where 7.3
+ * hides them.
  *
  * kvm_arm_copy_reg_indices() writes straight to the VMM's buffer, which
  * is sized for the shorter list; so the kernel's list is produced in a
@@ -23,6 +25,8 @@
 #include "kas.h"
 #include "reg_policy.h"
 #include "vm.h"
+
+#define L612	KVM_ABI_SHIM_LEVEL(6, 12)
 
 typedef unsigned long (*kas_num_regs_fn)(struct kvm_vcpu *);
 typedef int (*kas_copy_regs_fn)(struct kvm_vcpu *, u64 __user *);
@@ -47,6 +51,29 @@ u64 kas_older_level(struct kvm *kvm)
 NOKPROBE_SYMBOL(kas_older_level);
 
 /**
+ * kas_redirect_below() - redirect a probed vCPU function for older levels
+ * @regs: registers at the probe; x0 is the vCPU
+ * @fn: the redirect target
+ * @below: only for levels below this one
+ *
+ * Return: 1 when redirected (VM at an older level below @below, not a
+ * call-through), else 0.
+ */
+int kas_redirect_below(struct pt_regs *regs, void *fn, u64 below)
+{
+	u64 level;
+
+	if (kas_hook_passthrough(regs))
+		return 0;
+	level = kas_older_level(((struct kvm_vcpu *)regs->regs[0])->kvm);
+	if (!level || level >= below)
+		return 0;
+	return kas_redirect(regs, fn);
+}
+
+NOKPROBE_SYMBOL(kas_redirect_below);
+
+/**
  * kas_redirect_older() - redirect a probed vCPU function for older levels
  * @regs: registers at the probe; x0 is the vCPU
  * @fn: the redirect target
@@ -56,10 +83,7 @@ NOKPROBE_SYMBOL(kas_older_level);
  */
 int kas_redirect_older(struct pt_regs *regs, void *fn)
 {
-	if (kas_hook_passthrough(regs) ||
-	    !kas_older_level(((struct kvm_vcpu *)regs->regs[0])->kvm))
-		return 0;
-	return kas_redirect(regs, fn);
+	return kas_redirect_below(regs, fn, U64_MAX);
 }
 
 NOKPROBE_SYMBOL(kas_redirect_older);
@@ -78,8 +102,9 @@ static long kas_reglist_fetch(struct kvm_vcpu *vcpu, u64 level, u64 **out)
 	long ret;
 	u64 *ids;
 
-	/* Room for the PMU registers level 5.10 may add. */
-	ids = kvmalloc_array(n + KAS_NR_PMU510, sizeof(u64), GFP_KERNEL_ACCOUNT);
+	/* Room for the registers levels 5.10 and 6.12 may add. */
+	ids = kvmalloc_array(n + KAS_NR_PMU510 + KAS_NR_KEPT_612, sizeof(u64),
+			     GFP_KERNEL_ACCOUNT);
 	if (!ids)
 		return -ENOMEM;
 	uaddr = vm_mmap(NULL, 0, size, PROT_READ | PROT_WRITE,
@@ -176,6 +201,9 @@ int kas_copy_regs_pre(struct kprobe *p, struct pt_regs *regs)
 
 NOKPROBE_SYMBOL(kas_copy_regs_pre);
 
+/* Keys of the kept registers in kas_vm.pmu510: the 6.12 ones above. */
+#define KAS_KEPT_612_KEY(idx)	((unsigned long)(idx) | (1UL << 31))
+
 /*
  * The vCPU's 5.10 PMU registers (level 5.10, no PMU), made with 5.10's
  * reset values on first use. NULL on allocation failure.
@@ -242,6 +270,73 @@ static int kas_pmu510_set(struct kvm_vcpu *vcpu, const struct kvm_one_reg *reg)
 	return ret;
 }
 
+/* Level 6.12's kept registers of @vcpu, made on first use; NULL on failure. */
+static u64 *kas_kept612_regs(struct kvm_vcpu *vcpu)
+{
+	unsigned long key = KAS_KEPT_612_KEY(vcpu->vcpu_idx);
+	struct kas_vm *v = kas_vm_lookup(vcpu->kvm);
+	u64 *regs, *old;
+
+	if (!v)
+		return NULL;
+	regs = xa_load(&v->pmu510, key);
+	if (regs)
+		return regs;
+	regs = kmemdup(kas_reg_kept_612_reset, sizeof(kas_reg_kept_612_reset),
+		       GFP_KERNEL_ACCOUNT);
+	if (!regs)
+		return NULL;
+	old = xa_cmpxchg(&v->pmu510, key, NULL, regs, GFP_KERNEL_ACCOUNT);
+	if (old) {
+		kfree(regs);
+		return xa_is_err(old) ? NULL : old;
+	}
+	return regs;
+}
+
+/*
+ * Redirect target of kvm_arm_{get,set}_reg() for a register level 6.12
+ * has and the kernel may hide: the kernel's, else the kept one.
+ */
+static int kas_kept612_access(struct kvm_vcpu *vcpu, const struct kvm_one_reg *reg,
+			      bool set)
+{
+	kas_one_reg_fn orig = kas_hook_orig(&kas_hook_table[set ? KAS_HOOK_SET_REG :
+							     KAS_HOOK_GET_REG]);
+	u64 __user *uaddr = u64_to_user_ptr(reg->addr);
+	int i = kas_reg_kept_612(L612, KAS_HOST_LEVEL, reg->id);
+	int ret = orig(vcpu, reg);
+	u64 *regs, val;
+
+	if (ret != -ENOENT)
+		return ret;
+	regs = kas_kept612_regs(vcpu);
+	if (!regs)
+		return -ENOMEM;
+	if (!set)
+		return put_user(regs[i], uaddr) ? -EFAULT : 0;
+	if (get_user(val, uaddr))
+		return -EFAULT;
+	regs[i] = val;
+	return 0;
+}
+
+static int kas_kept612_get(struct kvm_vcpu *vcpu, const struct kvm_one_reg *reg)
+{
+	int ret = kas_kept612_access(vcpu, reg, false);
+
+	kas_redirect_done();
+	return ret;
+}
+
+static int kas_kept612_set(struct kvm_vcpu *vcpu, const struct kvm_one_reg *reg)
+{
+	int ret = kas_kept612_access(vcpu, reg, true);
+
+	kas_redirect_done();
+	return ret;
+}
+
 /**
  * kas_one_reg_pre() - pre-handler on kvm_arm_get_reg() and kvm_arm_set_reg()
  * @p: the kprobe
@@ -264,6 +359,9 @@ int kas_one_reg_pre(struct kprobe *p, struct pt_regs *regs)
 	    kas_reg_pmu510_index(reg->id) >= 0)
 		return kas_redirect(regs, p == &kas_hook_table[KAS_HOOK_GET_REG].kp ?
 				    (void *)kas_pmu510_get : (void *)kas_pmu510_set);
+	if (kas_reg_kept_612(level, KAS_HOST_LEVEL, reg->id) >= 0)
+		return kas_redirect(regs, p == &kas_hook_table[KAS_HOOK_GET_REG].kp ?
+				    (void *)kas_kept612_get : (void *)kas_kept612_set);
 	return 0;
 }
 

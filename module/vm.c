@@ -98,18 +98,25 @@ void kas_vm_insert(struct kas_vm *v, struct kvm *kvm, u64 level,
  * kas_vm_lookup() - find a VM's state
  * @kvm: the VM
  *
- * Caller holds rcu_read_lock() or a reference that keeps @kvm alive.
+ * Caller holds rcu_read_lock() or a reference that keeps @kvm alive (the
+ * entry of a live VM is never freed). The walk itself is an RCU reader:
+ * other VMs' entries on the same chain may go meanwhile.
  *
  * Return: the state, or NULL for a VM created before the module loaded.
  */
 struct kas_vm *kas_vm_lookup(struct kvm *kvm)
 {
-	struct kas_vm *v;
+	struct kas_vm *v, *found = NULL;
 
-	hash_for_each_possible_rcu(kas_vms, v, node, (unsigned long)kvm)
-		if (v->kvm == kvm)
-			return v;
-	return NULL;
+	rcu_read_lock();
+	hash_for_each_possible_rcu(kas_vms, v, node, (unsigned long)kvm) {
+		if (v->kvm == kvm) {
+			found = v;
+			break;
+		}
+	}
+	rcu_read_unlock();
+	return found;
 }
 
 NOKPROBE_SYMBOL(kas_vm_lookup);
@@ -127,7 +134,7 @@ static void kas_vm_unlink(struct kas_vm *v)
  * kas_vm_remove() - drop a VM's state as the VM is destroyed
  * @kvm: the VM
  *
- * Safe in a probe handler: no sleeping.
+ * Process context, before the kernel frees the VM.
  */
 void kas_vm_remove(struct kvm *kvm)
 {
@@ -139,8 +146,6 @@ void kas_vm_remove(struct kvm *kvm)
 		kas_vm_unlink(v);
 	spin_unlock(&kas_vms_lock);
 }
-
-NOKPROBE_SYMBOL(kas_vm_remove);
 
 /**
  * kas_vm_remove_all() - drop every state at module exit

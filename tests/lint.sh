@@ -33,13 +33,13 @@ fi
 cpl() { perl "$cp_dir/scripts/checkpatch.pl" --strict --no-tree --terse --show-types "$@" 2>&1 |
 	grep -E ': (ERROR|WARNING|CHECK):'; }
 # The compat layer is the one place where kernel-version tests belong.
-out=$(cpl -f module/*.c module/*.h uapi/linux/*.h
+out=$(cpl -f module/*.c module/*.h module/*.S uapi/linux/*.h
       cpl --ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON -f module/compat/*.h)
 if [ -z "$out" ]; then ok "checkpatch --strict clean (module/, uapi/)"; else
 	notok "checkpatch --strict clean"; echo "$out" | sed 's/^/# /'; fi
 
 # sparse, once per series, on a clean build so every file is checked.
-for krel in $(kas_series_ref 5.10) $(kas_series_ref 6.1) $(kas_series_ref 6.12) $(kas_fleet_kernel 6.12-deb13); do
+for krel in $(kas_series_ref 5.10) $(kas_series_ref 6.1) $(kas_series_ref 6.12) $(kas_fleet_kernel 6.12-deb13) $(kas_series_ref 7.3); do
 	rm -rf "$(kas_build_dir "$krel")"
 	log=$(bash tests/vm/build-module.sh "$krel" C=2 CHECK=sparse 2>&1 >/dev/null)
 	warn=$(echo "$log" | grep -E '(^|/)(module|uapi)/[^:]+:[0-9]+:([0-9]+:)? (warning|error):')

@@ -4,7 +4,7 @@
  * place. Selected by the kernel tree the module is built against; the rest
  * of the module has no version conditionals.
  *
- * Supported series: Debian 5.10, 6.1 and 6.12 (see tests/vm/fleet).
+ * Supported series: Debian 5.10, 6.1, 6.12 and 7.3 (see tests/vm/fleet).
  */
 #ifndef KAS_COMPAT_H
 #define KAS_COMPAT_H
@@ -30,40 +30,52 @@
 	LINUX_VERSION_CODE < KERNEL_VERSION(6, 13, 0)
 #define KAS_HOST_MAJOR 6
 #define KAS_HOST_MINOR 12
+#elif LINUX_VERSION_CODE >= KERNEL_VERSION(7, 3, 0) && \
+	LINUX_VERSION_CODE < KERNEL_VERSION(7, 4, 0)
+#define KAS_HOST_MAJOR 7
+#define KAS_HOST_MINOR 3
 #else
 /* The first error of the build names the kernel and the reason. */
 static_assert(0, "kvm-abi-shim: kernel " UTS_RELEASE
-	      ": not a supported series (5.10, 6.1, 6.12)");
+	      ": not a supported series (5.10, 6.1, 6.12, 7.3)");
 #endif
 
+/* Host is at least series @maj.@min. */
+#define KAS_HOST_AT_LEAST(maj, min) \
+	((KAS_HOST_MAJOR << 8 | KAS_HOST_MINOR) >= ((maj) << 8 | (min)))
+
 /*
- * Unload relies on a kernel that does not preempt: a task cannot be switched
- * out between kas_redirect_done() and the return of a redirect target
- * (hooks.c). PREEMPT_RT kernels (Debian's -rt flavour) are refused at build
- * time, other preemptible ones (preempt=full on a PREEMPT_DYNAMIC kernel)
- * at load time (kas_kernel_preemptible()), until that is made correct.
+ * PREEMPT_RT (Debian's -rt flavour) turns spinlocks into sleeping locks and
+ * runs more in threads; the module is tested on PREEMPT_VOLUNTARY (5.10,
+ * 6.1, 6.12) and PREEMPT_LAZY (7.3) only, so RT is refused at build time.
+ * At load time a module built for another kernel is refused by its
+ * vermagic, which names PREEMPT_RT.
  */
 #ifdef CONFIG_PREEMPT_RT
 static_assert(0, "kvm-abi-shim: kernel " UTS_RELEASE
-	      ": PREEMPT_RT, not supported (not yet correct on preemptible kernels)");
+	      ": PREEMPT_RT, not supported (tested on PREEMPT_VOLUNTARY and PREEMPT_LAZY only)");
 #endif
-
-/**
- * kas_kernel_preemptible() - does the running kernel preempt kernel code?
- *
- * Return: true on a preemptible kernel (the module refuses to load there).
- */
-static inline bool kas_kernel_preemptible(void)
-{
-#if KAS_HOST_MAJOR >= 6
-	return preempt_model_preemptible();
-#else
-	return IS_ENABLED(CONFIG_PREEMPTION);
-#endif
-}
 
 /* The level the running kernel itself provides. */
 #define KAS_HOST_LEVEL KVM_ABI_SHIM_LEVEL(KAS_HOST_MAJOR, KAS_HOST_MINOR)
+
+/*
+ * The levels that need a feature's hooks on this host, so that a missing
+ * hook disables exactly them. 6.12 differs from 6.1 in neither firmware
+ * registers nor (but for the hidden ones) the register list; 7.3 differs
+ * from every older level in both (PSCI 1.3, VENDOR_HYP_BMAP_2, the list's
+ * order).
+ */
+#if KAS_HOST_AT_LEAST(7, 3)
+#define KAS_NEED_FW		(KVM_ABI_SHIM_LEVEL_BIT_5_10 | KVM_ABI_SHIM_LEVEL_BIT_6_1 | \
+				 KVM_ABI_SHIM_LEVEL_BIT_6_12)
+#define KAS_NEED_REGLIST	KAS_NEED_FW
+#define KAS_NEED_IDREGS		KAS_NEED_FW
+#else
+#define KAS_NEED_FW		KVM_ABI_SHIM_LEVEL_BIT_5_10
+#define KAS_NEED_REGLIST	(KVM_ABI_SHIM_LEVEL_BIT_5_10 | KVM_ABI_SHIM_LEVEL_BIT_6_1)
+#define KAS_NEED_IDREGS		KAS_NEED_REGLIST
+#endif
 
 /*
  * Redistributor features 6.x added and 5.10 lacks (INVLPIR/INVALLR/SYNCR,
@@ -114,7 +126,7 @@ static inline bool kas_kernel_preemptible(void)
 #define KAS_SYM_GET_REG		NULL
 #define KAS_SYM_SET_REG		NULL
 #endif
-#if KAS_HOST_MAJOR > 6 || (KAS_HOST_MAJOR == 6 && KAS_HOST_MINOR >= 12)
+#if KAS_HOST_AT_LEAST(6, 12)
 #define KAS_SYM_HANDLE_SMC	"handle_smc"
 #else
 #define KAS_SYM_HANDLE_SMC	NULL
@@ -213,7 +225,7 @@ static inline u32 kas_compat_enc(u64 id)
  * state the module can set (kvm->arch.id_regs, the vCPU's CLIDR_EL1 and
  * ccsidr array); older hosts compute them on every read (not hooked yet).
  */
-#if KAS_HOST_MAJOR > 6 || (KAS_HOST_MAJOR == 6 && KAS_HOST_MINOR >= 12)
+#if KAS_HOST_AT_LEAST(6, 12)
 #define KAS_SYM_RESET_VCPU	"kvm_reset_vcpu"
 #define KAS_SYM_SYS_REG_SET	"kvm_arm_sys_reg_set_reg"
 #define KAS_COMPAT_IDREGS	1
@@ -229,9 +241,14 @@ static inline u64 *kas_compat_vm_id_reg(struct kvm *kvm, u64 id)
 	return &kvm->arch.id_regs[IDREG_IDX(kas_compat_enc(id))];
 }
 
+/* 7.3's __vcpu_sys_reg() is an rvalue; __ctxt_sys_reg() is the storage. */
 static inline u64 *kas_compat_vcpu_clidr(struct kvm_vcpu *vcpu)
 {
+#if KAS_HOST_AT_LEAST(7, 3)
+	return __ctxt_sys_reg(&vcpu->arch.ctxt, CLIDR_EL1);
+#else
 	return &__vcpu_sys_reg(vcpu, CLIDR_EL1);
+#endif
 }
 
 static inline u32 **kas_compat_vcpu_ccsidr(struct kvm_vcpu *vcpu)

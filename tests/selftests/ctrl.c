@@ -13,9 +13,11 @@
 
 static const uint64_t fleet[] = {
 	KVM_ABI_SHIM_LEVEL(5, 10), KVM_ABI_SHIM_LEVEL(6, 1), KVM_ABI_SHIM_LEVEL(6, 12),
+	KVM_ABI_SHIM_LEVEL(7, 3),
 };
 static const uint64_t bits[] = {
 	KVM_ABI_SHIM_LEVEL_BIT_5_10, KVM_ABI_SHIM_LEVEL_BIT_6_1, KVM_ABI_SHIM_LEVEL_BIT_6_12,
+	KVM_ABI_SHIM_LEVEL_BIT_7_3,
 };
 
 static uint64_t level_of(struct vmm_vm *vm)
@@ -224,11 +226,11 @@ static void test_default_level(uint64_t host)
 	TAP_ERRNO(vmm_param_write("default_level", "6.5"), -EINVAL, "default_level=6.5 is EINVAL");
 	TAP_ERRNO(vmm_param_write("default_level", "bogus"), -EINVAL, "default_level=bogus is EINVAL");
 	TAP_ERRNO(vmm_param_write("default_level", "\n"), -EINVAL, "empty default_level is EINVAL");
-	if (host < KVM_ABI_SHIM_LEVEL(6, 12))
-		TAP_ERRNO(vmm_param_write("default_level", "6.12"), -EINVAL,
+	if (host < KVM_ABI_SHIM_LEVEL(7, 3))
+		TAP_ERRNO(vmm_param_write("default_level", "7.3"), -EINVAL,
 			  "default_level above the host is EINVAL");
 	else
-		tap_skip("no level above a 6.12 host");
+		tap_skip("no level above a 7.3 host");
 	vmm_param_read("default_level", buf, sizeof(buf));
 	tap_ok(!strcmp(buf, "5.10\n"), "refused writes left default_level at 5.10");
 	TAP_ERRNO(vmm_param_write("default_level", "native"), 0, "default_level=native");

@@ -153,12 +153,28 @@ int main(void)
 	if (make_vm(&vm, 0) || get(&vm, id_of(&dfr0), &d) || get(&vm, id_of(&mmfr1), &m1))
 		tap_bail("cannot create a native VM");
 	/* Native is untouched: the kernel's own rules and values. */
-	if (host >= L(6, 12))
+	if (host >= L(7, 3))	/* 7.3 lets a VMM lower HCX */
+		TAP_ERRNO(set(&vm, id_of(&mmfr1), m1 & ~(0xfULL << 40)), 0,
+			  "native: 7.3's rule for ID_AA64MMFR1.HCX (writable) is kept");
+	else if (host >= L(6, 12))
 		TAP_ERRNO(set(&vm, id_of(&mmfr1), m1 & ~(0xfULL << 40)),
 			  FIELD(m1, 40) ? -EINVAL : 0, "native: 6.12's rule for ID_AA64MMFR1 is kept");
 	else
 		tap_ok(FIELD(d, 0) == 6, "native: 6.1's ID_AA64DFR0 DebugVer 6 is kept");
 	vmm_vm_destroy(&vm);
+	if (host >= L(7, 3)) {
+		/* Level 6.12 on 7.3: 6.12's rule, whatever 7.3 allows. */
+		if (make_vm(&vm, L(6, 12)) || get(&vm, id_of(&mmfr1), &m1))
+			tap_bail("cannot create a VM at level 6.12");
+		if (FIELD(m1, 40))
+			TAP_ERRNO(set(&vm, id_of(&mmfr1), m1 & ~(0xfULL << 40)), -EINVAL,
+				  "level 6.12: ID_AA64MMFR1.HCX cannot be lowered, as on 6.12");
+		else
+			tap_skip("level 6.12: the host has no HCX to lower");
+		TAP_ERRNO(set(&vm, id_of(&mmfr1), m1), 0,
+			  "level 6.12: writing ID_AA64MMFR1's own value succeeds");
+		vmm_vm_destroy(&vm);
+	}
 	if (host >= L(6, 12))
 		check_level(host, L(6, 1), "6.1", d, m1);
 	check_level(host, L(5, 10), "5.10", d, m1);

@@ -104,6 +104,9 @@ static unsigned int host_caches(bool valid[14])
 	return n;
 }
 
+/* KVM_REG_ARM_VENDOR_HYP_BMAP_2, 7.3 (6.15) */
+#define FW_BMAP2 0x6030000000160003ULL
+
 static int one_reg(struct vmm_vcpu *c, unsigned long op, uint64_t id, uint64_t *val)
 {
 	struct kvm_one_reg r = { .id = id, .addr = (uint64_t)(uintptr_t)val };
@@ -170,6 +173,14 @@ static void check_level(uint64_t host, uint64_t level, const struct list *native
 	/* The firmware bitmap registers (fwregs.c) are not 5.10's either. */
 	for (i = 0; level == L(5, 10) && i < native->n; i++)
 		hidden += ((native->id[i] >> 16) & 0xffff) == 0x16;
+	/* Nor is 7.3's fourth, VENDOR_HYP_BMAP_2, 6.1's. */
+	if (level != L(5, 10) && host >= L(7, 3)) {
+		hidden += find(native, FW_BMAP2) >= 0;
+		tap_ok(find(native, FW_BMAP2) >= 0 && find(&l, FW_BMAP2) < 0,
+		       "level %s: VENDOR_HYP_BMAP_2 is not listed", name);
+		TAP_ERRNO(one_reg(&vm.vcpu[0], KVM_GET_ONE_REG, FW_BMAP2, &val), -ENOENT,
+			  "level %s: KVM_GET_ONE_REG VENDOR_HYP_BMAP_2 is ENOENT", name);
+	}
 	/* 5.10 lists 74 PMU registers for a vCPU without a PMU, as this one. */
 	if (level == L(5, 10)) {
 		uint64_t pmcr = 0, ev = 0, clr = 5, set = 0;

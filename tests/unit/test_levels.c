@@ -13,6 +13,7 @@
 #define B510 KVM_ABI_SHIM_LEVEL_BIT_5_10
 #define B61 KVM_ABI_SHIM_LEVEL_BIT_6_1
 #define B612 KVM_ABI_SHIM_LEVEL_BIT_6_12
+#define B73 KVM_ABI_SHIM_LEVEL_BIT_7_3
 
 static void test_encoding(void)
 {
@@ -20,10 +21,12 @@ static void test_encoding(void)
 	       "encoding is major << 8 | minor");
 	tap_ok(KVM_ABI_SHIM_LEVEL_MAJOR(L(6, 12)) == 6 && KVM_ABI_SHIM_LEVEL_MINOR(L(6, 12)) == 12,
 	       "major/minor decode");
-	tap_ok(L(5, 10) < L(6, 1) && L(6, 1) < L(6, 12), "levels order like kernel versions");
-	tap_ok(kas_nr_levels == 3, "three fleet levels");
+	tap_ok(L(5, 10) < L(6, 1) && L(6, 1) < L(6, 12) && L(6, 12) < L(7, 3),
+	       "levels order like kernel versions");
+	tap_ok(kas_nr_levels == 4, "four fleet levels");
 	tap_ok(!strcmp(kas_level_name(0), "native") && !strcmp(kas_level_name(L(5, 10)), "5.10") &&
 	       !strcmp(kas_level_name(L(6, 1)), "6.1") && !strcmp(kas_level_name(L(6, 12)), "6.12") &&
+	       !strcmp(kas_level_name(L(7, 3)), "7.3") &&
 	       !strcmp(kas_level_name(L(6, 5)), "invalid"), "level names");
 }
 
@@ -57,7 +60,8 @@ static void test_host_and_supported(void)
 	       "other kernels have no level");
 	tap_ok(kas_levels_supported(L(5, 10), 0) == B510, "5.10 host supports 5.10");
 	tap_ok(kas_levels_supported(L(6, 1), 0) == (B510 | B61), "6.1 host supports 5.10, 6.1");
-	tap_ok(kas_levels_supported(L(6, 12), 0) == (B510 | B61 | B612), "6.12 host supports all");
+	tap_ok(kas_levels_supported(L(6, 12), 0) == (B510 | B61 | B612), "6.12 host supports all but 7.3");
+	tap_ok(kas_levels_supported(L(7, 3), 0) == (B510 | B61 | B612 | B73), "7.3 host supports all");
 	tap_ok(kas_levels_supported(L(6, 12), B510) == (B61 | B612), "disabled level is dropped");
 	tap_ok(kas_levels_supported(L(6, 1), B612) == (B510 | B61), "disabling an unsupported level is harmless");
 }

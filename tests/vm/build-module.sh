@@ -29,7 +29,7 @@ fi
 out=$(kas_build_dir "$krel")
 mkdir -p "$out"
 # Mirror the module sources; cp -u keeps kbuild's incremental build.
-(cd "$KAS_TOP" && cp -u --parents Kbuild VERSION module/*.[ch] module/compat/*.h \
+(cd "$KAS_TOP" && cp -u --parents Kbuild VERSION module/*.[chS] module/compat/*.h \
 	uapi/linux/*.h "$out/")
 ver=$(cd "$KAS_TOP" && git describe --tags --always --dirty 2>/dev/null || cat VERSION)
 echo "$ver" | cmp -s - "$out/VERSION" || echo "$ver" > "$out/VERSION"

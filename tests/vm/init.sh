@@ -111,7 +111,7 @@ fi
 if grep -qw kas.mode=bench /proc/cmdline; then
 	say "$(/tests/exitcost) module=no"
 	insmod /kvm_abi_shim.ko
-	for l in native 5.10 6.1; do
+	for l in native 5.10 6.1 6.12; do
 		[ "$l" = native ] || [ "$(printf '%s\n%s\n' "$l" "$(series "$(uname -r)")" | sort -V | head -n1)" = "$l" ] || continue
 		say "$(/tests/exitcost $l) module=yes"
 	done

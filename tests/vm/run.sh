@@ -112,7 +112,7 @@ for krel in "${kernels[@]}"; do
 	# earlier in this run, for the firmware-register restore test.
 	inject=$logs/inject/$krel
 	mkdir -p "$inject"
-	for sx in 5.10 6.1; do
+	for sx in 5.10 6.1 6.12; do
 		x=$(kas_series_ref "$sx")
 		if [ "$(printf '%s\n%s\n' "$sx" "$(kas_series "$krel")" | sort -V | head -n1)" = "$sx" ] &&
 			[ "$sx" != "$(kas_series "$krel")" ]; then
@@ -128,7 +128,7 @@ for krel in "${kernels[@]}"; do
 done
 # Reverse direction: each older series' reference kernel, natively, takes
 # the firmware registers newer kernels saved at its level.
-for sx in 5.10 6.1; do
+for sx in 5.10 6.1 6.12; do
 	x=$(kas_series_ref "$sx")
 	inject=$logs/inject/restore-$x
 	mkdir -p "$inject"
