@@ -171,7 +171,7 @@ for rel in "${rels[@]}"; do
 	fake=6.6.0-99-arm64
 	mkdir -p "$root/lib/modules/$fake"
 	ln -s "/usr/src/linux-headers-$first" "$root/lib/modules/$fake/build"
-	declined "$fake" "outside 5.10/6.1/6.12"
+	declined "$fake" "outside 5.10/6.1/6.12/7.3"
 	fake=$(echo "$first" | sed -E 's/-arm64$/-rt-arm64/')
 	# Headers as DKMS looks for them: $first's, with PREEMPT_RT in .config.
 	mkdir -p "$root/lib/modules/$fake/build"

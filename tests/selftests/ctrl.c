@@ -47,7 +47,7 @@ static void test_attrs(struct vmm_vm *vm, uint64_t host)
 	TAP_ERRNO(vmm_shim_get(vm, KVM_ABI_SHIM_ATTR_VERSION, &v), 0, "GET version");
 	tap_ok(v == KVM_ABI_SHIM_IFACE_VERSION, "interface version is %d (got %llu)",
 	       KVM_ABI_SHIM_IFACE_VERSION, (unsigned long long)v);
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < sizeof(fleet) / sizeof(fleet[0]); i++)
 		if (fleet[i] <= host)
 			want |= bits[i];
 	v = 0;
@@ -69,7 +69,7 @@ static void test_level_values(struct vmm_vm *vm, uint64_t host)
 	unsigned int i;
 
 	tap_ok(level_of(vm) == KVM_ABI_SHIM_LEVEL_NATIVE, "new VM is native by default");
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < sizeof(fleet) / sizeof(fleet[0]); i++) {
 		if (fleet[i] > host) {
 			TAP_ERRNO(vmm_shim_set(vm, KVM_ABI_SHIM_ATTR_LEVEL, fleet[i]),
 				  -EOPNOTSUPP, "level 0x%llx above the host is EOPNOTSUPP",

@@ -187,7 +187,7 @@ for f in /inject/*.$gic.drill-native; do
 done
 # Rollback drill: run guests to their checkpoint natively and at every
 # older level, and carry the saved VMs to the host.
-for l in native 5.10 6.1; do
+for l in native 5.10 6.1 6.12; do
 	[ "$l" = "$(series "$(uname -r)")" ] && continue
 	[ "$l" != native ] && [ "$(printf '%s\n%s\n' "$l" "$(series "$(uname -r)")" | sort -V | head -n1)" != "$l" ] && continue
 	if /tests/drill save "$l" /tmp/drill.$l 2> /tmp/drill.err; then
@@ -198,6 +198,47 @@ for l in native 5.10 6.1; do
 done
 kas_test lifecycle /tests/lifecycle /kvm_abi_shim.ko
 
+# Other tracers on the same functions: an operator's kretprobe (tracefs
+# r: event) on every function the module probes, then the suites again, then
+# VM create/destroy cycles with the live count and module references back
+# where they were.
+say "# run tracers"
+tr=/sys/kernel/tracing st=/sys/kernel/debug/kvm_abi_shim/stats
+[ -e $tr/kprobe_events ] || mount -t tracefs tracefs $tr
+syms=$(awk '$2 == "k" { sub(/\+0x0$/, "", $3); print $3 }' /sys/kernel/debug/kprobes/list | sort -u)
+live0=$(sed -n 's/^vm_live //p' $st) ref0=$(cat /sys/module/kvm_abi_shim/refcnt)
+i=0
+for s in $syms; do
+	i=$((i + 1))
+	echo "r:kasr/r$i $s" >> $tr/kprobe_events || say "not ok 1 kretprobe on $s"
+done
+if echo 1 > $tr/events/kasr/enable; then
+	say "ok 1 a kretprobe on each of the $i hooked functions ($(echo $syms | cut -c1-200))"
+else
+	say "not ok 1 a kretprobe on each of the $i hooked functions"
+fi
+for t in ctrl vgic reglist idregs; do
+	kas_test kretprobed-$t /tests/$t
+done
+say "# run tracers-after"
+echo 6.1 > /sys/module/kvm_abi_shim/parameters/default_level
+/tests/holdvm 6.1 < /dev/null > /dev/null 2>&1
+/tests/holdvm native < /dev/null > /dev/null 2>&1
+echo native > /sys/module/kvm_abi_shim/parameters/default_level
+hits=$(awk '$1 ~ /^r[0-9]/ { n += $2 } END { print n + 0 }' $tr/kprobe_profile)
+live=$(sed -n 's/^vm_live //p' $st) ref=$(cat /sys/module/kvm_abi_shim/refcnt)
+if [ "$live" = "$live0" ] && [ "$ref" = "$ref0" ] && [ "$hits" -gt 0 ]; then
+	say "ok 1 with the kretprobes: VMs back at $live0, module references at $ref0 ($hits kretprobe hits)"
+else
+	say "not ok 1 with the kretprobes: VMs $live (want $live0), module references $ref (want $ref0), $hits kretprobe hits"
+fi
+if cat /sys/kernel/debug/kvm_abi_shim/vms > /dev/null; then
+	say "ok 2 the VM table reads back"
+else
+	say "not ok 2 the VM table reads back"
+fi
+echo 0 > $tr/events/kasr/enable
+echo > $tr/kprobe_events
 say "# run unload"
 if rmmod kvm_abi_shim; then
 	say "ok 1 unload: rmmod with no VM left"
