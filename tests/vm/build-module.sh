@@ -34,5 +34,5 @@ mkdir -p "$out"
 ver=$(cd "$KAS_TOP" && git describe --tags --always --dirty 2>/dev/null || cat VERSION)
 echo "$ver" | cmp -s - "$out/VERSION" || echo "$ver" > "$out/VERSION"
 "${run[@]}" make -s -C "$hdr" M="$out" ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- \
-	CC="$cc" "$@" modules >&2
+	CC="$cc" -j"$(nproc)" "$@" modules >&2
 echo "$out/kvm_abi_shim.ko"
