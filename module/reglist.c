@@ -205,35 +205,44 @@ NOKPROBE_SYMBOL(kas_copy_regs_pre);
 #define KAS_KEPT_612_KEY(idx)	((unsigned long)(idx) | (1UL << 31))
 
 /*
- * The vCPU's 5.10 PMU registers (level 5.10, no PMU), made with 5.10's
- * reset values on first use. NULL on allocation failure.
+ * Registers the module keeps for @vcpu under @key of its VM's store,
+ * made from @reset (@size bytes) on first use. The VM, and so its state,
+ * lives while its vCPU ioctl runs. NULL on allocation failure.
  */
-static u64 *kas_pmu510_regs(struct kvm_vcpu *vcpu)
+static u64 *kas_kept_regs(struct kvm_vcpu *vcpu, unsigned long key,
+			  const u64 *reset, size_t size)
 {
-	struct kas_vm *v;
+	struct kas_vm *v = kas_vm_lookup(vcpu->kvm);
 	u64 *regs, *old;
-	unsigned int i;
 
-	/* The VM, and so its state, lives while its vCPU ioctl runs. */
-	rcu_read_lock();
-	v = kas_vm_lookup(vcpu->kvm);
-	rcu_read_unlock();
 	if (!v)
 		return NULL;
-	regs = xa_load(&v->pmu510, vcpu->vcpu_idx);
+	regs = xa_load(&v->pmu510, key);
 	if (regs)
 		return regs;
-	regs = kmalloc_array(KAS_NR_PMU510, sizeof(u64), GFP_KERNEL_ACCOUNT);
+	regs = kmemdup(reset, size, GFP_KERNEL_ACCOUNT);
 	if (!regs)
 		return NULL;
-	for (i = 0; i < KAS_NR_PMU510; i++)
-		regs[i] = kas_reg_pmu510_reset(i, kas_host_pmcr_el0(), kas_host_aarch32_el0());
-	old = xa_cmpxchg(&v->pmu510, vcpu->vcpu_idx, NULL, regs, GFP_KERNEL_ACCOUNT);
+	old = xa_cmpxchg(&v->pmu510, key, NULL, regs, GFP_KERNEL_ACCOUNT);
 	if (old) {
 		kfree(regs);
 		return xa_is_err(old) ? NULL : old;
 	}
 	return regs;
+}
+
+/*
+ * The vCPU's 5.10 PMU registers (level 5.10, no PMU), made with 5.10's
+ * reset values on first use. NULL on allocation failure.
+ */
+static u64 *kas_pmu510_regs(struct kvm_vcpu *vcpu)
+{
+	u64 reset[KAS_NR_PMU510];
+	unsigned int i;
+
+	for (i = 0; i < KAS_NR_PMU510; i++)
+		reset[i] = kas_reg_pmu510_reset(i, kas_host_pmcr_el0(), kas_host_aarch32_el0());
+	return kas_kept_regs(vcpu, vcpu->vcpu_idx, reset, sizeof(reset));
 }
 
 /* Redirect target of kvm_arm_get_reg() for a 5.10 PMU register. */
@@ -273,25 +282,8 @@ static int kas_pmu510_set(struct kvm_vcpu *vcpu, const struct kvm_one_reg *reg)
 /* Level 6.12's kept registers of @vcpu, made on first use; NULL on failure. */
 static u64 *kas_kept612_regs(struct kvm_vcpu *vcpu)
 {
-	unsigned long key = KAS_KEPT_612_KEY(vcpu->vcpu_idx);
-	struct kas_vm *v = kas_vm_lookup(vcpu->kvm);
-	u64 *regs, *old;
-
-	if (!v)
-		return NULL;
-	regs = xa_load(&v->pmu510, key);
-	if (regs)
-		return regs;
-	regs = kmemdup(kas_reg_kept_612_reset, sizeof(kas_reg_kept_612_reset),
-		       GFP_KERNEL_ACCOUNT);
-	if (!regs)
-		return NULL;
-	old = xa_cmpxchg(&v->pmu510, key, NULL, regs, GFP_KERNEL_ACCOUNT);
-	if (old) {
-		kfree(regs);
-		return xa_is_err(old) ? NULL : old;
-	}
-	return regs;
+	return kas_kept_regs(vcpu, KAS_KEPT_612_KEY(vcpu->vcpu_idx),
+			     kas_reg_kept_612_reset, sizeof(kas_reg_kept_612_reset));
 }
 
 /*
