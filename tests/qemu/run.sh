@@ -5,7 +5,8 @@
 # module: the level comes from default_level. A guest is saved on one
 # fleet kernel and restored after the test VM is rebooted on another:
 #   6.1@6.12 -> 6.1, 6.1 -> 6.12@6.1, 6.1@5.10 -> 5.10, 5.10 -> 6.1@5.10,
-#   the same 6.1 moves with Debian 13's 6.12, and 6.12+deb12 <-> +deb13
+#   the same 6.1 moves with Debian 13's 6.12, 6.12+deb12 <-> +deb13,
+#   6.12 -> 7.3@6.12, 7.3@6.12 -> 6.12 (Debian 12's and 13's), 7.3@6.1 -> 6.1
 # must restore, the guest going on and reading the registers it read before;
 # at native (and without the module) the same moves fail, as they do on
 # stock kernels. Prints TAP and "N passed, N failed, N skipped".
@@ -18,6 +19,8 @@ bash "$KAS_TOP/tests/pkg/setup-pkg-host.sh"
 k510=$(kas_series_ref 5.10) k61=$(kas_series_ref 6.1) k612=$(kas_series_ref 6.12)
 # Debian 13's 6.12 (gcc-14, trixie): the fleet's stable-release host.
 k613=$(kas_fleet_kernel 6.12-deb13)
+# trixie-backports' 7.3: the next upgrade, and the rollback from it.
+k73=$(kas_series_ref 7.3)
 logs=$KAS_CACHE/logs/qemu-$(date +%Y%m%d-%H%M%S)
 mkdir -p "$logs"
 work=$(mktemp -d /var/tmp/kas-qemu.XXXXXX)
@@ -36,11 +39,15 @@ check() { # check DESCRIPTION 'CONDITION'
 # KVM rightly refuses to weaken on restore; fleet CPUs are known to both.
 # Debian 12's and 13's 6.12 builds must be one ABI: a native VM moves
 # between them both ways (a612: 6.12+deb12 -> +deb13, t613 back).
+# 7.3: a 6.12 guest upgrades to 7.3 only at level 6.12 (stock 7.3 lists
+# fewer registers than 6.12 saved); one saved on 7.3 at 6.12 or 6.1 goes
+# back to 6.12 (both builds) or 6.1, one saved native does not (PSCI 1.3).
 plan=(
 	"$k612 max save:a612at61:6.1,save:a612:native"
-	"$k613 max restore:a612:none:ok,save:t613at61:6.1,save:t613:native"
-	"$k61 max restore:a612at61:none:ok,restore:t613at61:none:ok,restore:a612:none:fail,save:b61:none"
-	"$k612 max restore:b61:6.1:ok,restore:b61:native:fail,restore:t613:none:ok"
+	"$k73 max restore:a612:6.12:ok,restore:a612:none:fail,save:u73at612:6.12,save:u73at61:6.1,save:u73:native"
+	"$k613 max restore:a612:none:ok,restore:u73at612:none:ok,restore:u73:none:fail,save:t613at61:6.1,save:t613:native"
+	"$k61 max restore:a612at61:none:ok,restore:t613at61:none:ok,restore:a612:none:fail,restore:u73at61:none:ok,save:b61:none"
+	"$k612 max restore:b61:6.1:ok,restore:b61:native:fail,restore:t613:none:ok,restore:u73at612:none:ok,restore:u73:none:fail"
 	"$k613 max restore:b61:6.1:ok,restore:b61:native:fail"
 	"$k61 neoverse-n1 save:d61at510:5.10,save:d61:none"
 	"$k510 neoverse-n1 restore:d61at510:none:ok,restore:d61:none:fail,save:c510:none"
@@ -64,7 +71,7 @@ make -s -C "$KAS_TOP/tests/qemu" OUT="$work" >&2
 install -D -m 644 "$work/l2guest.elf" "$root/opt/kas/l2guest.elf"
 install -D -m 755 "$KAS_TOP/tests/qemu/qdrill.sh" "$root/usr/local/sbin/kas-qdrill"
 install -D -m 644 "$KAS_TOP/tests/vm/rootfs-lib.sh" "$root/usr/local/lib/kas-rootfs.sh"
-for k in "$k510" "$k61" "$k612" "$k613"; do
+for k in "$k510" "$k61" "$k612" "$k613" "$k73"; do
 	ko=
 	ko=$(bash "$KAS_TOP/tests/vm/build-module.sh" "$k" 2> "$logs/$k.build" | tail -n1) || true
 	check "$k: module builds" '[ -n "$ko" ] && [ -e "$ko" ]'
