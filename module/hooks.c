@@ -11,16 +11,23 @@
  * the original through kas_hook_orig(); the probe fires again, finds the
  * call-through cookie on the stack (callthru.S) and lets the original run.
  *
- * Unload must not free module text while a task may still execute it. A
- * task in a redirect target is counted; on a preemptible kernel it can
- * also be switched out in the few instructions after it stopped counting,
- * which synchronize_rcu_tasks() waits for (it waits until every task has
- * switched voluntarily, the way ftrace frees its trampolines).
+ * No handler acts before the module is live: probes fire as soon as they
+ * are registered, and a load refused afterwards must leave no VM changed
+ * and nothing queued. Every probe goes through one gate, opened by
+ * kas_hooks_go_live() once loading can no longer fail.
+ *
+ * Unload must not free module text while a task may still execute it, and
+ * must not wait for a task that may never come back (a VMM's user copy can
+ * stall on a userfaultfd or FUSE page). A task in a redirect target holds a
+ * module reference, so an unload attempted meanwhile fails at once with
+ * EBUSY. On a preemptible kernel a task can also be switched out in the few
+ * instructions after it dropped the reference, which synchronize_rcu_tasks()
+ * waits for (it waits until every task has switched voluntarily, the way
+ * ftrace frees its trampolines).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/atomic.h>
-#include <linux/delay.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/printk.h>
@@ -28,6 +35,7 @@
 #include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/utsname.h>
+#include <asm/debug-monitors.h>
 
 #include "callthru.h"
 #include "hooks.h"
@@ -36,6 +44,9 @@ unsigned long kas_hook_target[KAS_NR_THUNKS];
 
 /* Tasks currently executing a redirect target (module text). */
 static atomic_t kas_inflight = ATOMIC_INIT(0);
+
+/* Whether handlers act; see kas_hooks_go_live(). */
+static bool kas_live;
 
 /*
  * Fault injection for the tests: attach behaves as if this symbol did not
@@ -116,13 +127,17 @@ NOKPROBE_SYMBOL(kas_hook_passthrough);
  * @regs: registers at the probe
  * @fn: module function with the probed function's prototype
  *
- * Counts the task as in flight until @fn calls kas_redirect_done(), so that
- * module exit can wait for it.
+ * The task holds a module reference until @fn calls kas_redirect_done(),
+ * so that an unload attempted meanwhile is refused rather than waiting. A
+ * module already going away lets the probed function run unchanged.
  *
- * Return: 1, the pre_handler's "PC changed, do not single-step" result.
+ * Return: 1, the pre_handler's "PC changed, do not single-step" result, or
+ * 0 (run the probed function) if the module is being unloaded.
  */
 int kas_redirect(struct pt_regs *regs, void *fn)
 {
+	if (!try_module_get(THIS_MODULE))
+		return 0;
 	atomic_inc(&kas_inflight);
 	instruction_pointer_set(regs, (unsigned long)fn);
 	return 1;
@@ -158,6 +173,33 @@ NOKPROBE_SYMBOL(kas_return);
 void kas_redirect_done(void)
 {
 	atomic_dec(&kas_inflight);
+	module_put(THIS_MODULE);
+}
+
+/* Every probe's pre_handler: the hook's own, once the module is live. */
+static int kas_gate_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	struct kas_hook *h = container_of(p, struct kas_hook, kp);
+
+	/* Pairs with kas_hooks_go_live(): the load's state is visible. */
+	if (!smp_load_acquire(&kas_live))
+		return 0;
+	return h->pre(p, regs);
+}
+
+NOKPROBE_SYMBOL(kas_gate_pre);
+
+/**
+ * kas_hooks_go_live() - let the attached hooks act
+ *
+ * The last step of a load that can no longer fail. Before it, every probe
+ * lets the kernel run unchanged: a VM created while the probes are being
+ * attached is native and unknown to the module, as one created before.
+ */
+void kas_hooks_go_live(void)
+{
+	/* Publishes everything kas_init() set up before the gate opens. */
+	smp_store_release(&kas_live, true);
 }
 
 static void kas_detach_feature(struct kas_hook *hooks, unsigned int n,
@@ -202,7 +244,7 @@ int kas_hooks_attach(struct kas_hook *hooks, unsigned int n, u64 *disabled)
 			continue;	/* feature already given up */
 		memset(&h->kp, 0, sizeof(h->kp));
 		h->kp.symbol_name = h->symbol;
-		h->kp.pre_handler = h->pre;
+		h->kp.pre_handler = kas_gate_pre;
 		if (kas_fail_hook && !strcmp(kas_fail_hook, h->symbol))
 			ret = -ENOENT;
 		else
@@ -228,6 +270,26 @@ int kas_hooks_attach(struct kas_hook *hooks, unsigned int n, u64 *disabled)
 }
 
 /**
+ * kas_hook_armed() - is @h's probe in the kernel's text right now?
+ * @h: a hook
+ *
+ * Kprobes can be disarmed for the whole kernel after we attached
+ * (debugfs kprobes/enabled): the probe stays registered but its breakpoint
+ * is gone, and nothing tells the module. An armed arm64 kprobe is a BRK at
+ * its address, whoever else probes the same function.
+ *
+ * Return: true if @h is attached and its breakpoint is in place.
+ */
+bool kas_hook_armed(const struct kas_hook *h)
+{
+	u32 insn;
+
+	if (!h->attached || copy_from_kernel_nofault(&insn, h->kp.addr, sizeof(insn)))
+		return false;
+	return le32_to_cpu((__force __le32)insn) == BRK64_OPCODE_KPROBES;
+}
+
+/**
  * kas_hooks_detach() - unregister every attached probe and wait for users
  * @hooks: the table
  * @n: its size
@@ -239,15 +301,21 @@ void kas_hooks_detach(struct kas_hook *hooks, unsigned int n)
 {
 	unsigned int i;
 
+	/* All hooks stop acting together, before any is unregistered. */
+	WRITE_ONCE(kas_live, false);
 	for (i = 0; i < n; i++) {
 		if (!hooks[i].attached)
 			continue;
 		unregister_kprobe(&hooks[i].kp);
 		hooks[i].attached = false;
 	}
-	/* Redirect targets may sleep (in the original they call through). */
-	while (atomic_read(&kas_inflight))
-		msleep(20);
+	/*
+	 * Module exit runs only with no reference held, so no task is in a
+	 * redirect target; a refused load never redirected. Never wait here.
+	 */
+	if (atomic_read(&kas_inflight))
+		pr_err("%d tasks still in a redirect target at detach\n",
+		       atomic_read(&kas_inflight));
 	/* Preempted between kas_redirect_done() and the return. */
 	synchronize_rcu_tasks();
 }

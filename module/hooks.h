@@ -34,6 +34,8 @@ struct kas_hook {
 int kas_kprobes_work(void);
 int kas_hooks_attach(struct kas_hook *hooks, unsigned int n, u64 *disabled);
 void kas_hooks_detach(struct kas_hook *hooks, unsigned int n);
+void kas_hooks_go_live(void);
+bool kas_hook_armed(const struct kas_hook *h);
 int kas_redirect(struct pt_regs *regs, void *fn);
 void kas_redirect_done(void);
 bool kas_hook_passthrough(struct pt_regs *regs);

@@ -15,6 +15,7 @@ extern u64 kas_disabled_levels;
 
 u64 kas_default_level(void);
 unsigned int kas_default_rev(void);
+void kas_default_get_pair(u64 *level, unsigned int *rev);
 
 /* Features: groups of hooks that attach together (0 = core). */
 enum {
@@ -27,6 +28,7 @@ enum {
 	KAS_HOOK_VM_IOCTL,
 	KAS_HOOK_INIT_VM,
 	KAS_HOOK_DESTROY_VM,
+	KAS_HOOK_VCPU_RUN,
 	KAS_HOOK_VGIC_INIT,
 	KAS_HOOK_V2_MISC,
 	KAS_HOOK_V3_MISC,

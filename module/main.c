@@ -5,7 +5,8 @@
  *
  * Load: attach the core probes (VM creation and destruction, the VM ioctl
  * for the control plane) or refuse to load, naming the missing symbol.
- * Unload: refused while any VM is pinned (each holds a module reference),
+ * Unload: refused while any VM is pinned (each holds a module reference)
+ * or a task is in a module function (it holds one too, so unload never waits),
  * since unloading would change what its guest sees.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -15,6 +16,7 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/utsname.h>
+#include <linux/workqueue.h>
 
 #include "callthru.h"
 #include "compat/compat.h"
@@ -27,8 +29,33 @@
 #endif
 
 u64 kas_disabled_levels;
-static u64 kas_default;
-static unsigned int kas_default_iidr_rev;
+
+/*
+ * The defaults given to VMs whose VMM chooses nothing: level and IIDR
+ * revision in one word, so that a VM created while an operator changes
+ * both gets the old pair or the new one, never a mix (revision 3 is not a
+ * 5.10 revision). Low 32 bits: the encoded level; bits 32-39: revision.
+ */
+static u64 kas_defaults;
+#define KAS_DEF_LEVEL(d)	((d) & U32_MAX)
+#define KAS_DEF_REV(d)		((unsigned int)((d) >> 32))
+#define KAS_DEF(level, rev)	((level) | (u64)(rev) << 32)
+
+/* Writers of the defaults, serialised; readers take one snapshot. */
+static DEFINE_MUTEX(kas_default_lock);
+
+/**
+ * kas_default_get_pair() - the defaults for a VM created now, consistently
+ * @level: the encoded default level
+ * @rev: the default IIDR revision (0: follow the level)
+ */
+void kas_default_get_pair(u64 *level, unsigned int *rev)
+{
+	u64 d = READ_ONCE(kas_defaults);
+
+	*level = KAS_DEF_LEVEL(d);
+	*rev = KAS_DEF_REV(d);
+}
 
 /**
  * kas_default_level() - the level given to VMs created from now on
@@ -37,7 +64,7 @@ static unsigned int kas_default_iidr_rev;
  */
 u64 kas_default_level(void)
 {
-	return READ_ONCE(kas_default);
+	return KAS_DEF_LEVEL(READ_ONCE(kas_defaults));
 }
 
 /**
@@ -47,32 +74,41 @@ u64 kas_default_level(void)
  */
 unsigned int kas_default_rev(void)
 {
-	return READ_ONCE(kas_default_iidr_rev);
+	return KAS_DEF_REV(READ_ONCE(kas_defaults));
 }
 
-/* The two defaults must agree: revision 3 is not a 5.10 revision. */
-static DEFINE_MUTEX(kas_default_lock);
+/* Set once the hooks are attached: what the host can honour is known. */
+static bool kas_loaded;
+
+/* Caller holds kas_default_lock. Publishes the pair if this host can honour it. */
+static int kas_defaults_store(u64 level, unsigned int rev)
+{
+	if (kas_level_check(level, KAS_HOST_LEVEL, kas_disabled_levels) ||
+	    kas_vgic_rev_check(rev, level, KAS_HOST_LEVEL))
+		return -EINVAL;
+	/* A revision needs the vGIC hooks (at load time, kas_init() checks). */
+	if (rev && READ_ONCE(kas_loaded) && !kas_vgic_attached())
+		return -EINVAL;
+	WRITE_ONCE(kas_defaults, KAS_DEF(level, rev));
+	return 0;
+}
 
 static int kas_default_set(const char *val, const struct kernel_param *kp)
 {
+	unsigned int rev;
 	u64 level;
 	int ret;
 
 	mutex_lock(&kas_default_lock);
+	rev = kas_default_rev();
 	ret = kas_level_parse(val, &level);
 	if (!ret)
-		ret = kas_level_check(level, KAS_HOST_LEVEL, kas_disabled_levels);
-	if (!ret && kas_vgic_rev_check(kas_default_iidr_rev, level, KAS_HOST_LEVEL))
-		ret = -EINVAL;
-	if (ret) {
-		mutex_unlock(&kas_default_lock);
-		pr_warn("default_level: '%s' is not a level this host supports with default_iidr_rev %u\n",
-			strim((char *)val), kas_default_iidr_rev);
-		return -EINVAL;
-	}
-	WRITE_ONCE(kas_default, level);
+		ret = kas_defaults_store(level, rev);
 	mutex_unlock(&kas_default_lock);
-	return 0;
+	if (ret)
+		pr_warn("default_level: '%s' is not a level this host supports with default_iidr_rev %u\n",
+			strim((char *)val), rev);
+	return ret ? -EINVAL : 0;
 }
 
 static int kas_default_get(char *buf, const struct kernel_param *kp)
@@ -91,28 +127,76 @@ MODULE_PARM_DESC(default_level,
 static int kas_default_rev_set(const char *val, const struct kernel_param *kp)
 {
 	unsigned int rev;
+	u64 level;
 	int ret;
 
 	mutex_lock(&kas_default_lock);
+	level = kas_default_level();
 	ret = kstrtouint(val, 10, &rev);
-	if (!ret && kas_vgic_rev_check(rev, kas_default, KAS_HOST_LEVEL))
-		ret = -EINVAL;
 	if (!ret)
-		WRITE_ONCE(kas_default_iidr_rev, rev);
+		ret = kas_defaults_store(level, rev);
 	mutex_unlock(&kas_default_lock);
 	if (ret)
 		pr_warn("default_iidr_rev: '%s' is not a revision this host supports at default_level %s\n",
-			strim((char *)val), kas_level_name(kas_default));
+			strim((char *)val), kas_level_name(level));
 	return ret ? -EINVAL : 0;
+}
+
+static int kas_default_rev_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%u\n", kas_default_rev());
 }
 
 static const struct kernel_param_ops kas_default_rev_ops = {
 	.set = kas_default_rev_set,
-	.get = param_get_uint,
+	.get = kas_default_rev_get,
 };
-module_param_cb(default_iidr_rev, &kas_default_rev_ops, &kas_default_iidr_rev, 0644);
+module_param_cb(default_iidr_rev, &kas_default_rev_ops, NULL, 0644);
 MODULE_PARM_DESC(default_iidr_rev,
 		 "vGIC IIDR revision of new VMs: 0 = follow the level (default), 1 = read-only interrupt groups, 2, 3.");
+
+/* "LEVEL [REV]": both defaults in one step (REV 0, follow the level, if absent). */
+static int kas_defaults_set(const char *val, const struct kernel_param *kp)
+{
+	char buf[32], *rest, *lvl;
+	unsigned int rev = 0;
+	u64 level;
+	int ret;
+
+	if (strscpy(buf, val, sizeof(buf)) < 0)
+		return -EINVAL;
+	rest = strim(buf);
+	lvl = strsep(&rest, " \t");
+	if (rest && kstrtouint(skip_spaces(rest), 10, &rev))
+		return -EINVAL;
+	ret = kas_level_parse(lvl, &level);
+	if (ret)
+		return -EINVAL;
+	mutex_lock(&kas_default_lock);
+	ret = kas_defaults_store(level, rev);
+	mutex_unlock(&kas_default_lock);
+	if (ret)
+		pr_warn("defaults: level %s with IIDR revision %u is not possible on this host\n",
+			lvl, rev);
+	return ret ? -EINVAL : 0;
+}
+
+static int kas_defaults_show(char *buf, const struct kernel_param *kp)
+{
+	u64 level;
+	unsigned int rev;
+
+	kas_default_get_pair(&level, &rev);
+	return sysfs_emit(buf, "%s %u\n", kas_level_name(level), rev);
+}
+
+static const struct kernel_param_ops kas_defaults_ops = {
+	.set = kas_defaults_set,
+	.get = kas_defaults_show,
+};
+module_param_cb(defaults, &kas_defaults_ops, NULL, 0644);
+MODULE_PARM_DESC(defaults,
+		 "Both defaults at once, \"LEVEL [IIDR_REV]\" (revision 0, follow the level, if omitted): VMs created meanwhile get the old pair or the new one.");
 
 /* Read-only: the levels this host can honour, for operators' tools. */
 static int kas_supported_set(const char *val, const struct kernel_param *kp)
@@ -158,10 +242,15 @@ static int kas_init_vm(struct kvm *kvm, unsigned long type)
 		goto out;
 	}
 	ret = orig(kvm, type);
-	if (ret)
+	if (ret) {
 		kas_vm_free(v);
-	else
-		kas_vm_insert(v, kvm, kas_default_level(), kas_default_rev());
+	} else {
+		u64 level;
+		unsigned int rev;
+
+		kas_default_get_pair(&level, &rev);
+		kas_vm_insert(v, kvm, level, rev);
+	}
 	if (!ret)
 		kas_fw_apply(kvm, v);
 out:
@@ -202,6 +291,44 @@ static int kas_destroy_vm_pre(struct kprobe *p, struct pt_regs *regs)
 
 NOKPROBE_SYMBOL(kas_destroy_vm_pre);
 
+/* A vCPU enters the guest for a new task (first KVM_RUN included). */
+static int kas_vcpu_run_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	struct kvm_vcpu *vcpu = (struct kvm_vcpu *)regs->regs[0];
+
+	kas_vm_ran(vcpu->kvm);
+	return 0;
+}
+
+NOKPROBE_SYMBOL(kas_vcpu_run_pre);
+
+/*
+ * Kprobes disarmed for the whole kernel after load: say so once per
+ * episode, loudly, and count it (stats). VMs created meanwhile are native
+ * and unknown to the module; VMs destroyed meanwhile keep their entries
+ * (and a pinned one its module reference) until their address is reused.
+ */
+static bool kas_disarmed;
+
+static void kas_watch(struct work_struct *work);
+static DECLARE_DELAYED_WORK(kas_watch_work, kas_watch);
+
+static void kas_watch(struct work_struct *work)
+{
+	bool armed = kas_hook_armed(&kas_hook_table[KAS_HOOK_DESTROY_VM]);
+
+	if (!armed) {
+		kas_vm_note_disarmed();
+		if (!kas_disarmed)
+			pr_crit("kprobes are disarmed on kernel %s (debugfs kprobes/enabled is 0): new VMs get the native ABI and destroyed VMs are not seen until they are armed again\n",
+				init_utsname()->release);
+	} else if (kas_disarmed) {
+		pr_warn("kprobes are armed again; VMs created while they were not are native and not listed\n");
+	}
+	kas_disarmed = !armed;
+	schedule_delayed_work(&kas_watch_work, HZ);
+}
+
 #define KAS_ALL_LEVELS (KVM_ABI_SHIM_LEVEL_BIT_5_10 | KVM_ABI_SHIM_LEVEL_BIT_6_1 | \
 			KVM_ABI_SHIM_LEVEL_BIT_6_12)
 #define KAS_VGIC_HOOK(sym, pre) { sym, pre, KAS_FEAT_VGIC, KAS_ALL_LEVELS }
@@ -215,6 +342,7 @@ struct kas_hook kas_hook_table[KAS_NR_HOOKS] = {
 	[KAS_HOOK_VM_IOCTL]	= { "kvm_arch_vm_ioctl", kas_vm_ioctl_pre },
 	[KAS_HOOK_INIT_VM]	= { "kvm_arch_init_vm", kas_init_vm_pre },
 	[KAS_HOOK_DESTROY_VM]	= { "kvm_arch_destroy_vm", kas_destroy_vm_pre },
+	[KAS_HOOK_VCPU_RUN]	= { "kvm_arch_vcpu_run_pid_change", kas_vcpu_run_pre },
 	/* Every level defines the vGIC's revision. */
 	[KAS_HOOK_VGIC_INIT]	= KAS_VGIC_HOOK("vgic_init", kas_vgic_init_pre),
 	[KAS_HOOK_V2_MISC]	= KAS_VGIC_HOOK("vgic_mmio_uaccess_write_v2_misc",
@@ -278,21 +406,33 @@ static int __init kas_init(void)
 	ret = kas_hooks_attach(kas_hook_table, KAS_NR_HOOKS, &kas_disabled_levels);
 	if (ret)
 		return ret;
-	/* Defaults given at load time must still be honourable. */
-	if (kas_level_check(kas_default, KAS_HOST_LEVEL, kas_disabled_levels) ||
-	    (kas_default_iidr_rev && !kas_vgic_attached())) {
+	/*
+	 * Defaults given at load time must still be honourable; from here
+	 * on, kas_defaults_store() checks them (the parameters are writable
+	 * in sysfs while this runs).
+	 */
+	mutex_lock(&kas_default_lock);
+	if (kas_level_check(kas_default_level(), KAS_HOST_LEVEL, kas_disabled_levels) ||
+	    (kas_default_rev() && !kas_vgic_attached())) {
+		mutex_unlock(&kas_default_lock);
 		pr_err("default_level %s / default_iidr_rev %u cannot be honoured on kernel %s; refusing to load\n",
-		       kas_level_name(kas_default), kas_default_iidr_rev,
+		       kas_level_name(kas_default_level()), kas_default_rev(),
 		       init_utsname()->release);
 		kas_hooks_detach(kas_hook_table, KAS_NR_HOOKS);
 		return -EINVAL;
 	}
+	WRITE_ONCE(kas_loaded, true);
+	mutex_unlock(&kas_default_lock);
 	kas_vm_debugfs_init();
+	/* Nothing can fail any more: let the hooks act. */
+	kas_hooks_go_live();
+	schedule_delayed_work(&kas_watch_work, HZ);
 	return 0;
 }
 
 static void __exit kas_exit(void)
 {
+	cancel_delayed_work_sync(&kas_watch_work);
 	kas_vm_debugfs_exit();
 	kas_hooks_detach(kas_hook_table, KAS_NR_HOOKS);
 	kas_vm_remove_all();

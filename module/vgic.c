@@ -221,10 +221,11 @@ static int kas_v3_attr(struct kvm_device *dev, struct kvm_device_attr *attr,
 		ret = kas_vgic_iidr_write(cur, val, v->level, KAS_HOST_LEVEL, &rev);
 		if (!ret)
 			ret = kas_vm_update(v, v->level, rev);
-	} else {
-		ret = put_user(kas_iidr_value(cur), uaddr) ? -EFAULT : 0;
 	}
 	mutex_unlock(&kvm->lock);
+	/* Not under kvm->lock: a stalled user page must not stall the VM. */
+	if (!write)
+		ret = put_user(kas_iidr_value(cur), uaddr) ? -EFAULT : 0;
 	return ret;
 }
 

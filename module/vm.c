@@ -27,6 +27,10 @@ static DEFINE_SPINLOCK(kas_vms_lock);
 static atomic64_t kas_vm_seq = ATOMIC64_INIT(0);
 static atomic64_t kas_vm_allocs = ATOMIC64_INIT(0);
 static atomic64_t kas_vm_frees = ATOMIC64_INIT(0);
+/* Entries of VMs whose destruction was not seen (kprobes disarmed). */
+static atomic64_t kas_vm_stale = ATOMIC64_INIT(0);
+/* Watchdog ticks that found the probes disarmed. */
+static atomic64_t kas_disarmed_ticks = ATOMIC64_INIT(0);
 static struct dentry *kas_debugfs;
 
 /**
@@ -71,6 +75,8 @@ void kas_vm_free(struct kas_vm *v)
 	kfree(v);
 }
 
+static void kas_vm_unlink(struct kas_vm *v);
+
 /**
  * kas_vm_insert() - publish state for a newly created VM
  * @v: state from kas_vm_alloc()
@@ -84,14 +90,58 @@ void kas_vm_free(struct kas_vm *v)
 void kas_vm_insert(struct kas_vm *v, struct kvm *kvm, u64 level,
 		   unsigned int rev_req)
 {
+	struct hlist_node *tmp;
+	struct kas_vm *old;
+	int stale = 0;
+
 	v->kvm = kvm;
 	v->id = atomic64_inc_return(&kas_vm_seq);
 	v->owner = task_tgid_nr(current);
 	if (kas_vm_update(v, level, rev_req))
 		kas_vm_update(v, KVM_ABI_SHIM_LEVEL_NATIVE, 0);
 	spin_lock(&kas_vms_lock);
+	/*
+	 * The kernel has just allocated @kvm: an entry with that address
+	 * belongs to a VM whose destruction we did not see. Never let the
+	 * new VM inherit it.
+	 */
+	hash_for_each_possible_safe(kas_vms, old, tmp, node, (unsigned long)kvm) {
+		if (old->kvm == kvm) {
+			kas_vm_unlink(old);
+			stale++;
+		}
+	}
 	hash_add_rcu(kas_vms, &v->node, (unsigned long)kvm);
 	spin_unlock(&kas_vms_lock);
+	if (stale) {
+		atomic64_add(stale, &kas_vm_stale);
+		pr_warn_ratelimited("state of a destroyed VM was still listed (its destruction was not seen: kprobes disarmed?); dropped\n");
+	}
+}
+
+/**
+ * kas_vm_ran() - a vCPU of @kvm is about to enter the guest for a new task
+ * @kvm: the VM
+ *
+ * Safe in a probe handler. The listing shows this flag of our own rather
+ * than reading the VM, whose destruction may have gone unseen.
+ */
+void kas_vm_ran(struct kvm *kvm)
+{
+	struct kas_vm *v = kas_vm_lookup(kvm);
+
+	if (v && !READ_ONCE(v->ran))
+		WRITE_ONCE(v->ran, true);
+}
+
+NOKPROBE_SYMBOL(kas_vm_ran);
+
+/**
+ * kas_vm_note_disarmed() - count a watchdog tick that found probes disarmed
+ */
+void kas_vm_note_disarmed(void)
+{
+	atomic64_inc(&kas_disarmed_ticks);
 }
 
 /**
@@ -201,12 +251,12 @@ static int kas_vms_show(struct seq_file *m, void *unused)
 
 	seq_puts(m, "# id pid level iidr_rev ran\n");
 	spin_lock(&kas_vms_lock);
-	/* Destruction removes the entry under the same lock first. */
+	/* Only our own fields: never the VM, which may be gone unseen. */
 	hash_for_each(kas_vms, bkt, v, node)
 		seq_printf(m, "%llu %d %s %u %d\n", v->id, v->owner,
 			   kas_level_name(READ_ONCE(v->level)),
 			   kas_vgic_rev(READ_ONCE(v->level), READ_ONCE(v->rev_req)),
-			   kas_compat_vm_has_run(v->kvm));
+			   READ_ONCE(v->ran));
 	spin_unlock(&kas_vms_lock);
 	return 0;
 }
@@ -216,7 +266,9 @@ static int kas_stats_show(struct seq_file *m, void *unused)
 {
 	s64 a = atomic64_read(&kas_vm_allocs), f = atomic64_read(&kas_vm_frees);
 
-	seq_printf(m, "vm_allocs %lld\nvm_frees %lld\nvm_live %lld\n", a, f, a - f);
+	seq_printf(m, "vm_allocs %lld\nvm_frees %lld\nvm_live %lld\nvm_stale_dropped %lld\ndisarmed_ticks %lld\n",
+		   a, f, a - f, (s64)atomic64_read(&kas_vm_stale),
+		   (s64)atomic64_read(&kas_disarmed_ticks));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(kas_stats);

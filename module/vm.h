@@ -37,6 +37,7 @@ struct kas_vm {
 	u64 level;
 	unsigned int rev_req;
 	bool pinned;
+	bool ran;
 	unsigned long fw_bmap[3];
 	bool fw_saved;
 	bool idregs_done;
@@ -50,6 +51,8 @@ void kas_vm_insert(struct kas_vm *v, struct kvm *kvm, u64 level,
 struct kas_vm *kas_vm_lookup(struct kvm *kvm);
 void kas_vm_remove(struct kvm *kvm);
 void kas_vm_remove_all(void);
+void kas_vm_ran(struct kvm *kvm);
+void kas_vm_note_disarmed(void);
 int kas_vm_update(struct kas_vm *v, u64 level, unsigned int rev_req);
 int kas_vm_debugfs_init(void);
 void kas_vm_debugfs_exit(void);

@@ -175,30 +175,6 @@ static inline void kas_compat_skip_insn(struct kvm_vcpu *vcpu)
 }
 
 /**
- * kas_compat_vm_has_run() - has any vCPU of @kvm entered the guest?
- * @kvm: the VM
- *
- * Derived from the kernel's own state, so no probe on the run path is
- * needed: 6.x keeps a VM-wide flag, 5.10 only a per-vCPU one.
- *
- * Return: true once a vCPU has run.
- */
-static inline bool kas_compat_vm_has_run(struct kvm *kvm)
-{
-#if KAS_HOST_MAJOR >= 6
-	return test_bit(KVM_ARCH_FLAG_HAS_RAN_ONCE, &kvm->arch.flags);
-#else
-	struct kvm_vcpu *vcpu;
-	int i;
-
-	kvm_for_each_vcpu(i, vcpu, kvm)
-		if (READ_ONCE(vcpu->arch.has_run_once))
-			return true;
-	return false;
-#endif
-}
-
-/**
  * kas_compat_vcpu_has_pmu() - was @vcpu created with a PMU?
  * @vcpu: the vCPU
  *

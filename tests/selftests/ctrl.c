@@ -1,12 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * ctrl - the control plane on the VM fd: attributes, values, every errno,
- * the vCPU rule, per-VM independence and the default_level parameter.
+ * the vCPU rule, per-VM independence, the default_level, default_iidr_rev
+ * and defaults parameters.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 #include <sys/ioctl.h>
+#include <sys/wait.h>
 
 #include "../lib/tap.h"
 #include "../../tools/lib/vmm.h"
@@ -243,6 +248,102 @@ static void test_default_level(uint64_t host)
 	vmm_vm_destroy(&old);
 }
 
+/* Whether a VM got one of the pairs the defaults passed through. */
+static bool pair_published(uint64_t level, uint64_t rev)
+{
+	if (level == KVM_ABI_SHIM_LEVEL(5, 10))
+		return rev == 2 || rev == 0;
+	return level == KVM_ABI_SHIM_LEVEL_NATIVE && (rev == 3 || rev == 0);
+}
+
+/*
+ * Both defaults flip between (5.10, 2) and (native, 3) while VMs are
+ * created: in steps through default_iidr_rev/default_level (each step a
+ * consistent pair), then in one step through "defaults". Each VM must get
+ * a pair that was published, never a mix such as (5.10, 3).
+ */
+static void race_defaults(bool one_step)
+{
+	const char *how = one_step ? "defaults" : "default_level/default_iidr_rev";
+	unsigned int vms = 0, bad = 0, odd = 0;
+	uint64_t level, rev;
+	struct timespec t0, t;
+	struct vmm_vm vm;
+	pid_t child;
+
+	vmm_param_write("defaults", "5.10 2");
+	child = fork();
+	if (child < 0)
+		tap_bail("fork: %s", strerror(errno));
+	if (!child) {
+		for (;;) {
+			if (one_step) {
+				vmm_param_write("defaults", "native 3");
+				vmm_param_write("defaults", "5.10 2");
+			} else {
+				vmm_param_write("default_iidr_rev", "0");
+				vmm_param_write("default_level", "native");
+				vmm_param_write("default_iidr_rev", "3");
+				vmm_param_write("default_iidr_rev", "0");
+				vmm_param_write("default_level", "5.10");
+				vmm_param_write("default_iidr_rev", "2");
+			}
+		}
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		if (vmm_vm_create(&vm)) {
+			odd++;
+			break;
+		}
+		level = rev = ~0ULL;
+		if (vmm_shim_get(&vm, KVM_ABI_SHIM_ATTR_LEVEL, &level) ||
+		    vmm_shim_get(&vm, KVM_ABI_SHIM_ATTR_IIDR_REV, &rev))
+			odd++;
+		else if (!pair_published(level, rev))
+			bad++;
+		vmm_vm_destroy(&vm);
+		vms++;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while (vms < 4000 && t.tv_sec - t0.tv_sec < 4);
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	tap_ok(vms > 0 && !bad && !odd,
+	       "%u VMs created while %s flipped between (5.10, 2) and (native, 3): %u got a mixed pair, %u errors",
+	       vms, how, bad, odd);
+	TAP_ERRNO(vmm_param_write("defaults", "native"), 0, "defaults=native after the race");
+}
+
+static void test_defaults_pair(uint64_t host)
+{
+	char buf[64];
+
+	TAP_ERRNO(vmm_param_write("defaults", "5.10 2\n"), 0, "defaults=\"5.10 2\"");
+	vmm_param_read("defaults", buf, sizeof(buf));
+	tap_ok(!strcmp(buf, "5.10 2\n"), "defaults reads back \"5.10 2\" (got '%.*s')",
+	       (int)strcspn(buf, "\n"), buf);
+	vmm_param_read("default_iidr_rev", buf, sizeof(buf));
+	tap_ok(!strcmp(buf, "2\n"), "... and default_iidr_rev reads 2");
+	TAP_ERRNO(vmm_param_write("defaults", "5.10 3"), -EINVAL, "defaults=\"5.10 3\" is EINVAL");
+	TAP_ERRNO(vmm_param_write("defaults", "5.10 x"), -EINVAL, "defaults=\"5.10 x\" is EINVAL");
+	TAP_ERRNO(vmm_param_write("defaults", "9.9 1"), -EINVAL, "defaults=\"9.9 1\" is EINVAL");
+	TAP_ERRNO(vmm_param_write("defaults", "\n"), -EINVAL, "empty defaults is EINVAL");
+	vmm_param_read("defaults", buf, sizeof(buf));
+	tap_ok(!strcmp(buf, "5.10 2\n"), "refused writes left both defaults alone (got '%.*s')",
+	       (int)strcspn(buf, "\n"), buf);
+	TAP_ERRNO(vmm_param_write("defaults", "6.1"), 0, "defaults=6.1 (revision omitted)");
+	vmm_param_read("defaults", buf, sizeof(buf));
+	tap_ok(!strcmp(buf, "6.1 0\n"), "... reads \"6.1 0\": the revision follows the level");
+	if (host == KVM_ABI_SHIM_LEVEL(5, 10)) {
+		tap_skip("revision 3 cannot be requested on a 5.10 host: no race test");
+		tap_skip("revision 3 cannot be requested on a 5.10 host: no race test");
+	} else {
+		race_defaults(false);
+		race_defaults(true);
+	}
+	TAP_ERRNO(vmm_param_write("defaults", "native 0"), 0, "defaults=\"native 0\"");
+}
+
 int main(void)
 {
 	struct vmm_vm vm;
@@ -264,5 +365,6 @@ int main(void)
 	test_two_vms(host);
 	test_default_level(host);
 	test_iidr_rev_attr(host);
+	test_defaults_pair(host);
 	return tap_finish();
 }

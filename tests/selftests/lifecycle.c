@@ -7,12 +7,20 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/userfaultfd.h>
+#include <sys/ioctl.h>
 #include <sys/klog.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../lib/tap.h"
@@ -179,6 +187,104 @@ static void test_unload_with_native_vm(const char *ko)
 	vmm_vm_destroy(&vm);
 }
 
+struct stalled {
+	struct vmm_vm *vm;
+	void *page;
+	long ret;
+};
+
+static void *stalled_ioctl(void *arg)
+{
+	struct stalled *st = arg;
+
+	st->ret = ioctl(st->vm->fd, KVM_SET_DEVICE_ATTR, st->page) ? -errno : 0;
+	return NULL;
+}
+
+/* rmmod in a child; 0 if it was refused as busy (EWOULDBLOCK or EBUSY). */
+static int rmmod_in_child(long *ms)
+{
+	struct timespec t0, t;
+	int status = -1;
+	pid_t child;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	child = fork();
+	if (!child) {
+		int r = rmmod();
+
+		_exit(r == -EBUSY || r == -EWOULDBLOCK ? 0 : 1);
+	}
+	do {
+		if (waitpid(child, &status, WNOHANG) == child)
+			break;
+		usleep(10000);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		*ms = (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000;
+	} while (*ms < 5000);
+	if (*ms >= 5000)
+		return -ETIMEDOUT;	/* still in the kernel: the caller frees it */
+	return WIFEXITED(status) && !WEXITSTATUS(status) ? 0 : -EIO;
+}
+
+/*
+ * A VMM whose attribute argument sits on a page nobody serves (a
+ * userfaultfd here, FUSE alike) keeps a module function waiting in a user
+ * copy. Unload must be refused at once, not wait for it.
+ */
+static void test_unload_bounded(const char *ko)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+	struct uffdio_zeropage zp = { 0 };
+	struct kvm_device_attr zero = { 0 };
+	long want;
+	struct stalled st = { 0 };
+	struct pollfd pfd;
+	struct vmm_vm vm;
+	pthread_t th;
+	long ms = 0;
+	int uffd, r;
+
+	uffd = syscall(SYS_userfaultfd, O_CLOEXEC);
+	if (uffd < 0 || ioctl(uffd, UFFDIO_API, &api)) {
+		tap_skip("no userfaultfd on this kernel (%s)", strerror(errno));
+		return;
+	}
+	if (vmm_vm_create(&vm))
+		tap_bail("cannot create a VM");
+	/* What the kernel answers for the argument the stalled call will read. */
+	want = ioctl(vm.fd, KVM_SET_DEVICE_ATTR, &zero) ? -errno : 0;
+	st.vm = &vm;
+	st.page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	reg.range.start = (unsigned long)st.page;
+	reg.range.len = 4096;
+	if (st.page == MAP_FAILED || ioctl(uffd, UFFDIO_REGISTER, &reg))
+		tap_bail("userfaultfd register: %s", strerror(errno));
+	pthread_create(&th, NULL, stalled_ioctl, &st);
+	pfd.fd = uffd;
+	pfd.events = POLLIN;
+	tap_ok(poll(&pfd, 1, 5000) == 1, "the VMM's KVM_SET_DEVICE_ATTR waits on its argument's page");
+	r = rmmod_in_child(&ms);
+	tap_ok(!r && vmm_module_loaded(),
+	       "rmmod meanwhile is refused as busy in %ld ms, not left waiting (%s)", ms,
+	       r == -ETIMEDOUT ? "still waiting after 5 s" : r ? "other result" : "refused");
+	zp.range = reg.range;
+	ioctl(uffd, UFFDIO_ZEROPAGE, &zp);
+	pthread_join(th, NULL);
+	tap_ok(st.ret == want,
+	       "once the page is served, the ioctl ends with the kernel's answer to a zeroed argument (%s, want %s)",
+	       strerror(-st.ret), strerror(-want));
+	wait(NULL);
+	if (!vmm_module_loaded())
+		insmod(ko);
+	close(uffd);
+	munmap(st.page, 4096);
+	vmm_vm_destroy(&vm);
+	TAP_ERRNO(rmmod(), 0, "rmmod succeeds once no call is in the module");
+	TAP_ERRNO(insmod(ko), 0, "and the module loads again");
+}
+
 /* Does the kernel log hold a line with both strings? */
 static bool logged(const char *a, const char *b)
 {
@@ -192,7 +298,86 @@ static bool logged(const char *a, const char *b)
 	return false;
 }
 
-static void test_refusal(const char *ko)
+#define FW_PSCI_VERSION (KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_FW | 0)
+
+static volatile sig_atomic_t churn_stop;
+
+static void churn_term(int sig)
+{
+	churn_stop = 1;
+}
+
+/*
+ * Child: create and destroy VMs until SIGTERM; each VM's PSCI version
+ * register must be the kernel's own (@native). Exit status: the number of
+ * VMs that read anything else (at most 100), or 101 if none was created.
+ */
+static void churn(uint64_t native)
+{
+	unsigned int vms = 0, changed = 0;
+	struct vmm_vm vm;
+	uint64_t psci;
+
+	signal(SIGTERM, churn_term);
+	while (!churn_stop) {
+		if (vmm_vm_create(&vm))
+			continue;
+		if (!vmm_vcpu_add(&vm, 1u << KVM_ARM_VCPU_PSCI_0_2) &&
+		    !vmm_get_reg(&vm.vcpu[0], FW_PSCI_VERSION, &psci)) {
+			vms++;
+			changed += psci != native;
+		}
+		vmm_vm_destroy(&vm);
+	}
+	_exit(!vms ? 101 : changed > 100 ? 100 : changed);
+}
+
+/*
+ * A load refused after probes were attached must leave no VM changed: a
+ * core hook missing (the first two are attached, the third not), and the
+ * default level impossible because a feature it needs is missing (every
+ * hook is attached when the check fails). VMs are created meanwhile.
+ */
+static void test_refusal_under_load(const char *ko, uint64_t host)
+{
+	static const char *const args[] = {
+		"default_level=5.10 fail_hook=kvm_arch_destroy_vm",
+		"default_level=5.10 fail_hook=kvm_arm_get_fw_reg",
+	};
+	unsigned int i, k, refused;
+	uint64_t native = 0;
+	struct vmm_vm vm;
+	int status;
+	pid_t child;
+
+	if (host == KVM_ABI_SHIM_LEVEL(5, 10)) {
+		tap_skip("level 5.10 is the host's own on a 5.10 host: nothing to change");
+		tap_skip("level 5.10 is the host's own on a 5.10 host: nothing to change");
+		return;
+	}
+	if (vmm_vm_create(&vm) || vmm_vcpu_add(&vm, 1u << KVM_ARM_VCPU_PSCI_0_2) ||
+	    vmm_get_reg(&vm.vcpu[0], FW_PSCI_VERSION, &native))
+		tap_bail("cannot read the kernel's PSCI version");
+	vmm_vm_destroy(&vm);
+	for (i = 0; i < 2; i++) {
+		child = fork();
+		if (child < 0)
+			tap_bail("fork: %s", strerror(errno));
+		if (!child)
+			churn(native);
+		for (k = refused = 0; k < 20; k++)
+			refused += insmod_args(ko, args[i]) == (i ? -EINVAL : -ENOENT);
+		kill(child, SIGTERM);
+		waitpid(child, &status, 0);
+		tap_ok(refused == 20 && WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
+		       !vmm_module_loaded(),
+		       "%s: 20 loads refused (%u), VMs created meanwhile read the kernel's PSCI version 0x%llx (exit %d)",
+		       args[i], refused, (unsigned long long)native,
+		       WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	}
+}
+
+static void test_refusal(const char *ko, uint64_t host)
 {
 	static const char *const core[] = {
 		"kvm_arch_vm_ioctl", "kvm_arch_init_vm", "kvm_arch_destroy_vm",
@@ -214,11 +399,14 @@ static void test_refusal(const char *ko)
 	}
 	TAP_ERRNO(insmod_args(ko, "default_level=9.9"), -EINVAL,
 		  "load refused with an invalid default_level");
+	test_refusal_under_load(ko, host);
 	TAP_ERRNO(insmod(ko), 0, "module loads normally afterwards");
 }
 
 int main(int argc, char **argv)
 {
+	uint64_t host;
+
 	tap_header("lifecycle: per-VM state, listing, unload rules, leaks");
 	if (argc != 2)
 		tap_bail("usage: lifecycle MODULE.ko");
@@ -228,6 +416,9 @@ int main(int argc, char **argv)
 	test_listing_and_rmmod();
 	test_cycles();
 	test_unload_with_native_vm(argv[1]);
-	test_refusal(argv[1]);
+	test_unload_bounded(argv[1]);
+	if (vmm_host_level(&host))
+		tap_bail("cannot read the kernel version");
+	test_refusal(argv[1], host);
 	return tap_finish();
 }

@@ -65,7 +65,7 @@ fi
 if grep -qw kas.demo /proc/cmdline; then
 	insmod /kvm_abi_shim.ko
 	say "Host kernel $(uname -r), $(dmesg | grep -o 'kvm_abi_shim: version.*' | head -n1)"
-	/tests/demo >&3 2>&1
+	/tests/demo $(sed -n 's/.*kas\.demo=\([0-9.]*\).*/\1/p' /proc/cmdline) >&3 2>&1
 	say "# END"
 	exec 3>&-
 	sync
@@ -270,6 +270,44 @@ if out=$(/tests/vmm-level 5.10 2>&1) && [ "$out" = "kvm-abi-shim absent: VM runs
 	say "ok 1 vmm-example: without the module the VMM runs natively"
 else
 	say "not ok 1 vmm-example: without the module the VMM runs natively: $out"
+fi
+# Kprobes disarmed while the module is loaded: it must notice and say so,
+# and its listing must stay readable (it never reads a VM that may be gone).
+say "# run kprobes-disarmed-after-load"
+insmod /kvm_abi_shim.ko
+kd=/sys/kernel/debug/kvm_abi_shim
+mkfifo /tmp/hold-dis
+/tests/holdvm 5.10 < /tmp/hold-dis > /tmp/hold-dis.out 2>&1 &
+exec 8> /tmp/hold-dis
+i=0
+while ! grep -q holding /tmp/hold-dis.out && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+echo 0 > /sys/kernel/debug/kprobes/enabled
+sleep 3
+# The pinned VM ends while the probes are disarmed: its end goes unseen.
+exec 8>&-
+wait
+if dmesg | grep -q "kprobes are disarmed on kernel $(uname -r)" && grep -q "^disarmed_ticks [1-9]" $kd/stats; then
+	say "ok 1 disarmed after load: the module says so in dmesg and counts it ($(grep disarmed_ticks $kd/stats))"
+else
+	say "not ok 1 disarmed after load: the module says so in dmesg and counts it"
+fi
+echo 1 > /sys/kernel/debug/kprobes/enabled
+sleep 2
+if dmesg | grep -q "kprobes are armed again" && cat $kd/vms > /tmp/vms-dis && cat $kd/stats > /dev/null; then
+	say "ok 2 re-armed: dmesg says so; the listing of the VM whose end went unseen reads without touching it ($(grep -vc '^#' /tmp/vms-dis) listed)"
+else
+	say "not ok 2 re-armed: dmesg says so; the listing reads"
+fi
+n=0 bad=0
+while [ $n -lt 50 ]; do
+	out=$(/tests/holdvm default < /dev/null 2>&1)
+	[ "${out%% pid*}" = "holding native" ] || bad=$((bad + 1))
+	n=$((n + 1))
+done
+if [ $bad = 0 ]; then
+	say "ok 3 50 new VMs at the native default, none inherits the unseen VM's level 5.10 ($(grep vm_stale_dropped $kd/stats))"
+else
+	say "not ok 3 50 new VMs at the native default: $bad got another level"
 fi
 say "# END"
 exec 3>&-
