@@ -9,7 +9,7 @@ set -euo pipefail
 . "$(dirname "$0")/../vm/lib.sh"
 
 rel=${1:?usage: mkrootfs.sh RELEASE [qemu]} profile=${2:-pkg}
-variant=apt
+variant=apt later=() extra=()
 case $profile in
 pkg)
 	line=$(awk -v r="$rel" '!/^#/ && $1 == r' "$KAS_TOP/tests/pkg/releases")
@@ -17,8 +17,14 @@ pkg)
 	read -r _ _ _ kernels <<<"$line"
 	pkgs=(dkms kmod openssl ca-certificates)
 	for e in $kernels; do
-		k=$(kas_fleet_kernel "$e") v=$(kas_fleet_field "$k" version)
-		pkgs+=("linux-image-$k=$v" "linux-headers-$k=$v")
+		k=$(kas_fleet_kernel "${e#+}") v=$(kas_fleet_field "$k" version)
+		case $e in
+		# An upgrade kernel: downloaded (with what it needs from its
+		# suite) into /var/tmp/kas-kernels, installed by the test.
+		+*) later+=("linux-image-$k=$v" "linux-headers-$k=$v")
+		    extra+=("$(kas_fleet_field "$k" suite)") ;;
+		*) pkgs+=("linux-image-$k=$v" "linux-headers-$k=$v") ;;
+		esac
 	done ;;
 # No recommends: the drill needs neither firmware nor the GUI.
 qemu) pkgs=(qemu-system-arm kmod) variant=essential ;;
@@ -26,7 +32,7 @@ qemu) pkgs=(qemu-system-arm kmod) variant=essential ;;
 esac
 name=$rel
 [ "$profile" = pkg ] || name=$rel-$profile
-key=$(echo "v1 $rel ${pkgs[*]}" | md5sum | cut -c1-10)
+key=$(echo "v1 $rel ${pkgs[*]} ${later[*]}" | md5sum | cut -c1-10)
 out=$KAS_CACHE/rootfs/$name-$key.tar
 if [ -s "$out" ]; then echo "$out"; exit 0; fi
 mkdir -p "$KAS_CACHE/rootfs"
@@ -47,6 +53,17 @@ bullseye) ;;
 bookworm) suites+=("deb $sec $rel-security main" "deb $main $rel-backports main") ;;
 *) suites+=("deb $sec $rel-security main") ;;
 esac
+for s in "${extra[@]}"; do
+	case " ${suites[*]} " in *" $s main"*) ;; *) suites+=("deb $main $s main") ;; esac
+done
+hooks=()
+if [ ${#later[@]} -gt 0 ]; then
+	# apt in the new root resolves the upgrade's dependencies (from its
+	# suite, pinned at the version); its downloads are kept for the test.
+	hooks+=(--customize-hook='chroot "$1" apt-get clean'
+		--customize-hook="chroot \"\$1\" apt-get -q -y --download-only -t ${extra[0]} install ${later[*]}"
+		--customize-hook='mkdir -p "$1/var/tmp/kas-kernels" && mv "$1"/var/cache/apt/archives/*.deb "$1/var/tmp/kas-kernels/"')
+fi
 
 tmp=$out.tmp.$$
 trap 'rm -f "$tmp"' EXIT
@@ -57,7 +74,7 @@ INITRD=No mmdebstrap --quiet --arch=arm64 --variant=$variant --format=tar \
 	--hook-directory=/usr/share/mmdebstrap/hooks/eatmydata \
 	--include="$(IFS=,; echo "${pkgs[*]}")" \
 	--aptopt='APT::Install-Recommends "false"' \
-	--customize-hook='echo kas-test > "$1/etc/hostname"' \
+	--customize-hook='echo kas-test > "$1/etc/hostname"' "${hooks[@]}" \
 	"$rel" "$tmp" "${suites[@]}" >&2 ||
 	kas_die "mmdebstrap $rel failed (packages: ${pkgs[*]})"
 mv "$tmp" "$out"

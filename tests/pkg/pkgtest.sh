@@ -29,6 +29,25 @@ echo "$out" | sed 's/^/# /'
 run vmm-level 5.10
 check "the control plane answers: a VM pinned to 5.10" '[ "$rc" = 0 ] && [ "$out" = "VM pinned to level 5.10" ]'
 
+# A kernel upgrade (old kernel, then the new one on the same disk): the
+# operator pins new VMs to the old kernel's level before the first new
+# host, and the new kernel starts with that default.
+pin=$(sed -n 's/.*kas\.pin=\([^ ]*\).*/\1/p' /proc/cmdline)
+if [ -n "$pin" ]; then
+	echo "# run pin"
+	param=/sys/module/kvm_abi_shim/parameters
+	if grep -qw kas.upgrade /proc/cmdline; then
+		check "after the kernel upgrade, $krel loads the module with the default persisted on the old kernel ($pin)" \
+			'[ "$(cat $param/default_level)" = "$pin" ]'
+	else
+		run kvm-abi-shim set-default "$pin" --persist
+		check "on $krel, kvm-abi-shim set-default $pin --persist" '[ "$rc" = 0 ] && [ "$(cat $param/default_level)" = "$pin" ]'
+	fi
+	run holdvm default < /dev/null
+	check "on $krel, a VM of a VMM that knows nothing of the module is at level $pin" \
+		'[ "$rc" = 0 ] && [ "${out%% pid*}" = "holding $pin" ]'
+fi
+
 if ! grep -qw kas.upgrade /proc/cmdline; then
 	finish
 fi

@@ -118,9 +118,15 @@ boot() { # boot KREL IMG EXTRA-CMDLINE LOG RESULTS
 for rel in "${rels[@]}"; do
 	read -r _ dkmsser fleetkey kernels <<<"$(awk -v r="$rel" '!/^#/ && $1 == r' "$KAS_TOP/tests/pkg/releases")"
 	[ -n "$kernels" ] || kas_die "release '$rel' is not in tests/pkg/releases"
-	ks=()
-	for e in $kernels; do ks+=("$(kas_fleet_kernel "$e")"); done
+	ks=() ups=()
+	for e in $kernels; do
+		ks+=("$(kas_fleet_kernel "${e#+}")")
+		[ "${e#+}" = "$e" ] || ups+=("${ks[-1]}")
+	done
 	first=${ks[0]} newest=${ks[-1]}
+	# With a kernel upgrade, VMs are pinned to the old kernel's series.
+	pin=
+	[ ${#ups[@]} -eq 0 ] || pin=$(kas_series "$first")
 	t0=$(ts)
 	tar=$(bash "$KAS_TOP/tests/pkg/mkrootfs.sh" "$rel")
 	echo "# $rel: root filesystem $(basename "$tar") ready in $(($(ts) - t0)) s"
@@ -143,10 +149,27 @@ for rel in "${rels[@]}"; do
 	in_root "$root" "$first" sh -c 'dpkg -i /var/tmp/kas/*.deb' > "$logs/$rel-install.log" 2>&1 || rc=$?
 	echo "# $rel: dpkg -i (DKMS builds under qemu-user) took $(($(ts) - t0)) s, log $logs/$rel-install.log"
 	check "$rel: dpkg -i of the $ver packages succeeds" '[ $rc = 0 ]'
+	# The kernel upgrade, as apt would install it with the package there
+	# (no initramfs: the test boots its own).
+	for k in "${ups[@]}"; do
+		t0=$(ts)
+		rc=0
+		# What the kernel packages pre-depend on (a newer linux-base,
+		# the compiler) is configured first, as apt would order it.
+		in_root "$root" "$first" INITRD=No sh -c 'cd /var/tmp/kas-kernels &&
+			dpkg -i $(ls *.deb | grep -Ev "^linux-(image|binary|modules|base|headers|kbuild)-[0-9]") &&
+			dpkg -i $(ls *.deb | grep -E "^linux-(image|binary|modules|base|headers|kbuild)-[0-9]")' \
+			> "$logs/$rel-kernel-$k.log" 2>&1 || rc=$?
+		echo "# $rel: installing $(kas_fleet_describe "$k") ($(ls "$root/var/tmp/kas-kernels" | wc -l) packages) took $(($(ts) - t0)) s, log $logs/$rel-kernel-$k.log"
+		check "$rel: installing kernel $k with kvm-abi-shim $ver installed succeeds" '[ $rc = 0 ]'
+		rm -rf "$root/var/tmp/kas-kernels"
+	done
 	for k in "${ks[@]}"; do
+		by="the package's postinst had DKMS"
+		case " ${ups[*]} " in *" $k "*) by="the kernel's own DKMS hook had DKMS" ;; esac
 		st=$(in_root "$root" "$first" dkms status -m kvm-abi-shim -v "$ver" -k "$k" 2>&1 || true)
 		echo "# $rel: dkms status: $st"
-		check "$rel: the package's postinst had DKMS build and install $ver for $k" \
+		check "$rel: $by build and install $ver for $k" \
 			'echo "$st" | grep -q "installed"'
 		# 6.12's modules are xz-compressed; DKMS follows the kernel.
 		ko=$(ls "$root/lib/modules/$k/updates/dkms/"kvm_abi_shim.ko* 2>/dev/null | head -n1)
@@ -207,8 +230,8 @@ for rel in "${rels[@]}"; do
 	mke2fs -q -t ext4 -L kasroot -d "$root" "$img" "$(( $(du -sm "$root" | cut -f1) + 1536 ))M"
 	echo "# $rel: ext4 image made in $(($(ts) - t0)) s"
 	for k in "${ks[@]}"; do
-		extra=
-		[ "$k" = "$newest" ] && extra=kas.upgrade
+		extra=${pin:+kas.pin=$pin}
+		[ "$k" = "$newest" ] && extra="$extra kas.upgrade"
 		# The reload path once, on the oldest DKMS.
 		[ "$k" = "$newest" ] && [ "$dkmsser" = 2.8 ] && extra="$extra kas.reload"
 		log=$logs/$rel-$k.console res=$logs/$rel-$k.results

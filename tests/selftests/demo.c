@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * demo - what a VM at native and a VM at level 5.10 read back on this host,
- * side by side (make demo). Not a test: it prints values for people.
+ * demo [LEVEL] - what a VM at native and a VM at level LEVEL (default 5.10)
+ * read back on this host, side by side (make demo). Not a test: it prints
+ * values for people.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -44,8 +45,12 @@ static void look(uint64_t level, struct view *v)
 	if (level && vmm_shim_set(&vm, KVM_ABI_SHIM_ATTR_LEVEL, level))
 		printf("# setting level failed: %s\n", strerror(errno));
 	vmm_shim_get(&vm, KVM_ABI_SHIM_ATTR_LEVEL, &l);
-	snprintf(v->level, sizeof(v->level), "%s", !l ? "native" :
-		 l == KVM_ABI_SHIM_LEVEL(5, 10) ? "5.10" : "other");
+	if (l)
+		snprintf(v->level, sizeof(v->level), "%llu.%llu",
+			 (unsigned long long)KVM_ABI_SHIM_LEVEL_MAJOR(l),
+			 (unsigned long long)KVM_ABI_SHIM_LEVEL_MINOR(l));
+	else
+		snprintf(v->level, sizeof(v->level), "native");
 	if (vmm_gic_create(&vm, vmm_host_gic_version()) ||
 	    vmm_vcpu_add(&vm, 1u << KVM_ARM_VCPU_PSCI_0_2) || vmm_gic_init(&vm) ||
 	    vmm_load_routines(&vm))
@@ -74,12 +79,17 @@ static void look(uint64_t level, struct view *v)
 
 #define ROW(name, fmt, a, b) printf("%-40s " fmt " " fmt "\n", name, a, b)
 
-int main(void)
+int main(int argc, char **argv)
 {
+	unsigned int major = 5, minor = 10;
 	struct view n, o;
 
+	if (argc > 2 || (argc == 2 && sscanf(argv[1], "%u.%u", &major, &minor) != 2)) {
+		fprintf(stderr, "usage: demo [MAJOR.MINOR]\n");
+		return 2;
+	}
 	look(KVM_ABI_SHIM_LEVEL_NATIVE, &n);
-	look(KVM_ABI_SHIM_LEVEL(5, 10), &o);
+	look(KVM_ABI_SHIM_LEVEL(major, minor), &o);
 	printf("%-40s %-14s %-14s\n", "", "VM 1", "VM 2");
 	ROW("level (KVM_GET_DEVICE_ATTR)", "%-14s", n.level, o.level);
 	ROW("GICD_IIDR read by the guest", "0x%-12x", n.iidr_guest, o.iidr_guest);

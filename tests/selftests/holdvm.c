@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * holdvm LEVEL: create a VM pinned to LEVEL (native, 5.10, 6.1, 6.12) and
- * keep it until stdin closes or SIGTERM, so that scripts can test what
+ * holdvm LEVEL: create a VM pinned to LEVEL (native, 5.10, 6.1, 6.12, 7.3)
+ * and keep it until stdin closes or SIGTERM, so that scripts can test what
  * happens around a live VM (operator CLI, package upgrade, rmmod).
- * Prints "holding <level> pid <pid>" once the level is set.
+ * Prints "holding <level> pid <pid>" once the level is set. LEVEL
+ * "default" sets nothing, as a VMM that knows nothing of the module, and
+ * prints the level the VM got from the operator's default.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -22,26 +24,36 @@ int main(int argc, char **argv)
 {
 	unsigned int major = 0, minor = 0;
 	struct vmm_vm vm;
-	__u64 level = 0;
+	uint64_t level = 0;
 	int ret;
+	char name[16];
 	char c;
 
-	if (argc != 2 || (strcmp(argv[1], "native") &&
+	if (argc != 2 || (strcmp(argv[1], "native") && strcmp(argv[1], "default") &&
 			  sscanf(argv[1], "%u.%u", &major, &minor) != 2)) {
-		fprintf(stderr, "usage: holdvm native|MAJOR.MINOR\n");
+		fprintf(stderr, "usage: holdvm native|default|MAJOR.MINOR\n");
 		return 2;
 	}
 	if (major)
 		level = KVM_ABI_SHIM_LEVEL(major, minor);
 	if (vmm_vm_create(&vm))
 		return 1;
-	ret = vmm_shim_set(&vm, KVM_ABI_SHIM_ATTR_LEVEL, level);
+	if (strcmp(argv[1], "default"))
+		ret = vmm_shim_set(&vm, KVM_ABI_SHIM_ATTR_LEVEL, level);
+	else
+		ret = vmm_shim_get(&vm, KVM_ABI_SHIM_ATTR_LEVEL, &level);
 	if (ret) {
-		fprintf(stderr, "holdvm: set level %s: %s\n", argv[1], strerror(-ret));
+		fprintf(stderr, "holdvm: %s level %s: %s\n",
+			strcmp(argv[1], "default") ? "set" : "get", argv[1], strerror(-ret));
 		return 1;
 	}
+	if (level)
+		snprintf(name, sizeof(name), "%u.%u", (unsigned int)KVM_ABI_SHIM_LEVEL_MAJOR(level),
+			 (unsigned int)KVM_ABI_SHIM_LEVEL_MINOR(level));
+	else
+		snprintf(name, sizeof(name), "native");
 	signal(SIGTERM, on_term);
-	printf("holding %s pid %d\n", argv[1], (int)getpid());
+	printf("holding %s pid %d\n", name, (int)getpid());
 	fflush(stdout);
 	while (!stop && read(0, &c, 1) > 0)
 		;
