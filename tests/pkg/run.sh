@@ -238,7 +238,7 @@ for rel in "${rels[@]}"; do
 		t0=$(ts)
 		rc=0
 		boot "$k" "$img" "$extra" "$log" "$res" || rc=$?
-		echo "# $rel $k: boot${extra:+ with upgrade} took $(($(ts) - t0)) s (qemu exit $rc, console $log)"
+		echo "# $rel $k: boot (${extra:-no extra steps}) took $(($(ts) - t0)) s (qemu exit $rc, console $log)"
 		[ -e "$res" ] || : > "$res"
 		prog=
 		while IFS= read -r line; do
