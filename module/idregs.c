@@ -150,6 +150,8 @@ static void kas_reset_vcpu(struct kvm_vcpu *vcpu)
 	/* The VM cannot go away under its own vCPU's ioctl. */
 	if (level && level < KAS_IDREGS_BELOW)
 		kas_idregs_apply(vcpu, v, level);
+	if (level)
+		kas_kept_regs_reset(vcpu);
 	kas_redirect_done();
 }
 
@@ -162,7 +164,8 @@ static void kas_reset_vcpu(struct kvm_vcpu *vcpu)
  */
 int kas_reset_vcpu_pre(struct kprobe *p, struct pt_regs *regs)
 {
-	return kas_redirect_below(regs, kas_reset_vcpu, KAS_IDREGS_BELOW);
+	/* Every older level: the registers the module keeps are reset too. */
+	return kas_redirect_older(regs, kas_reset_vcpu);
 }
 
 NOKPROBE_SYMBOL(kas_reset_vcpu_pre);

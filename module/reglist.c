@@ -231,6 +231,40 @@ static u64 *kas_kept_regs(struct kvm_vcpu *vcpu, unsigned long key,
 	return regs;
 }
 
+/* 5.10's reset values of its PMU registers on this host. */
+static void kas_pmu510_reset_values(u64 *reset)
+{
+	unsigned int i;
+
+	for (i = 0; i < KAS_NR_PMU510; i++)
+		reset[i] = kas_reg_pmu510_reset(i, kas_host_pmcr_el0(), kas_host_aarch32_el0());
+}
+
+/**
+ * kas_kept_regs_reset() - reset the registers the module keeps for @vcpu
+ * @vcpu: a vCPU being reset (KVM_ARM_VCPU_INIT, PSCI CPU_ON, reboot)
+ *
+ * As the level's kernel resets its own copies in kvm_reset_sys_regs().
+ * Caller holds the vCPU's mutex, or runs the vCPU; nothing is allocated.
+ */
+void kas_kept_regs_reset(struct kvm_vcpu *vcpu)
+{
+	struct kas_vm *v = kas_vm_lookup(vcpu->kvm);
+	u64 reset[KAS_NR_PMU510];
+	u64 *regs;
+
+	if (!v)
+		return;
+	regs = xa_load(&v->pmu510, vcpu->vcpu_idx);
+	if (regs) {
+		kas_pmu510_reset_values(reset);
+		memcpy(regs, reset, sizeof(reset));
+	}
+	regs = xa_load(&v->pmu510, KAS_KEPT_612_KEY(vcpu->vcpu_idx));
+	if (regs)
+		memcpy(regs, kas_reg_kept_612_reset, sizeof(kas_reg_kept_612_reset));
+}
+
 /*
  * The vCPU's 5.10 PMU registers (level 5.10, no PMU), made with 5.10's
  * reset values on first use. NULL on allocation failure.
@@ -238,10 +272,8 @@ static u64 *kas_kept_regs(struct kvm_vcpu *vcpu, unsigned long key,
 static u64 *kas_pmu510_regs(struct kvm_vcpu *vcpu)
 {
 	u64 reset[KAS_NR_PMU510];
-	unsigned int i;
 
-	for (i = 0; i < KAS_NR_PMU510; i++)
-		reset[i] = kas_reg_pmu510_reset(i, kas_host_pmcr_el0(), kas_host_aarch32_el0());
+	kas_pmu510_reset_values(reset);
 	return kas_kept_regs(vcpu, vcpu->vcpu_idx, reset, sizeof(reset));
 }
 

@@ -62,8 +62,10 @@ void kas_vgic_reapply(struct kvm *kvm, struct kas_vm *v)
 {
 	unsigned int rev = kas_vgic_rev(v->level, v->rev_req);
 
-	if (rev && vgic_initialized(kvm) && kas_vgic_attached())
+	if (rev && vgic_initialized(kvm) && kas_vgic_attached()) {
 		kas_vgic_set_rev(kvm, rev);
+		kas_vm_rev_applied(v);
+	}
 }
 
 /* Redirect target of vgic_init(): apply the revision at first init. */
@@ -78,8 +80,10 @@ static int kas_vgic_init(struct kvm *kvm)
 	if (!ret && !was && vgic_initialized(kvm)) {
 		rcu_read_lock();
 		v = kas_vm_lookup(kvm);
-		if (v && kas_vgic_rev(v->level, v->rev_req))
+		if (v && kas_vgic_rev(v->level, v->rev_req)) {
 			kas_vgic_set_rev(kvm, kas_vgic_rev(v->level, v->rev_req));
+			kas_vm_rev_applied(v);
+		}
 		rcu_read_unlock();
 	}
 	kas_redirect_done();
@@ -133,8 +137,10 @@ int kas_vgic_misc_pre(struct kprobe *p, struct pt_regs *regs)
 				  v->level, KAS_HOST_LEVEL, &rev);
 	if (!ret)
 		ret = kas_vm_update(v, v->level, rev);
-	if (!ret)
+	if (!ret) {
 		kas_vgic_set_rev(kvm, rev);
+		kas_vm_rev_applied(v);
+	}
 	rcu_read_unlock();
 	return kas_return(regs, ret);
 }

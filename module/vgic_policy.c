@@ -135,12 +135,14 @@ bool kas_vgic_v2_user_writable(unsigned int rev)
  * kas_vm_needs_module() - would unloading change what this VM sees?
  * @level: the VM's level
  * @rev: the revision requested for it (0: none)
+ * @applied: whether the kernel holds @rev already (set at vGIC init)
  *
- * Return: true for a pinned level or revision 1 (emulated by probes).
+ * Return: true for a pinned level, revision 1 (emulated by probes), or a
+ * revision the module has yet to give the vGIC.
  */
-bool kas_vm_needs_module(u64 level, unsigned int rev)
+bool kas_vm_needs_module(u64 level, unsigned int rev, bool applied)
 {
-	return level != KVM_ABI_SHIM_LEVEL_NATIVE || rev == 1;
+	return level != KVM_ABI_SHIM_LEVEL_NATIVE || rev == 1 || (rev && !applied);
 }
 
 /**

@@ -33,7 +33,7 @@ bool kas_vgic_group_read(unsigned int rev, bool v3, unsigned int len,
 			 unsigned long *val);
 bool kas_vgic_group_write_ignored(unsigned int rev);
 bool kas_vgic_v2_user_writable(unsigned int rev);
-bool kas_vm_needs_module(u64 level, unsigned int rev);
+bool kas_vm_needs_module(u64 level, unsigned int rev, bool applied);
 bool kas_vgic_redist_510(u64 level, u64 host_level);
 
 #endif /* KAS_VGIC_POLICY_H */

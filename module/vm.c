@@ -230,19 +230,37 @@ void kas_vm_remove_all(void)
  */
 int kas_vm_update(struct kas_vm *v, u64 level, unsigned int rev_req)
 {
-	bool pin = kas_vm_needs_module(level, rev_req);
+	bool applied = rev_req == v->rev_req && v->rev_applied;
+	bool pin = kas_vm_needs_module(level, rev_req, applied);
 
 	if (pin && !v->pinned && !try_module_get(THIS_MODULE))
 		return -ENODEV;
 	if (!pin && v->pinned)
 		module_put(THIS_MODULE);
 	v->pinned = pin;
+	v->rev_applied = applied;
 	WRITE_ONCE(v->level, level);
 	WRITE_ONCE(v->rev_req, rev_req);
 	return 0;
 }
 
 NOKPROBE_SYMBOL(kas_vm_update);
+
+/**
+ * kas_vm_rev_applied() - the vGIC now holds the VM's requested revision
+ * @v: the VM's state
+ *
+ * Caller holds v->kvm->lock. A native VM whose revision the kernel keeps
+ * by itself (2 or 3) no longer needs the module; until then, unloading
+ * would lose the request, so it keeps a module reference.
+ */
+void kas_vm_rev_applied(struct kas_vm *v)
+{
+	v->rev_applied = true;
+	kas_vm_update(v, v->level, v->rev_req);
+}
+
+NOKPROBE_SYMBOL(kas_vm_rev_applied);
 
 static int kas_vms_show(struct seq_file *m, void *unused)
 {

@@ -21,12 +21,16 @@
  * @rev_req: vGIC IIDR revision requested (attribute, operator default or a
  *           userspace IIDR write), 0 for none
  * @pinned: holds a module reference (unloading would change the guest)
+ * @ran: a vCPU has entered the guest (seen by our probe, for the listing)
+ * @rev_applied: the vGIC holds @rev_req (given at vGIC init)
  * @fw_bmap: the kernel's own hypercall bitmaps, saved while a level
  *           replaces them
  * @fw_saved: @fw_bmap is valid
  * @idregs_done: the level's ID register values are in the VM (6.12 hosts)
- * @pmu510: per vCPU (vcpu_idx), the PMU registers level 5.10 keeps for a
- *          vCPU without a PMU (u64[KAS_NR_PMU510]), made on first use
+ * @pmu510: per vCPU, the registers the module keeps for it, made on first
+ *          use and reset with the vCPU: at vcpu_idx the PMU registers level
+ *          5.10 has for a vCPU without a PMU (u64[KAS_NR_PMU510]); at
+ *          vcpu_idx | BIT(31) TCR2/PIRE0/PIR of level 6.12 on 7.3
  */
 struct kas_vm {
 	struct hlist_node node;
@@ -38,6 +42,7 @@ struct kas_vm {
 	unsigned int rev_req;
 	bool pinned;
 	bool ran;
+	bool rev_applied;
 	unsigned long fw_bmap[3];
 	bool fw_saved;
 	bool idregs_done;
@@ -54,6 +59,7 @@ void kas_vm_remove_all(void);
 void kas_vm_ran(struct kvm *kvm);
 void kas_vm_note_disarmed(void);
 int kas_vm_update(struct kas_vm *v, u64 level, unsigned int rev_req);
+void kas_vm_rev_applied(struct kas_vm *v);
 int kas_vm_debugfs_init(void);
 void kas_vm_debugfs_exit(void);
 

@@ -285,6 +285,39 @@ static void test_unload_bounded(const char *ko)
 	TAP_ERRNO(insmod(ko), 0, "and the module loads again");
 }
 
+/*
+ * A native VM that asked for IIDR revision 2 gets it at vGIC init, from the
+ * module: unloading before that would lose the request, so it is refused
+ * until the kernel holds the revision, and allowed after.
+ */
+static void test_rev_until_init(const char *ko)
+{
+	uint32_t iidr = 0;
+	struct vmm_vm vm;
+
+	if (vmm_host_gic_version() != 3) {
+		tap_skip("GICv2 host: the GICv3 device is needed for this test");
+		return;
+	}
+	if (vmm_vm_create(&vm))
+		tap_bail("cannot create a VM");
+	TAP_ERRNO(vmm_shim_set(&vm, KVM_ABI_SHIM_ATTR_IIDR_REV, 2), 0,
+		  "a native VM asks for IIDR revision 2");
+	if (vmm_gic_create(&vm, 3) || vmm_vcpu_add(&vm, 0))
+		tap_bail("cannot create the vGIC and a vCPU");
+	TAP_ERRNO(rmmod(), -EWOULDBLOCK, "rmmod refused before vGIC init: the revision is still to give");
+	TAP_ERRNO(vmm_gic_init(&vm), 0, "vGIC init");
+	vmm_attr(vm.gic_fd, KVM_GET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_DIST_REGS, 8, &iidr);
+	tap_ok(((iidr >> 12) & 0xf) == 2, "GICD_IIDR has revision 2 (0x%x)", iidr);
+	TAP_ERRNO(rmmod(), 0, "rmmod allowed once the kernel holds it");
+	iidr = 0;
+	vmm_attr(vm.gic_fd, KVM_GET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_DIST_REGS, 8, &iidr);
+	tap_ok(((iidr >> 12) & 0xf) == 2, "... and the VM keeps revision 2 without the module (0x%x)",
+	       iidr);
+	vmm_vm_destroy(&vm);
+	TAP_ERRNO(insmod(ko), 0, "the module loads again");
+}
+
 /* Does the kernel log hold a line with both strings? */
 static bool logged(const char *a, const char *b)
 {
@@ -417,6 +450,7 @@ int main(int argc, char **argv)
 	test_cycles();
 	test_unload_with_native_vm(argv[1]);
 	test_unload_bounded(argv[1]);
+	test_rev_until_init(argv[1]);
 	if (vmm_host_level(&host))
 		tap_bail("cannot read the kernel version");
 	test_refusal(argv[1], host);

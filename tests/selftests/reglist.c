@@ -114,6 +114,59 @@ static int one_reg(struct vmm_vcpu *c, unsigned long op, uint64_t id, uint64_t *
 	return ioctl(c->fd, op, &r) ? -errno : 0;
 }
 
+/* KVM_ARM_VCPU_INIT again, as a VMM resets a vCPU (QEMU on system reset). */
+static int vcpu_reinit(struct vmm_vm *vm, struct vmm_vcpu *c)
+{
+	struct kvm_vcpu_init init = { 0 };
+
+	if (ioctl(vm->fd, KVM_ARM_PREFERRED_TARGET, &init) < 0)
+		return -errno;
+	return ioctl(c->fd, KVM_ARM_VCPU_INIT, &init) < 0 ? -errno : 0;
+}
+
+/*
+ * Level 6.12 on a 7.3 host: TCR2_EL1, PIRE0_EL1 and PIR_EL1, which 7.3
+ * hides on a CPU without TCRX/S1PIE, are listed and kept as 6.12 keeps
+ * them: 6.12's reset values, a VMM's writes, reset again with the vCPU.
+ */
+static void check_kept_612(void)
+{
+	static const struct { uint64_t id; const char *name; uint64_t reset; } kept[] = {
+		{ SYSREG(3, 0, 2, 0, 3), "TCR2_EL1", 0 },
+		{ SYSREG(3, 0, 10, 2, 2), "PIRE0_EL1", 0x1de7ec7edbadc0deULL },
+		{ SYSREG(3, 0, 10, 2, 3), "PIR_EL1", 0x1de7ec7edbadc0deULL },
+	};
+	struct vmm_vm vm;
+	struct list l;
+	uint64_t val, w = 0x5;
+	unsigned int i;
+
+	if (vmm_vm_create(&vm) || vmm_shim_set(&vm, KVM_ABI_SHIM_ATTR_LEVEL, L(6, 12)) ||
+	    vmm_vcpu_add(&vm, 0) || get_list(&vm.vcpu[0], &l))
+		tap_bail("cannot create a VM at level 6.12 with a vCPU");
+	for (i = 0; i < 3; i++) {
+		val = ~0ULL;
+		tap_ok(find(&l, kept[i].id) >= 0 &&
+		       !one_reg(&vm.vcpu[0], KVM_GET_ONE_REG, kept[i].id, &val) &&
+		       val == kept[i].reset,
+		       "level 6.12 on 7.3: %s listed, reads 6.12's reset value (%#llx)",
+		       kept[i].name, (unsigned long long)val);
+		val = 0;
+		tap_ok(!one_reg(&vm.vcpu[0], KVM_SET_ONE_REG, kept[i].id, &w) &&
+		       !one_reg(&vm.vcpu[0], KVM_GET_ONE_REG, kept[i].id, &val) && val == w,
+		       "level 6.12 on 7.3: %s keeps what the VMM writes", kept[i].name);
+	}
+	TAP_ERRNO(vcpu_reinit(&vm, &vm.vcpu[0]), 0, "level 6.12: KVM_ARM_VCPU_INIT again (a reset)");
+	for (i = 0; i < 3; i++) {
+		val = w;
+		tap_ok(!one_reg(&vm.vcpu[0], KVM_GET_ONE_REG, kept[i].id, &val) &&
+		       val == kept[i].reset, "level 6.12: the reset gives %s %#llx again",
+		       kept[i].name, (unsigned long long)val);
+	}
+	free(l.id);
+	vmm_vm_destroy(&vm);
+}
+
 static void check_level(uint64_t host, uint64_t level, const struct list *native,
 			const bool valid[14], unsigned int ncaches)
 {
@@ -198,9 +251,17 @@ static void check_level(uint64_t host, uint64_t level, const struct list *native
 		       ev == 0x1de7ec7edbadc0deULL,
 		       "level 5.10: PMEVCNTR0_EL0 reads 5.10's reset pattern (%#llx)",
 		       (unsigned long long)ev);
+		one_reg(&vm.vcpu[0], KVM_GET_ONE_REG, PMINTENSET, &val);
 		tap_ok(!one_reg(&vm.vcpu[0], KVM_SET_ONE_REG, PMINTENCLR, &clr) &&
 		       !one_reg(&vm.vcpu[0], KVM_GET_ONE_REG, PMINTENSET, &set) && set == 5,
 		       "level 5.10: PMINTENCLR written, PMINTENSET reads it (one register in 5.10)");
+		if (host >= L(6, 12)) {
+			set = 5;
+			TAP_ERRNO(vcpu_reinit(&vm, &vm.vcpu[0]), 0, "level 5.10: KVM_ARM_VCPU_INIT again (a reset)");
+			tap_ok(!one_reg(&vm.vcpu[0], KVM_GET_ONE_REG, PMINTENSET, &set) && set == val,
+			       "level 5.10: the reset gives PMINTENSET its reset value again (%#llx)",
+			       (unsigned long long)set);
+		}
 	} else {
 		TAP_ERRNO(one_reg(&vm.vcpu[0], KVM_GET_ONE_REG, PMCR_EL0, &val), -ENOENT,
 			  "level %s, no PMU: PMCR_EL0 is ENOENT, as on %s", name, name);
@@ -253,6 +314,11 @@ int main(void)
 		check_level(host, L(6, 1), &native, valid, ncaches);
 	if (host <= L(5, 10))
 		tap_skip("no older level on a 5.10 host");
+	/* Kept only where 7.3 hides them (no TCRX/S1PIE in the VM). */
+	if (host >= L(7, 3) && find(&native, SYSREG(3, 0, 2, 0, 3)) < 0)
+		check_kept_612();
+	else
+		tap_skip("TCR2/PIRE0/PIR are kept by the module only on 7.3 hosts that hide them");
 	free(native.id);
 	vmm_vm_destroy(&vm);
 	return tap_finish();

@@ -95,9 +95,12 @@ static void test_groups(void)
 	       "only rev 1 drops group writes");
 	tap_ok(!kas_vgic_v2_user_writable(1) && kas_vgic_v2_user_writable(2) &&
 	       kas_vgic_v2_user_writable(3), "GICv2 groups user-writable from rev 2 without IIDR write");
-	tap_ok(kas_vm_needs_module(L(5, 10), 0) && kas_vm_needs_module(NATIVE, 1) &&
-	       !kas_vm_needs_module(NATIVE, 2) && !kas_vm_needs_module(NATIVE, 0),
+	tap_ok(kas_vm_needs_module(L(5, 10), 0, false) && kas_vm_needs_module(NATIVE, 1, true) &&
+	       !kas_vm_needs_module(NATIVE, 2, true) && !kas_vm_needs_module(NATIVE, 0, false),
 	       "pinned levels and rev 1 hold the module");
+	tap_ok(kas_vm_needs_module(NATIVE, 2, false) && kas_vm_needs_module(NATIVE, 3, false) &&
+	       !kas_vm_needs_module(NATIVE, 3, true),
+	       "a requested revision holds the module until the vGIC has it");
 }
 
 static void test_ctrl(void)
