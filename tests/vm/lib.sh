@@ -2,6 +2,8 @@
 # shellcheck shell=bash
 
 KAS_CACHE=${KAS_CACHE:-/var/cache/kvm-abi-shim}
+# Every step writes below it (a cache of its own, KAS_CACHE=..., may be new).
+mkdir -p "$KAS_CACHE" 2>/dev/null || true
 KAS_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 KAS_FLEET=$KAS_TOP/tests/vm/fleet
 KAS_FLEET_LOCK=${KAS_FLEET_LOCK:-$KAS_CACHE/fleet.lock}
