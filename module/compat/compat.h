@@ -97,6 +97,16 @@ static_assert(0, "kvm-abi-shim: kernel " UTS_RELEASE
 #endif
 
 /*
+ * A vCPU enters the guest for a new task: 5.10's kvm_arch_vcpu_run_pid_change()
+ * is an inline wrapper of kvm_arch_vcpu_run_map_fp() (same argument).
+ */
+#if KAS_HOST_MAJOR >= 6
+#define KAS_SYM_VCPU_RUN	"kvm_arch_vcpu_run_pid_change"
+#else
+#define KAS_SYM_VCPU_RUN	"kvm_arch_vcpu_run_map_fp"
+#endif
+
+/*
  * Firmware registers and hypercalls: on a 5.10 host no older level exists,
  * so nothing is hooked. The SMC conduit is serviced from 6.4 on, so only a
  * 6.12 host hides it from older levels.

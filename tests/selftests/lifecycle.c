@@ -191,6 +191,7 @@ struct stalled {
 	struct vmm_vm *vm;
 	void *page;
 	long ret;
+	volatile int done;
 };
 
 static void *stalled_ioctl(void *arg)
@@ -198,6 +199,7 @@ static void *stalled_ioctl(void *arg)
 	struct stalled *st = arg;
 
 	st->ret = ioctl(st->vm->fd, KVM_SET_DEVICE_ATTR, st->page) ? -errno : 0;
+	st->done = 1;
 	return NULL;
 }
 
@@ -244,7 +246,7 @@ static void test_unload_bounded(const char *ko)
 	struct vmm_vm vm;
 	pthread_t th;
 	long ms = 0;
-	int uffd, r;
+	int uffd, r, held;
 
 	uffd = syscall(SYS_userfaultfd, O_CLOEXEC);
 	if (uffd < 0 || ioctl(uffd, UFFDIO_API, &api)) {
@@ -265,10 +267,17 @@ static void test_unload_bounded(const char *ko)
 	pfd.fd = uffd;
 	pfd.events = POLLIN;
 	tap_ok(poll(&pfd, 1, 5000) == 1, "the VMM's KVM_SET_DEVICE_ATTR waits on its argument's page");
+	usleep(100000);
+	held = !st.done;
 	r = rmmod_in_child(&ms);
-	tap_ok(!r && vmm_module_loaded(),
-	       "rmmod meanwhile is refused as busy in %ld ms, not left waiting (%s)", ms,
-	       r == -ETIMEDOUT ? "still waiting after 5 s" : r ? "other result" : "refused");
+	if (held)
+		tap_ok(!r && vmm_module_loaded() && !st.done,
+		       "rmmod meanwhile is refused as busy in %ld ms, not left waiting (%s)", ms,
+		       r == -ETIMEDOUT ? "still waiting after 5 s" :
+		       r ? "unloaded or other error" : "refused");
+	else
+		tap_skip("the call was not held on the page (it returned %s at once): nothing to test",
+			 strerror(-st.ret));
 	zp.range = reg.range;
 	ioctl(uffd, UFFDIO_ZEROPAGE, &zp);
 	pthread_join(th, NULL);
