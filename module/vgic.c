@@ -50,6 +50,15 @@ static void kas_vgic_set_rev(struct kvm *kvm, unsigned int rev)
 
 NOKPROBE_SYMBOL(kas_vgic_set_rev);
 
+/* The vGIC takes @rev; the VM no longer needs the module for it. Safe in a handler. */
+static void kas_vgic_give_rev(struct kvm *kvm, struct kas_vm *v, unsigned int rev)
+{
+	kas_vgic_set_rev(kvm, rev);
+	kas_vm_rev_applied(v);
+}
+
+NOKPROBE_SYMBOL(kas_vgic_give_rev);
+
 /**
  * kas_vgic_reapply() - apply a VM's revision if its vGIC is initialised
  * @kvm: the VM
@@ -62,10 +71,8 @@ void kas_vgic_reapply(struct kvm *kvm, struct kas_vm *v)
 {
 	unsigned int rev = kas_vgic_rev(v->level, v->rev_req);
 
-	if (rev && vgic_initialized(kvm) && kas_vgic_attached()) {
-		kas_vgic_set_rev(kvm, rev);
-		kas_vm_rev_applied(v);
-	}
+	if (rev && vgic_initialized(kvm) && kas_vgic_attached())
+		kas_vgic_give_rev(kvm, v, rev);
 }
 
 /* Redirect target of vgic_init(): apply the revision at first init. */
@@ -80,10 +87,8 @@ static int kas_vgic_init(struct kvm *kvm)
 	if (!ret && !was && vgic_initialized(kvm)) {
 		rcu_read_lock();
 		v = kas_vm_lookup(kvm);
-		if (v && kas_vgic_rev(v->level, v->rev_req)) {
-			kas_vgic_set_rev(kvm, kas_vgic_rev(v->level, v->rev_req));
-			kas_vm_rev_applied(v);
-		}
+		if (v && kas_vgic_rev(v->level, v->rev_req))
+			kas_vgic_give_rev(kvm, v, kas_vgic_rev(v->level, v->rev_req));
 		rcu_read_unlock();
 	}
 	kas_redirect_done();
@@ -137,10 +142,8 @@ int kas_vgic_misc_pre(struct kprobe *p, struct pt_regs *regs)
 				  v->level, KAS_HOST_LEVEL, &rev);
 	if (!ret)
 		ret = kas_vm_update(v, v->level, rev);
-	if (!ret) {
-		kas_vgic_set_rev(kvm, rev);
-		kas_vm_rev_applied(v);
-	}
+	if (!ret)
+		kas_vgic_give_rev(kvm, v, rev);
 	rcu_read_unlock();
 	return kas_return(regs, ret);
 }
