@@ -70,6 +70,16 @@ printf '%s\n' "$out" | grep kvm-abi-shim: | sed 's/^/# /'
 check "version $ver is still the loaded module" '[ "$(cat /sys/module/kvm_abi_shim/version)" = "$ver" ]'
 run dkms status -m kvm-abi-shim -v "$next" -k "$krel"
 check "DKMS built and installed $next for $krel" 'has "installed"'
+# The signer the test's root filesystem expects: an operator's key
+# configured for DKMS, DKMS's own MOK key (3.x) or none (2.8 without one).
+want=$(cat /etc/kas-test/signer)
+signer=$(modinfo -F signer kvm_abi_shim 2>/dev/null || true)
+case $want in
+"(unsigned)") check "DKMS left $next unsigned (no sign_tool)" '[ -z "$signer" ]' ;;
+"(DKMS MOK)") check "DKMS signed $next with its MOK key (signer: ${signer:-none})" \
+	'[ -n "$signer" ] && [ -s /var/lib/dkms/mok.pub ]' ;;
+*) check "DKMS signed $next with the operator's key (signer: ${signer:-none})" '[ "$signer" = "$want" ]' ;;
+esac
 run rmmod kvm_abi_shim
 check "rmmod is refused while the pinned VM lives" '[ "$rc" != 0 ] && [ -e /sys/module/kvm_abi_shim ]'
 exec 7>&-

@@ -83,10 +83,11 @@ declined() {
 	rm -rf "${root:?}/lib/modules/$k"
 }
 
-# fleet_key_signing: in $root, DKMS rebuilds the module for $first signed
-# with an operator's key (framework.conf.d on 3.x, sign_tool on 2.8).
-fleet_key_signing() {
-	local rc=0 signer
+# fleet_key: in $root, configure an operator's signing key for DKMS
+# (framework.conf.d on 3.x, sign_tool on 2.8). Every DKMS build after this
+# (the kernel upgrade's hook, the package upgrade in the emulated host) must
+# be signed with it: no rebuild of its own is needed to test it.
+fleet_key() {
 	install -D -m 600 "$work/fleet.key" "$root/etc/kas-test/fleet.key"
 	install -D -m 644 "$work/fleet.der" "$root/etc/kas-test/fleet.der"
 	if [ "$dkmsser" = 2.8 ]; then
@@ -103,12 +104,8 @@ SIGN
 		printf 'mok_signing_key="/etc/kas-test/fleet.key"\nmok_certificate="/etc/kas-test/fleet.der"\n' \
 			> "$root/etc/dkms/framework.conf.d/fleet-key.conf"
 	fi
-	in_root "$root" "$first" sh -c "dkms remove -m kvm-abi-shim -v $ver -k $first && dkms install -m kvm-abi-shim -v $ver -k $first" \
-		> "$logs/$rel-sign.log" 2>&1 || rc=$?
-	signer=$(modinfo -F signer "$root/lib/modules/$first/updates/dkms/"kvm_abi_shim.ko* 2>/dev/null || true)
-	check "$rel: with a fleet key configured, DKMS $dkmsser signs with it (signer: ${signer:-none})" \
-		'[ $rc = 0 ] && [ "$signer" = "kvm-abi-shim test fleet key" ]'
 }
+fleet_signer="kvm-abi-shim test fleet key"
 
 boot() { # boot KREL IMG EXTRA-CMDLINE LOG RESULTS
 	KAS_BOOT_TIMEOUT=${KAS_PKG_BOOT_TIMEOUT:-900} \
@@ -149,6 +146,8 @@ for rel in "${rels[@]}"; do
 	in_root "$root" "$first" sh -c 'dpkg -i /var/tmp/kas/*.deb' > "$logs/$rel-install.log" 2>&1 || rc=$?
 	echo "# $rel: dpkg -i (DKMS builds under qemu-user) took $(($(ts) - t0)) s, log $logs/$rel-install.log"
 	check "$rel: dpkg -i of the $ver packages succeeds" '[ $rc = 0 ]'
+	# From here on, every DKMS build signs with the operator's key.
+	[ "$fleetkey" = yes ] && fleet_key
 	# The kernel upgrade, as apt would install it with the package there
 	# (no initramfs: the test boots its own).
 	for k in "${ups[@]}"; do
@@ -176,11 +175,15 @@ for rel in "${rels[@]}"; do
 		check "$rel: $k's module is at updates/dkms, version $ver, vermagic $k" \
 			'[ "$(modinfo -F version "$ko" 2>/dev/null)" = "$ver" ] && modinfo -F vermagic "$ko" | grep -q "^$k "'
 		signer=$(modinfo -F signer "$ko" 2>/dev/null || true)
-		if [ "$dkmsser" = 2.8 ]; then
+		case " ${ups[*]} " in *" $k "*) kup=1 ;; *) kup= ;; esac
+		if [ -n "$kup" ] && [ "$fleetkey" = yes ]; then
+			check "$rel: with a fleet key configured, DKMS $dkmsser signs $k's module with it (signer: ${signer:-none})" \
+				'[ "$signer" = "$fleet_signer" ]'
+		elif [ "$dkmsser" = 2.8 ]; then
 			check "$rel: DKMS 2.8 leaves the module unsigned without a sign_tool" '[ -z "$signer" ]'
 		else
 			check "$rel: DKMS $dkmsser signs $k's module with its MOK key (signer: $signer)" \
-				'[ -n "$signer" ] && [ -s "$root/var/lib/dkms/mok.pub" ]'
+				'[ -n "$signer" ] && [ "$signer" != "$fleet_signer" ] && [ -s "$root/var/lib/dkms/mok.pub" ]'
 		fi
 	done
 	check "$rel: /etc/modprobe.d/kvm-abi-shim.conf sets no option" \
@@ -205,9 +208,6 @@ for rel in "${rels[@]}"; do
 	echo CONFIG_PREEMPT_RT=y >> "$root/lib/modules/$fake/build/.config"
 	declined "$fake" "PREEMPT_RT"
 
-	# Signing with a fleet key (framework.conf.d on 3.x, sign_tool on 2.8).
-	[ "$fleetkey" = yes ] && fleet_key_signing
-
 	# A process the maintainer scripts left behind may hold /dev for a
 	# moment (seen once on trixie): wait for it, then detach lazily.
 	for m in "$root/proc" "$root/dev"; do
@@ -224,6 +224,10 @@ for rel in "${rels[@]}"; do
 	install -m 755 "$work/st/holdvm" "$work/vmm-level" "$root/usr/local/bin/"
 	echo "$ver" > "$root/etc/kas-test/version"
 	echo "$next" > "$root/etc/kas-test/next-version"
+	# Who must have signed the upgrade's build in the emulated host.
+	if [ "$fleetkey" = yes ]; then echo "$fleet_signer"
+	elif [ "$dkmsser" = 2.8 ]; then echo "(unsigned)"
+	else echo "(DKMS MOK)"; fi > "$root/etc/kas-test/signer"
 	img=$work/$rel.img
 	rm -f "$img"
 	t0=$(ts)
