@@ -27,8 +27,6 @@
  */
 #define KAS_IDREGS_BELOW	KVM_ABI_SHIM_LEVEL(6, 12)
 
-typedef void (*kas_reset_vcpu_fn)(struct kvm_vcpu *);
-
 static u64 kas_host_clidr_v;
 /* With FEAT_CCIDX the CPU's CCSIDR is 64 bits; the register ABI keeps 32. */
 static u64 kas_host_ccsidr64[KAS_CSSELR_MAX];
@@ -112,7 +110,8 @@ static u64 kas_idregs_host(u64 id)
  * preemption off, so it is not the hook), under kvm->arch.config_lock on
  * the vCPU's first reset.
  */
-static void kas_idregs_apply(struct kvm_vcpu *vcpu, struct kas_vm *v, u64 level)
+static void kas_idregs_apply(struct kvm_vcpu *vcpu, struct kas_vm *v, u64 level,
+			     struct kas_vcpu *c)
 {
 	struct kvm *kvm = vcpu->kvm;
 	u32 **ccsidr = kas_compat_vcpu_ccsidr(vcpu);
@@ -127,48 +126,34 @@ static void kas_idregs_apply(struct kvm_vcpu *vcpu, struct kas_vm *v, u64 level)
 		v->idregs_done = true;
 	}
 	*kas_compat_vcpu_clidr(vcpu) = kas_host_clidr_v;
-	if (*ccsidr)
-		return;
-	/* KVM's array (it frees it): 32 bits per cache, as 5.10 and 6.1 report. */
-	*ccsidr = kmalloc_array(KAS_CSSELR_MAX, sizeof(u32), GFP_KERNEL_ACCOUNT);
-	for (i = 0; *ccsidr && i < KAS_CSSELR_MAX; i++)
-		(*ccsidr)[i] = kas_host_ccsidr64[i];
-}
-
-/* Redirect target of kvm_reset_vcpu(). */
-static void kas_reset_vcpu(struct kvm_vcpu *vcpu)
-{
-	kas_reset_vcpu_fn orig = kas_hook_orig(&kas_hook_table[KAS_HOOK_RESET_VCPU]);
-	struct kas_vm *v;
-	u64 level;
-
-	orig(vcpu);
-	rcu_read_lock();
-	v = kas_vm_lookup(vcpu->kvm);
-	level = v ? kas_older_level(vcpu->kvm) : 0;
-	rcu_read_unlock();
-	/* The VM cannot go away under its own vCPU's ioctl. */
-	if (level && level < KAS_IDREGS_BELOW)
-		kas_idregs_apply(vcpu, v, level);
-	if (level)
-		kas_kept_regs_reset(vcpu);
-	kas_redirect_done();
+	/* KVM's array from now on (it frees it), made at KVM_CREATE_VCPU. */
+	if (!*ccsidr && c) {
+		*ccsidr = c->ccsidr;
+		c->ccsidr = NULL;
+	}
 }
 
 /**
- * kas_reset_vcpu_pre() - pre-handler on kvm_reset_vcpu()
- * @p: the kprobe
- * @regs: (vcpu)
+ * kas_idregs_prepare() - allocate what a vCPU's first reset hands to KVM
+ * @level: the VM's level
+ * @ccsidr: set to the 32-bit cache geometry array where @level has one
  *
- * Return: 1 when redirected (VM at an older level), else 0.
+ * Return: 0 or -ENOMEM.
  */
-int kas_reset_vcpu_pre(struct kprobe *p, struct pt_regs *regs)
+int kas_idregs_prepare(u64 level, u32 **ccsidr)
 {
-	/* Every older level: the registers the module keeps are reset too. */
-	return kas_redirect_older(regs, kas_reset_vcpu);
-}
+	unsigned int i;
 
-NOKPROBE_SYMBOL(kas_reset_vcpu_pre);
+	if (level >= KAS_IDREGS_BELOW)
+		return 0;
+	/* 32 bits per cache, as 5.10 and 6.1 report. */
+	*ccsidr = kmalloc_array(KAS_CSSELR_MAX, sizeof(u32), GFP_KERNEL_ACCOUNT);
+	if (!*ccsidr)
+		return -ENOMEM;
+	for (i = 0; i < KAS_CSSELR_MAX; i++)
+		(*ccsidr)[i] = kas_host_ccsidr64[i];
+	return 0;
+}
 
 /* The value a write must match, or -ENOENT if the kernel decides. */
 static int kas_idregs_current(struct kvm_vcpu *vcpu, u64 id, u64 *val)
@@ -339,9 +324,14 @@ int kas_access_ccsidr_pre(struct kprobe *p, struct pt_regs *regs)
 
 NOKPROBE_SYMBOL(kas_access_ccsidr_pre);
 #else
-int kas_reset_vcpu_pre(struct kprobe *p, struct pt_regs *regs)
+int kas_idregs_prepare(u64 level, u32 **ccsidr)
 {
 	return 0;
+}
+
+static void kas_idregs_apply(struct kvm_vcpu *vcpu, struct kas_vm *v, u64 level,
+			     struct kas_vcpu *c)
+{
 }
 
 int kas_sys_reg_set_pre(struct kprobe *p, struct pt_regs *regs)
@@ -359,6 +349,55 @@ int kas_access_ccsidr_pre(struct kprobe *p, struct pt_regs *regs)
 	return 0;
 }
 #endif
+
+/**
+ * kas_reset_vcpu_after() - redirect of kvm_reset_vcpu(): the kernel's
+ *                          reset, then the level's
+ * @vcpu: the vCPU being reset
+ *
+ * After the kernel's reset: the level's ID and cache registers (6.12
+ * hosts) and the registers the module keeps, as the level's kernel resets
+ * its own. Runs where kvm_reset_vcpu() runs, preemptible: its work with
+ * preemption off is done when it returns.
+ *
+ * Return: the kernel's result (0 where it returns void).
+ */
+int kas_reset_vcpu_after(struct kvm_vcpu *vcpu)
+{
+	int ret = kas_compat_reset_vcpu(kas_hook_orig(&kas_hook_table[KAS_HOOK_RESET_VCPU]),
+					vcpu);
+	struct kas_vcpu *c = NULL;
+	struct kas_vm *v;
+	u64 level;
+
+	rcu_read_lock();
+	v = kas_vm_lookup(vcpu->kvm);
+	level = v ? kas_older_level(vcpu->kvm) : 0;
+	rcu_read_unlock();
+	/* The VM cannot go away under its own vCPU's ioctl. */
+	if (!ret && level)
+		c = kas_vcpu_of(v, vcpu);
+	if (!ret && level && level < KAS_IDREGS_BELOW)
+		kas_idregs_apply(vcpu, v, level, c);
+	if (c)
+		kas_vcpu_reset(c);
+	kas_redirect_done();
+	return ret;
+}
+
+/**
+ * kas_reset_vcpu_pre() - pre-handler on kvm_reset_vcpu()
+ * @p: the kprobe
+ * @regs: (vcpu)
+ *
+ * Return: 1 when redirected (VM at an older level), else 0.
+ */
+int kas_reset_vcpu_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	return kas_redirect_older(regs, kas_compat_reset_vcpu_target);
+}
+
+NOKPROBE_SYMBOL(kas_reset_vcpu_pre);
 
 #if KAS_COMPAT_READ_ID_REG
 typedef u64 (*kas_read_id_reg_fn)(const struct kvm_vcpu *, const void *);

@@ -29,6 +29,7 @@ enum {
 	KAS_HOOK_INIT_VM,
 	KAS_HOOK_DESTROY_VM,
 	KAS_HOOK_VCPU_RUN,
+	KAS_HOOK_VCPU_PRECREATE,
 	KAS_HOOK_VGIC_INIT,
 	KAS_HOOK_V2_MISC,
 	KAS_HOOK_V3_MISC,
@@ -96,13 +97,20 @@ int kas_handle_smc_pre(struct kprobe *p, struct pt_regs *regs);
 u64 kas_older_level(struct kvm *kvm);
 int kas_redirect_older(struct pt_regs *regs, void *fn);
 int kas_redirect_below(struct pt_regs *regs, void *fn, u64 below);
-void kas_kept_regs_reset(struct kvm_vcpu *vcpu);
 int kas_num_regs_pre(struct kprobe *p, struct pt_regs *regs);
 int kas_copy_regs_pre(struct kprobe *p, struct pt_regs *regs);
 int kas_one_reg_pre(struct kprobe *p, struct pt_regs *regs);
 
+/* vcpu.c */
+struct kas_vcpu;
+struct kas_vcpu *kas_vcpu_of(struct kas_vm *v, struct kvm_vcpu *vcpu);
+void kas_vcpu_reset(struct kas_vcpu *c);
+void kas_vcpu_free(struct kas_vcpu *c);
+int kas_vcpu_precreate_pre(struct kprobe *p, struct pt_regs *regs);
+
 /* idregs.c */
 void kas_idregs_init(void);
+int kas_idregs_prepare(u64 level, u32 **ccsidr);
 u64 kas_host_clidr(void);
 u64 kas_host_pmcr_el0(void);
 bool kas_host_aarch32_el0(void);

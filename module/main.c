@@ -343,6 +343,8 @@ struct kas_hook kas_hook_table[KAS_NR_HOOKS] = {
 	[KAS_HOOK_INIT_VM]	= { "kvm_arch_init_vm", kas_init_vm_pre },
 	[KAS_HOOK_DESTROY_VM]	= { "kvm_arch_destroy_vm", kas_destroy_vm_pre },
 	[KAS_HOOK_VCPU_RUN]	= { KAS_SYM_VCPU_RUN, kas_vcpu_run_pre },
+	/* Per-vCPU state of older levels, made before the vCPU is. */
+	[KAS_HOOK_VCPU_PRECREATE] = { "kvm_arch_vcpu_precreate", kas_vcpu_precreate_pre },
 	/* Every level defines the vGIC's revision. */
 	[KAS_HOOK_VGIC_INIT]	= KAS_VGIC_HOOK("vgic_init", kas_vgic_init_pre),
 	[KAS_HOOK_V2_MISC]	= KAS_VGIC_HOOK("vgic_mmio_uaccess_write_v2_misc",

@@ -5,9 +5,9 @@
  * the registers its level's kernel does not have (reg_policy.c decides).
  *
  * Level 5.10 on 6.x also has 5.10's PMU registers when the vCPU has no
- * PMU (5.12 hid them): listed, and kept per vCPU for GET/SET here. So
- * does level 6.12 on 7.3 with TCR2_EL1, PIRE0_EL1 and PIR_EL1 where 7.3
- * hides them.
+ * PMU (5.12 hid them): listed, and kept per vCPU (vcpu.c) for GET/SET
+ * here. So does level 6.12 on 7.3 with TCR2_EL1, PIRE0_EL1 and PIR_EL1
+ * where 7.3 hides them.
  *
  * kvm_arm_copy_reg_indices() writes straight to the VMM's buffer, which
  * is sized for the shorter list; so the kernel's list is produced in a
@@ -201,92 +201,32 @@ int kas_copy_regs_pre(struct kprobe *p, struct pt_regs *regs)
 
 NOKPROBE_SYMBOL(kas_copy_regs_pre);
 
-/* Keys of the kept registers in kas_vm.pmu510: the 6.12 ones above. */
-#define KAS_KEPT_612_KEY(idx)	((unsigned long)(idx) | (1UL << 31))
-
 /*
- * Registers the module keeps for @vcpu under @key of its VM's store,
- * made from @reset (@size bytes) on first use. The VM, and so its state,
- * lives while its vCPU ioctl runs. NULL on allocation failure.
+ * The registers the module keeps for @vcpu, made at its KVM_ARM_VCPU_INIT
+ * (vcpu.c); GET/SET_ONE_REG need an initialised vCPU, so they exist. The
+ * VM, and so its state, lives while its vCPU ioctl runs.
  */
-static u64 *kas_kept_regs(struct kvm_vcpu *vcpu, unsigned long key,
-			  const u64 *reset, size_t size)
+static struct kas_vcpu *kas_regs_of(struct kvm_vcpu *vcpu)
 {
 	struct kas_vm *v = kas_vm_lookup(vcpu->kvm);
-	u64 *regs, *old;
+	struct kas_vcpu *c = v ? kas_vcpu_of(v, vcpu) : NULL;
 
-	if (!v)
-		return NULL;
-	regs = xa_load(&v->pmu510, key);
-	if (regs)
-		return regs;
-	regs = kmemdup(reset, size, GFP_KERNEL_ACCOUNT);
-	if (!regs)
-		return NULL;
-	old = xa_cmpxchg(&v->pmu510, key, NULL, regs, GFP_KERNEL_ACCOUNT);
-	if (old) {
-		kfree(regs);
-		return xa_is_err(old) ? NULL : old;
-	}
-	return regs;
-}
-
-/* 5.10's reset values of its PMU registers on this host. */
-static void kas_pmu510_reset_values(u64 *reset)
-{
-	unsigned int i;
-
-	for (i = 0; i < KAS_NR_PMU510; i++)
-		reset[i] = kas_reg_pmu510_reset(i, kas_host_pmcr_el0(), kas_host_aarch32_el0());
-}
-
-/**
- * kas_kept_regs_reset() - reset the registers the module keeps for @vcpu
- * @vcpu: a vCPU being reset (KVM_ARM_VCPU_INIT, PSCI CPU_ON, reboot)
- *
- * As the level's kernel resets its own copies in kvm_reset_sys_regs().
- * Caller holds the vCPU's mutex, or runs the vCPU; nothing is allocated.
- */
-void kas_kept_regs_reset(struct kvm_vcpu *vcpu)
-{
-	struct kas_vm *v = kas_vm_lookup(vcpu->kvm);
-	u64 reset[KAS_NR_PMU510];
-	u64 *regs;
-
-	if (!v)
-		return;
-	regs = xa_load(&v->pmu510, vcpu->vcpu_idx);
-	if (regs) {
-		kas_pmu510_reset_values(reset);
-		memcpy(regs, reset, sizeof(reset));
-	}
-	regs = xa_load(&v->pmu510, KAS_KEPT_612_KEY(vcpu->vcpu_idx));
-	if (regs)
-		memcpy(regs, kas_reg_kept_612_reset, sizeof(kas_reg_kept_612_reset));
-}
-
-/*
- * The vCPU's 5.10 PMU registers (level 5.10, no PMU), made with 5.10's
- * reset values on first use. NULL on allocation failure.
- */
-static u64 *kas_pmu510_regs(struct kvm_vcpu *vcpu)
-{
-	u64 reset[KAS_NR_PMU510];
-
-	kas_pmu510_reset_values(reset);
-	return kas_kept_regs(vcpu, vcpu->vcpu_idx, reset, sizeof(reset));
+	if (!c)
+		pr_warn_once("a vCPU at an older level has no state (created another way?)\n");
+	return c;
 }
 
 /* Redirect target of kvm_arm_get_reg() for a 5.10 PMU register. */
 static int kas_pmu510_get(struct kvm_vcpu *vcpu, const struct kvm_one_reg *reg)
 {
 	int i = kas_reg_pmu510_index(reg->id), ret;
-	u64 *regs = kas_pmu510_regs(vcpu);
+	struct kas_vcpu *c = kas_regs_of(vcpu);
+	u64 __user *uaddr = u64_to_user_ptr(reg->addr);
 
-	if (!regs)
-		ret = -ENOMEM;
+	if (!c)
+		ret = -EIO;
 	else
-		ret = put_user(regs[i], (u64 __user *)u64_to_user_ptr(reg->addr)) ? -EFAULT : 0;
+		ret = put_user(c->pmu510[i], uaddr) ? -EFAULT : 0;
 	kas_redirect_done();
 	return ret;
 }
@@ -295,27 +235,21 @@ static int kas_pmu510_get(struct kvm_vcpu *vcpu, const struct kvm_one_reg *reg)
 static int kas_pmu510_set(struct kvm_vcpu *vcpu, const struct kvm_one_reg *reg)
 {
 	int i = kas_reg_pmu510_index(reg->id), alias = kas_reg_pmu510_alias(i), ret;
-	u64 *regs = kas_pmu510_regs(vcpu), val;
+	struct kas_vcpu *c = kas_regs_of(vcpu);
+	u64 val;
 
-	if (!regs) {
-		ret = -ENOMEM;
+	if (!c) {
+		ret = -EIO;
 	} else if (get_user(val, (u64 __user *)u64_to_user_ptr(reg->addr))) {
 		ret = -EFAULT;
 	} else {
-		regs[i] = val;
+		c->pmu510[i] = val;
 		if (alias >= 0)
-			regs[alias] = val;
+			c->pmu510[alias] = val;
 		ret = 0;
 	}
 	kas_redirect_done();
 	return ret;
-}
-
-/* Level 6.12's kept registers of @vcpu, made on first use; NULL on failure. */
-static u64 *kas_kept612_regs(struct kvm_vcpu *vcpu)
-{
-	return kas_kept_regs(vcpu, KAS_KEPT_612_KEY(vcpu->vcpu_idx),
-			     kas_reg_kept_612_reset, sizeof(kas_reg_kept_612_reset));
 }
 
 /*
@@ -330,18 +264,19 @@ static int kas_kept612_access(struct kvm_vcpu *vcpu, const struct kvm_one_reg *r
 	u64 __user *uaddr = u64_to_user_ptr(reg->addr);
 	int i = kas_reg_kept_612(L612, KAS_HOST_LEVEL, reg->id);
 	int ret = orig(vcpu, reg);
-	u64 *regs, val;
+	struct kas_vcpu *c;
+	u64 val;
 
 	if (ret != -ENOENT)
 		return ret;
-	regs = kas_kept612_regs(vcpu);
-	if (!regs)
-		return -ENOMEM;
+	c = kas_regs_of(vcpu);
+	if (!c)
+		return -EIO;
 	if (!set)
-		return put_user(regs[i], uaddr) ? -EFAULT : 0;
+		return put_user(c->kept612[i], uaddr) ? -EFAULT : 0;
 	if (get_user(val, uaddr))
 		return -EFAULT;
-	regs[i] = val;
+	c->kept612[i] = val;
 	return 0;
 }
 

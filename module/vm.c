@@ -19,6 +19,7 @@
 #include <linux/spinlock.h>
 
 #include "compat/compat.h"
+#include "kas.h"
 #include "vgic_policy.h"
 #include "vm.h"
 
@@ -46,7 +47,7 @@ struct kas_vm *kas_vm_alloc(void)
 	struct kas_vm *v = kzalloc(sizeof(*v), GFP_KERNEL_ACCOUNT);
 
 	if (v) {
-		xa_init(&v->pmu510);
+		xa_init(&v->vcpus);
 		atomic64_inc(&kas_vm_allocs);
 	}
 	return v;
@@ -56,12 +57,12 @@ struct kas_vm *kas_vm_alloc(void)
 static void kas_vm_free_rcu(struct rcu_head *head)
 {
 	struct kas_vm *v = container_of(head, struct kas_vm, rcu);
+	struct kas_vcpu *c;
 	unsigned long idx;
-	void *regs;
 
-	xa_for_each(&v->pmu510, idx, regs)
-		kfree(regs);
-	xa_destroy(&v->pmu510);
+	xa_for_each(&v->vcpus, idx, c)
+		kas_vcpu_free(c);
+	xa_destroy(&v->vcpus);
 	kfree(v);
 }
 

@@ -10,6 +10,23 @@
 #include <linux/types.h>
 #include <linux/xarray.h>
 
+#include "reg_policy.h"
+
+/**
+ * struct kas_vcpu - what the module keeps for one vCPU of a VM at an older
+ *                   level (made at KVM_CREATE_VCPU, reset with the vCPU)
+ * @pmu510: the PMU registers level 5.10 has for a vCPU without a PMU
+ * @kept612: TCR2_EL1, PIRE0_EL1 and PIR_EL1 of level 6.12 where 7.3 hides
+ *           them
+ * @ccsidr: the 32-bit cache geometry of levels 5.10 and 6.1, handed to KVM
+ *          (which frees it) at the vCPU's first reset; NULL once handed
+ */
+struct kas_vcpu {
+	u64 pmu510[KAS_NR_PMU510];
+	u64 kept612[KAS_NR_KEPT_612];
+	u32 *ccsidr;
+};
+
 /**
  * struct kas_vm - what the module keeps for one VM
  * @node: link in the struct kvm * hash
@@ -27,10 +44,7 @@
  *           replaces them
  * @fw_saved: @fw_bmap is valid
  * @idregs_done: the level's ID register values are in the VM (6.12 hosts)
- * @pmu510: per vCPU, the registers the module keeps for it, made on first
- *          use and reset with the vCPU: at vcpu_idx the PMU registers level
- *          5.10 has for a vCPU without a PMU (u64[KAS_NR_PMU510]); at
- *          vcpu_idx | BIT(31) TCR2/PIRE0/PIR of level 6.12 on 7.3
+ * @vcpus: per vCPU (at its vcpu_id), a struct kas_vcpu
  */
 struct kas_vm {
 	struct hlist_node node;
@@ -46,7 +60,7 @@ struct kas_vm {
 	unsigned long fw_bmap[3];
 	bool fw_saved;
 	bool idregs_done;
-	struct xarray pmu510;
+	struct xarray vcpus;
 };
 
 struct kas_vm *kas_vm_alloc(void);

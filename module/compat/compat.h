@@ -207,12 +207,55 @@ static inline u32 kas_compat_enc(u64 id)
 }
 
 /*
+ * kvm_reset_vcpu(): the vCPU reset (KVM_ARM_VCPU_INIT, PSCI CPU_ON, a
+ * pending reset before GET/SET_ONE_REG); it returns void from 6.12 and int
+ * on 6.1. The module resets what it keeps per vCPU after it (older levels;
+ * a 5.10 host has none). kas_compat_reset_vcpu() calls the kernel's and
+ * gives its result (0 when void); kas_compat_reset_vcpu_target() is the
+ * redirect target in the kernel's signature, around idregs.c's
+ * kas_reset_vcpu_after().
+ */
+int kas_reset_vcpu_after(struct kvm_vcpu *vcpu);
+
+#if KAS_HOST_AT_LEAST(6, 12)
+#define KAS_SYM_RESET_VCPU	"kvm_reset_vcpu"
+typedef void (*kas_compat_reset_vcpu_fn)(struct kvm_vcpu *vcpu);
+
+static inline int kas_compat_reset_vcpu(void *fn, struct kvm_vcpu *vcpu)
+{
+	((kas_compat_reset_vcpu_fn)fn)(vcpu);
+	return 0;
+}
+
+static inline void kas_compat_reset_vcpu_target(struct kvm_vcpu *vcpu)
+{
+	kas_reset_vcpu_after(vcpu);
+}
+#else
+#if KAS_HOST_AT_LEAST(6, 1)
+#define KAS_SYM_RESET_VCPU	"kvm_reset_vcpu"
+#else
+#define KAS_SYM_RESET_VCPU	NULL
+#endif
+typedef int (*kas_compat_reset_vcpu_fn)(struct kvm_vcpu *vcpu);
+
+static inline int kas_compat_reset_vcpu(void *fn, struct kvm_vcpu *vcpu)
+{
+	return ((kas_compat_reset_vcpu_fn)fn)(vcpu);
+}
+
+static inline int kas_compat_reset_vcpu_target(struct kvm_vcpu *vcpu)
+{
+	return kas_reset_vcpu_after(vcpu);
+}
+#endif
+
+/*
  * Per-VM ID registers, CLIDR and CCSIDR storage: 6.12 keeps them in kernel
  * state the module can set (kvm->arch.id_regs, the vCPU's CLIDR_EL1 and
  * ccsidr array); older hosts compute them on every read (not hooked yet).
  */
 #if KAS_HOST_AT_LEAST(6, 12)
-#define KAS_SYM_RESET_VCPU	"kvm_reset_vcpu"
 #define KAS_SYM_SYS_REG_SET	"kvm_arm_sys_reg_set_reg"
 #define KAS_COMPAT_IDREGS	1
 
@@ -282,7 +325,6 @@ static inline bool kas_compat_old_traps_ctr(struct kvm_vcpu *vcpu)
 	return cpus_have_final_cap(ARM64_MISMATCHED_CACHE_TYPE) || vcpu_el1_is_32bit(vcpu);
 }
 #else
-#define KAS_SYM_RESET_VCPU	NULL
 #define KAS_SYM_SYS_REG_SET	NULL
 #define KAS_SYM_ACCESS_ID_REG	NULL
 #define KAS_SYM_ACCESS_CCSIDR	NULL

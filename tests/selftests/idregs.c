@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "../lib/tap.h"
 #include "../../tools/lib/vmm.h"
@@ -134,6 +135,65 @@ static void check_level(uint64_t host, uint64_t level, const char *name, uint64_
 	vmm_vm_destroy(&vm);
 }
 
+static int raw_get(int fd, uint64_t id, uint64_t *v)
+{
+	struct kvm_one_reg r = { .id = id, .addr = (uint64_t)(uintptr_t)v };
+
+	*v = 0;
+	return ioctl(fd, KVM_GET_ONE_REG, &r) ? -errno : 0;
+}
+
+/*
+ * The module's per-vCPU allocation failing (its fail_alloc test
+ * parameter): KVM_CREATE_VCPU fails with -ENOMEM before the kernel makes
+ * the vCPU, the VM stays as it was, and the vCPU made once memory is there
+ * has the whole level; never a mix.
+ */
+static void check_alloc_failure(void)
+{
+	uint64_t want_dfr0, want_cc, v;
+	struct kvm_vcpu_init init;
+	struct vmm_vm ref, vm;
+	int fd, ret;
+
+	if (make_vm(&ref, L(5, 10)) || get(&ref, id_of(&dfr0), &want_dfr0) ||
+	    get(&ref, CCSIDR(0), &want_cc)) {
+		tap_ok(false, "allocation failure: a reference VM at level 5.10");
+		return;
+	}
+	vmm_vm_destroy(&ref);
+	if (vmm_param_write("fail_alloc", "1")) {
+		tap_skip("allocation failure: the module has no fail_alloc parameter");
+		return;
+	}
+	if (vmm_vm_create(&vm) || vmm_shim_set(&vm, KVM_ABI_SHIM_ATTR_LEVEL, L(5, 10))) {
+		vmm_param_write("fail_alloc", "0");
+		tap_bail("allocation failure: cannot create a VM at level 5.10");
+	}
+	ret = ioctl(vm.fd, KVM_CREATE_VCPU, 0);
+	TAP_ERRNO(ret < 0 ? -errno : 0, -ENOMEM,
+		  "level 5.10, allocation failing: KVM_CREATE_VCPU fails with -ENOMEM");
+	if (ret >= 0)
+		close(ret);
+	TAP_ERRNO(vmm_shim_set(&vm, KVM_ABI_SHIM_ATTR_LEVEL, L(5, 10)), 0,
+		  "level 5.10, allocation failing: the VM has no vCPU (its level can still be set)");
+	ret = make_vm(&ref, 0);
+	tap_ok(!ret, "allocation failing: a native VM's vCPU is created (%d)", ret);
+	vmm_vm_destroy(&ref);
+	vmm_param_write("fail_alloc", "0");
+	fd = ioctl(vm.fd, KVM_CREATE_VCPU, 0);
+	ret = fd < 0 || ioctl(vm.fd, KVM_ARM_PREFERRED_TARGET, &init) ||
+	      ioctl(fd, KVM_ARM_VCPU_INIT, &init) ? -errno : 0;
+	TAP_ERRNO(ret, 0, "level 5.10: KVM_CREATE_VCPU and KVM_ARM_VCPU_INIT once memory is there");
+	tap_ok(!ret && !raw_get(fd, id_of(&dfr0), &v) && v == want_dfr0 &&
+	       !raw_get(fd, CCSIDR(0), &v) && v == want_cc,
+	       "level 5.10: that vCPU has the whole level (ID_AA64DFR0 0x%llx, CCSIDR0 0x%llx)",
+	       (unsigned long long)want_dfr0, (unsigned long long)want_cc);
+	if (fd >= 0)
+		close(fd);
+	vmm_vm_destroy(&vm);
+}
+
 int main(void)
 {
 	uint64_t host, d, m1;
@@ -178,5 +238,6 @@ int main(void)
 	if (host >= L(6, 12))
 		check_level(host, L(6, 1), "6.1", d, m1);
 	check_level(host, L(5, 10), "5.10", d, m1);
+	check_alloc_failure();
 	return tap_finish();
 }

@@ -255,13 +255,12 @@ static void check_level(uint64_t host, uint64_t level, const struct list *native
 		tap_ok(!one_reg(&vm.vcpu[0], KVM_SET_ONE_REG, PMINTENCLR, &clr) &&
 		       !one_reg(&vm.vcpu[0], KVM_GET_ONE_REG, PMINTENSET, &set) && set == 5,
 		       "level 5.10: PMINTENCLR written, PMINTENSET reads it (one register in 5.10)");
-		if (host >= L(6, 12)) {
-			set = 5;
-			TAP_ERRNO(vcpu_reinit(&vm, &vm.vcpu[0]), 0, "level 5.10: KVM_ARM_VCPU_INIT again (a reset)");
-			tap_ok(!one_reg(&vm.vcpu[0], KVM_GET_ONE_REG, PMINTENSET, &set) && set == val,
-			       "level 5.10: the reset gives PMINTENSET its reset value again (%#llx)",
-			       (unsigned long long)set);
-		}
+		/* kvm_reset_vcpu(), as for PSCI CPU_ON: hooked on 6.1 and later. */
+		set = 5;
+		TAP_ERRNO(vcpu_reinit(&vm, &vm.vcpu[0]), 0, "level 5.10: KVM_ARM_VCPU_INIT again (a reset)");
+		tap_ok(!one_reg(&vm.vcpu[0], KVM_GET_ONE_REG, PMINTENSET, &set) && set == val,
+		       "level 5.10: the reset gives PMINTENSET its reset value again (%#llx)",
+		       (unsigned long long)set);
 	} else {
 		TAP_ERRNO(one_reg(&vm.vcpu[0], KVM_GET_ONE_REG, PMCR_EL0, &val), -ENOENT,
 			  "level %s, no PMU: PMCR_EL0 is ENOENT, as on %s", name, name);

@@ -197,6 +197,10 @@ for l in native 5.10 6.1 6.12; do
 	fi
 done
 kas_test lifecycle /tests/lifecycle /kvm_abi_shim.ko
+# Threads, random levels, defaults flipping and module reloads at once;
+# seconds per phase from the boot (longer on the references).
+kas_test stress /tests/stress /kvm_abi_shim.ko \
+	"$(sed -n 's/.*kas\.stress=\([0-9]*\).*/\1/p' /proc/cmdline | grep . || echo 2)"
 
 # Other tracers on the same functions: an operator's kretprobe (tracefs
 # r: event) on every function the module probes, then the suites again, then

@@ -42,6 +42,12 @@ boot() { # boot KREL BOOT INITRD -> parses results into TAP
 		if [ "$(kas_series "$krel")" = 5.10 ]; then cpu=cortex-a57; else extra="$extra kvm-arm.mode=nvhe"; fi ;;
 	*) kas_die "unknown boot configuration $b" ;;
 	esac
+	# The stress test's seconds per phase: longest on the references'
+	# GICv3 boots, then nVHE (struct kvm from the slab: addresses reused).
+	case $b in
+	v3) [ "$(kas_fleet_field "$krel" role)" = ref ] && extra="$extra kas.stress=10" ;;
+	nvhe) extra="$extra kas.stress=5" ;;
+	esac
 	rm -f "$res"
 	local t0=$SECONDS rc=0
 	timeout "${KAS_BOOT_TIMEOUT:-300}" qemu-system-aarch64 \
