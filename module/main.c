@@ -227,31 +227,33 @@ MODULE_PARM_DESC(supported_levels,
 typedef int (*kas_init_vm_fn)(struct kvm *, unsigned long);
 
 /*
- * Redirect target of kvm_arch_init_vm(): our state is allocated first, so
- * that running out of memory refuses the VM rather than leaving it
- * untracked, and published only once the kernel accepted the VM.
+ * Redirect target of kvm_arch_init_vm(): our state is allocated and
+ * published first, so that running out of memory refuses the VM rather
+ * than leaving it untracked; removed again if the kernel refuses the VM.
  */
 static int kas_init_vm(struct kvm *kvm, unsigned long type)
 {
 	kas_init_vm_fn orig = kas_hook_orig(&kas_hook_table[KAS_HOOK_INIT_VM]);
 	struct kas_vm *v = kas_vm_alloc();
+	unsigned int rev;
+	u64 level;
 	int ret;
 
 	if (!v) {
 		ret = -ENOMEM;
 		goto out;
 	}
-	ret = orig(kvm, type);
+	/* Published first: a VM the table has no room for is refused. */
+	kas_default_get_pair(&level, &rev);
+	ret = kas_vm_insert(v, kvm, level, rev);
 	if (ret) {
 		kas_vm_free(v);
-	} else {
-		u64 level;
-		unsigned int rev;
-
-		kas_default_get_pair(&level, &rev);
-		kas_vm_insert(v, kvm, level, rev);
+		goto out;
 	}
-	if (!ret)
+	ret = orig(kvm, type);
+	if (ret)
+		kas_vm_remove(kvm);
+	else
 		kas_fw_apply(kvm, v);
 out:
 	kas_redirect_done();
@@ -405,9 +407,14 @@ static int __init kas_init(void)
 		return ret;
 	}
 	kas_idregs_init();
-	ret = kas_hooks_attach(kas_hook_table, KAS_NR_HOOKS, &kas_disabled_levels);
+	ret = kas_vm_init();
 	if (ret)
 		return ret;
+	ret = kas_hooks_attach(kas_hook_table, KAS_NR_HOOKS, &kas_disabled_levels);
+	if (ret) {
+		kas_vm_remove_all();
+		return ret;
+	}
 	/*
 	 * Defaults given at load time must still be honourable; from here
 	 * on, kas_defaults_store() checks them (the parameters are writable
@@ -421,6 +428,7 @@ static int __init kas_init(void)
 		       kas_level_name(kas_default_level()), kas_default_rev(),
 		       init_utsname()->release);
 		kas_hooks_detach(kas_hook_table, KAS_NR_HOOKS);
+		kas_vm_remove_all();
 		return -EINVAL;
 	}
 	WRITE_ONCE(kas_loaded, true);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * vm.c - per-VM state: created with the VM (kvm_arch_init_vm), freed with
- * it (kvm_arch_destroy_vm), found in O(1) from a struct kvm *.
+ * it (kvm_arch_destroy_vm), found in O(1) from a struct kvm * however many
+ * VMs live (a resizable hash table).
  *
  * Lookups run under RCU (from probe handlers) or while the caller holds the
  * VM's file (ioctls): the VM cannot be destroyed under either. Insert and
@@ -11,7 +12,7 @@
 
 #include <linux/atomic.h>
 #include <linux/debugfs.h>
-#include <linux/hashtable.h>
+#include <linux/rhashtable.h>
 #include <linux/module.h>
 #include <linux/sched.h>
 #include <linux/seq_file.h>
@@ -23,7 +24,14 @@
 #include "vgic_policy.h"
 #include "vm.h"
 
-static DEFINE_HASHTABLE(kas_vms, 8);
+static const struct rhashtable_params kas_vm_params = {
+	.key_len = sizeof(struct kvm *),
+	.key_offset = offsetof(struct kas_vm, kvm),
+	.head_offset = offsetof(struct kas_vm, node),
+	.automatic_shrinking = true,
+};
+
+static struct rhashtable kas_vms;
 static DEFINE_SPINLOCK(kas_vms_lock);
 static atomic64_t kas_vm_seq = ATOMIC64_INIT(0);
 static atomic64_t kas_vm_allocs = ATOMIC64_INIT(0);
@@ -53,10 +61,19 @@ struct kas_vm *kas_vm_alloc(void)
 	return v;
 }
 
-/* The VM is gone: nothing else can reach @v's per-vCPU storage. */
-static void kas_vm_free_rcu(struct rcu_head *head)
+/**
+ * kas_vm_init() - make the VM table
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int kas_vm_init(void)
 {
-	struct kas_vm *v = container_of(head, struct kas_vm, rcu);
+	return rhashtable_init(&kas_vms, &kas_vm_params);
+}
+
+/* The VM is gone: nothing else can reach @v's per-vCPU storage. */
+static void kas_vm_destroy(struct kas_vm *v)
+{
 	struct kas_vcpu *c;
 	unsigned long idx;
 
@@ -64,6 +81,11 @@ static void kas_vm_free_rcu(struct rcu_head *head)
 		kas_vcpu_free(c);
 	xa_destroy(&v->vcpus);
 	kfree(v);
+}
+
+static void kas_vm_free_rcu(struct rcu_head *head)
+{
+	kas_vm_destroy(container_of(head, struct kas_vm, rcu));
 }
 
 /**
@@ -79,21 +101,22 @@ void kas_vm_free(struct kas_vm *v)
 static void kas_vm_unlink(struct kas_vm *v);
 
 /**
- * kas_vm_insert() - publish state for a newly created VM
+ * kas_vm_insert() - publish state for a VM being created
  * @v: state from kas_vm_alloc()
- * @kvm: the VM
+ * @kvm: the VM, allocated and not yet initialised by the kernel
  * @level: its initial level (the operator default)
  * @rev_req: its initial IIDR revision request (the operator default)
  *
  * A VM that needs the module takes a module reference; if the module is
  * going away the VM stays native instead, since it has not run yet.
+ *
+ * Return: 0, or -ENOMEM (the table could not grow; @v is not published).
  */
-void kas_vm_insert(struct kas_vm *v, struct kvm *kvm, u64 level,
-		   unsigned int rev_req)
+int kas_vm_insert(struct kas_vm *v, struct kvm *kvm, u64 level,
+		  unsigned int rev_req)
 {
-	struct hlist_node *tmp;
 	struct kas_vm *old;
-	int stale = 0;
+	int ret;
 
 	v->kvm = kvm;
 	v->id = atomic64_inc_return(&kas_vm_seq);
@@ -106,18 +129,18 @@ void kas_vm_insert(struct kas_vm *v, struct kvm *kvm, u64 level,
 	 * belongs to a VM whose destruction we did not see. Never let the
 	 * new VM inherit it.
 	 */
-	hash_for_each_possible_safe(kas_vms, old, tmp, node, (unsigned long)kvm) {
-		if (old->kvm == kvm) {
-			kas_vm_unlink(old);
-			stale++;
-		}
-	}
-	hash_add_rcu(kas_vms, &v->node, (unsigned long)kvm);
+	old = rhashtable_lookup_fast(&kas_vms, &kvm, kas_vm_params);
+	if (old)
+		kas_vm_unlink(old);
+	ret = rhashtable_insert_fast(&kas_vms, &v->node, kas_vm_params);
 	spin_unlock(&kas_vms_lock);
-	if (stale) {
-		atomic64_add(stale, &kas_vm_stale);
+	if (old) {
+		atomic64_inc(&kas_vm_stale);
 		pr_warn_ratelimited("state of a destroyed VM was still listed (its destruction was not seen: kprobes disarmed?); dropped\n");
 	}
+	if (ret)
+		kas_vm_update(v, KVM_ABI_SHIM_LEVEL_NATIVE, 0);
+	return ret;
 }
 
 /**
@@ -157,24 +180,14 @@ void kas_vm_note_disarmed(void)
  */
 struct kas_vm *kas_vm_lookup(struct kvm *kvm)
 {
-	struct kas_vm *v, *found = NULL;
-
-	rcu_read_lock();
-	hash_for_each_possible_rcu(kas_vms, v, node, (unsigned long)kvm) {
-		if (v->kvm == kvm) {
-			found = v;
-			break;
-		}
-	}
-	rcu_read_unlock();
-	return found;
+	return rhashtable_lookup_fast(&kas_vms, &kvm, kas_vm_params);
 }
 
 NOKPROBE_SYMBOL(kas_vm_lookup);
 
 static void kas_vm_unlink(struct kas_vm *v)
 {
-	hash_del_rcu(&v->node);
+	rhashtable_remove_fast(&kas_vms, &v->node, kas_vm_params);
 	if (v->pinned)
 		module_put(THIS_MODULE);
 	atomic64_inc(&kas_vm_frees);
@@ -198,22 +211,22 @@ void kas_vm_remove(struct kvm *kvm)
 	spin_unlock(&kas_vms_lock);
 }
 
+static void kas_vm_free_left(void *ptr, void *arg)
+{
+	atomic64_inc(&kas_vm_frees);
+	kas_vm_destroy(ptr);
+}
+
 /**
- * kas_vm_remove_all() - drop every state at module exit
+ * kas_vm_remove_all() - drop every state and the table at module exit
  *
  * Only native VMs can remain (a pinned VM holds a module reference), so
- * forgetting them changes nothing for their guests.
+ * forgetting them changes nothing for their guests. No probe can run any
+ * more; the frees queued earlier finish before the module's text goes.
  */
 void kas_vm_remove_all(void)
 {
-	struct hlist_node *tmp;
-	struct kas_vm *v;
-	int bkt;
-
-	spin_lock(&kas_vms_lock);
-	hash_for_each_safe(kas_vms, bkt, tmp, v, node)
-		kas_vm_unlink(v);
-	spin_unlock(&kas_vms_lock);
+	rhashtable_free_and_destroy(&kas_vms, kas_vm_free_left, NULL);
 	rcu_barrier();
 }
 
@@ -265,18 +278,27 @@ NOKPROBE_SYMBOL(kas_vm_rev_applied);
 
 static int kas_vms_show(struct seq_file *m, void *unused)
 {
+	struct rhashtable_iter iter;
 	struct kas_vm *v;
-	int bkt;
 
 	seq_puts(m, "# id pid level iidr_rev ran\n");
-	spin_lock(&kas_vms_lock);
-	/* Only our own fields: never the VM, which may be gone unseen. */
-	hash_for_each(kas_vms, bkt, v, node)
+	/* Under RCU, no lock: VMs come and go meanwhile at full speed. */
+	rhashtable_walk_enter(&kas_vms, &iter);
+	rhashtable_walk_start(&iter);
+	while ((v = rhashtable_walk_next(&iter))) {
+		if (IS_ERR(v)) {
+			if (PTR_ERR(v) == -EAGAIN)
+				continue;	/* resized: some may repeat */
+			break;
+		}
+		/* Only our own fields: never the VM, which may be gone unseen. */
 		seq_printf(m, "%llu %d %s %u %d\n", v->id, v->owner,
 			   kas_level_name(READ_ONCE(v->level)),
 			   kas_vgic_rev(READ_ONCE(v->level), READ_ONCE(v->rev_req)),
 			   READ_ONCE(v->ran));
-	spin_unlock(&kas_vms_lock);
+	}
+	rhashtable_walk_stop(&iter);
+	rhashtable_walk_exit(&iter);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(kas_vms);

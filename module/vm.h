@@ -7,6 +7,7 @@
 
 #include <linux/kvm_host.h>
 #include <linux/rcupdate.h>
+#include <linux/rhashtable-types.h>
 #include <linux/types.h>
 #include <linux/xarray.h>
 
@@ -29,7 +30,7 @@ struct kas_vcpu {
 
 /**
  * struct kas_vm - what the module keeps for one VM
- * @node: link in the struct kvm * hash
+ * @node: link in the VM table, keyed by @kvm
  * @rcu: deferred free
  * @kvm: the VM (a key only: never dereferenced after the VM is destroyed)
  * @id: sequence number shown to operators instead of a kernel pointer
@@ -47,7 +48,7 @@ struct kas_vcpu {
  * @vcpus: per vCPU (at its vcpu_id), a struct kas_vcpu
  */
 struct kas_vm {
-	struct hlist_node node;
+	struct rhash_head node;
 	struct rcu_head rcu;
 	struct kvm *kvm;
 	u64 id;
@@ -65,8 +66,9 @@ struct kas_vm {
 
 struct kas_vm *kas_vm_alloc(void);
 void kas_vm_free(struct kas_vm *v);
-void kas_vm_insert(struct kas_vm *v, struct kvm *kvm, u64 level,
-		   unsigned int rev_req);
+int kas_vm_init(void);
+int kas_vm_insert(struct kas_vm *v, struct kvm *kvm, u64 level,
+		  unsigned int rev_req);
 struct kas_vm *kas_vm_lookup(struct kvm *kvm);
 void kas_vm_remove(struct kvm *kvm);
 void kas_vm_remove_all(void);

@@ -7,7 +7,9 @@
  * the module is unloaded and loaded in a loop. Every result is checked
  * against the documented one; nothing may leak.
  *
- *   stress MODULE.ko [SECONDS [SEED]]   (module loaded; left loaded)
+ *   stress MODULE.ko [SECONDS [SEED [MANY]]]   (module loaded; left loaded)
+ *
+ * With MANY, also that many live VMs at once (or as many as fit).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +21,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/klog.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -461,6 +464,87 @@ static void run_phase(const char *what, int secs, unsigned int seed, bool reload
 	tap_ok(atomic_load(&cycles) > 0, "%s: VMs were created and destroyed", what);
 }
 
+static long mem_available_kb(void)
+{
+	char line[128];
+	long kb = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemAvailable: %ld kB", &kb) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kb;
+}
+
+static int listed_vms(void)
+{
+	static char buf[1 << 20];
+	int n = 0;
+	char *p;
+
+	if (vmm_debugfs_read("vms", buf, sizeof(buf)))
+		return -1;
+	for (p = buf; (p = strchr(p, '\n')); p++)
+		n++;
+	return n - 1;	/* the header line */
+}
+
+/*
+ * Many live VMs at once (up to @want, or as many as memory and the
+ * kernel allow): each keeps its own level, the listing shows them all, and
+ * they all go away. The table grows and shrinks meanwhile.
+ */
+static void many_vms(int want)
+{
+	static const uint64_t lv[] = { KVM_ABI_SHIM_LEVEL_NATIVE, KVM_ABI_SHIM_LEVEL(5, 10),
+				       KVM_ABI_SHIM_LEVEL(6, 1), KVM_ABI_SHIM_LEVEL(6, 12) };
+	struct kvm_device_attr a = { .group = KVM_ABI_SHIM_GRP, .attr = KVM_ABI_SHIM_ATTR_LEVEL };
+	int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC), *fds, n, i, bad = 0, err = 0;
+	long live0 = stat_of("vm_live"), mem0 = mem_available_kb(), mem1;
+	struct rlimit rl = { want + 64, want + 64 };
+	uint64_t val, l;
+
+	setrlimit(RLIMIT_NOFILE, &rl);
+	fds = calloc(want, sizeof(*fds));
+	for (n = 0; fds && kvm >= 0 && n < want; n++) {
+		fds[n] = ioctl(kvm, KVM_CREATE_VM, 0);
+		if (fds[n] < 0) {
+			err = errno;
+			break;
+		}
+		l = lv[n % 4];
+		if (!(l == KVM_ABI_SHIM_LEVEL_NATIVE || (supported & (1ULL << level_bit(l)))))
+			l = KVM_ABI_SHIM_LEVEL_NATIVE;
+		a.addr = (uint64_t)(uintptr_t)&l;
+		if (ioctl(fds[n], KVM_SET_DEVICE_ATTR, &a))
+			bad++;
+	}
+	mem1 = mem_available_kb();
+	for (i = 0; i < n; i++) {
+		l = lv[i % 4];
+		if (!(l == KVM_ABI_SHIM_LEVEL_NATIVE || (supported & (1ULL << level_bit(l)))))
+			l = KVM_ABI_SHIM_LEVEL_NATIVE;
+		a.addr = (uint64_t)(uintptr_t)&val;
+		if (ioctl(fds[i], KVM_GET_DEVICE_ATTR, &a) || val != l)
+			bad++;
+	}
+	tap_diag("many VMs: %d live at once (asked %d%s%s), about %ld KiB each in all (kernel and module)",
+		 n, want, err ? ", then " : "", err ? strerror(err) : "",
+		 n ? (mem0 - mem1) / n : 0);
+	tap_ok(n >= want / 10 && !bad, "many VMs: %d VMs live, each reads back its own level (%d wrong)",
+	       n, bad);
+	tap_ok(listed_vms() == live0 + n, "many VMs: the listing shows all of them (%d lines)",
+	       listed_vms());
+	for (i = 0; i < n; i++)
+		close(fds[i]);
+	free(fds);
+	if (kvm >= 0)
+		close(kvm);
+	tap_ok(stat_of("vm_live") == live0, "many VMs: all gone again (live %ld)", stat_of("vm_live"));
+}
+
 /* Kernel log lines since the test started that no run may produce. */
 static void check_log(void)
 {
@@ -490,7 +574,7 @@ static void check_log(void)
 
 int main(int argc, char **argv)
 {
-	int secs = argc > 2 ? atoi(argv[2]) : 10, fd;
+	int secs = argc > 2 ? atoi(argv[2]) : 10, many = argc > 4 ? atoi(argv[4]) : 0, fd;
 	unsigned int seed = argc > 3 ? strtoul(argv[3], NULL, 0) : (unsigned int)time(NULL);
 	long live0, ref0;
 	struct vmm_vm vm;
@@ -502,6 +586,8 @@ int main(int argc, char **argv)
 	seed |= 1;
 	if (!vmm_module_loaded())
 		tap_bail("kvm_abi_shim is not loaded");
+	if (argc > 3 && !strcmp(argv[3], "-"))
+		seed = (unsigned int)time(NULL);
 	if (vmm_host_level(&host) || vmm_vm_create(&vm))
 		tap_bail("no KVM");
 	if (vmm_shim_get(&vm, KVM_ABI_SHIM_ATTR_SUPPORTED, &supported))
@@ -536,6 +622,8 @@ int main(int argc, char **argv)
 		       stat_of("vm_live"));
 	tap_ok(refcnt() == ref0, "module reloading: module references back at %ld (now %ld)",
 	       ref0, refcnt());
+	if (many > 0)
+		many_vms(many);
 	check_log();
 	return tap_finish();
 }

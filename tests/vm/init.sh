@@ -198,9 +198,11 @@ for l in native 5.10 6.1 6.12; do
 done
 kas_test lifecycle /tests/lifecycle /kvm_abi_shim.ko
 # Threads, random levels, defaults flipping and module reloads at once;
-# seconds per phase from the boot (longer on the references).
+# seconds per phase from the boot (longer on the references); on one boot
+# also thousands of live VMs at once.
 kas_test stress /tests/stress /kvm_abi_shim.ko \
-	"$(sed -n 's/.*kas\.stress=\([0-9]*\).*/\1/p' /proc/cmdline | grep . || echo 2)"
+	"$(sed -n 's/.*kas\.stress=\([0-9]*\).*/\1/p' /proc/cmdline | grep . || echo 2)" - \
+	"$(sed -n 's/.*kas\.many=\([0-9]*\).*/\1/p' /proc/cmdline | grep . || echo 0)"
 
 # Other tracers on the same functions: an operator's kretprobe (tracefs
 # r: event) on every function the module probes, then the suites again, then

@@ -45,7 +45,10 @@ boot() { # boot KREL BOOT INITRD -> parses results into TAP
 	# The stress test's seconds per phase: longest on the references'
 	# GICv3 boots, then nVHE (struct kvm from the slab: addresses reused).
 	case $b in
-	v3) [ "$(kas_fleet_field "$krel" role)" = ref ] && extra="$extra kas.stress=10" ;;
+	v3) [ "$(kas_fleet_field "$krel" role)" = ref ] && extra="$extra kas.stress=10"
+	    # 10,000 live VMs (or as many as fit) on the newest series' reference.
+	    [ "$krel" = "$(kas_series_ref "$(kas_series "$(kas_fleet_kernels | tail -n1)")")" ] &&
+		extra="$extra kas.many=10000" ;;
 	nvhe) extra="$extra kas.stress=5" ;;
 	esac
 	rm -f "$res"
