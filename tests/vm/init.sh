@@ -151,6 +151,22 @@ else
 fi
 dmesg | grep 'kvm_abi_shim:' | sed 's/^/# dmesg: /' >&3
 
+# Each function the module probes is one function of this kernel: no other
+# symbol of that name (the probe would take the first), no compiler clone
+# (.isra/.constprop/.part) that some callers call instead (the probe would
+# miss them). Checked on every fleet build.
+say "# run hooked-symbols"
+syms=$(awk '$2 == "k" { sub(/\+0x0$/, "", $3); print $3 }' /sys/kernel/debug/kprobes/list | sort -u)
+bad=$(awk -v list="$syms" 'BEGIN { n = split(list, a, " "); for (i = 1; i <= n; i++) want[a[i]] = 1 }
+	($2 == "t" || $2 == "T") && ($3 in want) { cnt[$3]++ }
+	{ b = $3; sub(/\.(isra|constprop|part)\.[0-9]+$/, "", b); if (b != $3 && (b in want)) cl[b] = cl[b] " " $3 }
+	END { for (s in want) if (cnt[s] != 1 || (s in cl)) printf "%s(%d symbols%s) ", s, cnt[s], cl[s] }' /proc/kallsyms)
+if [ -n "$syms" ] && [ -z "$bad" ]; then
+	say "ok 1 each of the $(echo $syms | wc -w) probed functions is one symbol, with no compiler clone"
+else
+	say "not ok 1 each probed function is one symbol, with no compiler clone: ${bad:-no probes listed}"
+fi
+
 for t in ctrl vgic reglist idregs; do
 	kas_test $t /tests/$t
 done
