@@ -22,7 +22,12 @@ if [ -z "$port" ]; then
 	poweroff -f
 fi
 exec 3> "$port"
-say() { echo "$*" >&3; }
+# Each "# run" line also says when (seconds since boot): where a boot's
+# time goes, from its results file.
+say() {
+	case $1 in "# run "*) echo "# at $(cut -d' ' -f1 /proc/uptime)s" >&3 ;; esac
+	echo "$*" >&3
+}
 
 # kas_test NAME CMD...: run one TAP program; a crash is a failure too.
 kas_test() {
