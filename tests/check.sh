@@ -26,7 +26,7 @@ count() {
 	echo "$p $f $s" > "$tmp/$1"
 }
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+trap 'rm -rf "$tmp" "${KAS_PKG_PREP:-}"' EXIT
 
 stage() { # stage NAME CMD...
 	local name=$1 p f s
@@ -46,13 +46,16 @@ bash "$top/tests/vm/fleet-update.sh" || { echo "the fleet cannot be resolved"; e
 # the background while the earlier stages run (mkrootfs.sh serialises on
 # each tarball, so a stage that needs one before it is ready waits). At a
 # lower priority: the fleet's boots are what the run waits for meanwhile.
+# The packaging test's work under qemu-user (package installs and DKMS
+# builds in each root filesystem, the kernel upgrade, the disk images) is
+# prepared the same way (tests/pkg/run.sh --prepare); its stage then boots.
 cache=${KAS_CACHE:-/var/cache/kvm-abi-shim}
 mkdir -p "$cache/logs"
+KAS_PKG_PREP=$(mktemp -d /var/tmp/kas-pkgprep.XXXXXX)
+export KAS_PKG_PREP
 ( renice -n 10 $BASHPID >/dev/null
   bash "$top/tests/pkg/mkrootfs.sh" bookworm qemu
-  for rel in $(awk '!/^#/ && NF { print $1 }' "$top/tests/pkg/releases"); do
-	bash "$top/tests/pkg/mkrootfs.sh" "$rel"
-  done ) > "$cache/logs/rootfs-prebuild.log" 2>&1 &
+  bash "$top/tests/pkg/run.sh" --prepare ) > "$cache/logs/rootfs-prebuild.log" 2>&1 &
 prebuild=$!
 
 run_unit() { make -s -C "$top/tests/unit" run; }

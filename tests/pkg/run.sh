@@ -1,24 +1,35 @@
 #!/usr/bin/env bash
-# run.sh [RELEASE...]: the packaging test (make pkg-test). For each Debian
-# release of tests/pkg/releases: build the packages (make deb), install
-# them into that release's arm64 root filesystem (qemu-user), check that
-# DKMS built and signed the module for each of its kernels and refuses a
-# kernel outside the supported series, then boot each kernel on that root
+# run.sh [--prepare] [RELEASE...]: the packaging test (make pkg-test). For
+# each Debian release of tests/pkg/releases: build the packages (make deb),
+# install them into that release's arm64 root filesystem (qemu-user), check
+# that DKMS built and signed the module for each of its kernels and refuses
+# a kernel outside the supported series, then boot each kernel on that root
 # filesystem and check that the module loads and answers; on the newest
 # kernel of each release, upgrade to version N+1 under a pinned VM.
 # Prints TAP and "N passed, N failed, N skipped"; exit 0 iff none failed.
+#
+# The work under qemu-user (package builds, installs, the kernel upgrade,
+# the disk image) is one step per release, "prepared" into KAS_PKG_PREP
+# with its results; the boots come after. make check prepares in the
+# background while the fleet boots (run.sh --prepare, same KAS_PKG_PREP),
+# and this stage then only boots; a release not prepared yet is waited for,
+# one never prepared is prepared here.
 set -euo pipefail
 . "$(dirname "$0")/../vm/lib.sh"
 
+prepare_only=
+if [ "${1:-}" = --prepare ]; then prepare_only=1; shift; fi
 rels=("$@")
 [ ${#rels[@]} -gt 0 ] || mapfile -t rels < <(awk '!/^#/ && NF { print $1 }' "$KAS_TOP/tests/pkg/releases")
 
 # Alone (make qemu-drill / pkg-test) on a fresh host: the suites and tools.
 bash "$KAS_TOP/tests/vm/setup-host.sh"
 bash "$KAS_TOP/tests/pkg/setup-pkg-host.sh"
-logs=$KAS_CACHE/logs/pkg-$(date +%Y%m%d-%H%M%S)
+logs=$KAS_CACHE/logs/pkg-$(date +%Y%m%d-%H%M%S)$prepare_only
 mkdir -p "$logs"
 work=$(mktemp -d /var/tmp/kas-pkg.XXXXXX)
+prep=${KAS_PKG_PREP:-$work/prep}
+mkdir -p "$prep"
 mounted=()
 cleanup() {
 	local m
@@ -27,35 +38,57 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# Results of the preparation go to a file ($tapf) and are replayed as TAP
+# when the release is booted.
 check() { # check DESCRIPTION 'CONDITION'
-	if eval "$2"; then tap ok "$1"; else tap notok "$1"; fi
+	if eval "$2"; then printf 'ok\t%s\n' "$1"; else printf 'notok\t%s\n' "$1"; fi >> "$tapf"
+}
+note() { echo "# $*" >> "$tapf"; }
+replay() { # replay FILE: the recorded results as TAP
+	local r d
+	while IFS=$'\t' read -r r d; do
+		case $r in ok|notok) tap "$r" "$d" ;; *) echo "$r" ;; esac
+	done < "$1"
 }
 ts() { date +%s; }
 
-# Version N (VERSION) and N+1 for the upgrade test.
+# Version N (VERSION) and N+1 for the upgrade test, the selftests, the
+# -dev example and a fleet key: once, for every release.
 ver=$(cat "$KAS_TOP/VERSION")
 next=$ver+pkgtest1
-t0=$(ts)
-deb_n=$(bash "$KAS_TOP/tools/mkdeb.sh" "$work/deb/$ver")
-deb_next=$(KAS_PKG_VERSION=$next bash "$KAS_TOP/tools/mkdeb.sh" "$work/deb/$next")
-echo "# make deb: $ver and $next built in $(($(ts) - t0)) s"
-check "make deb builds kvm-abi-shim-dkms, kvm-abi-shim-dev (all) and kvm-abi-shim (arm64) $ver" \
-	'[ -e "$deb_n/kvm-abi-shim-dkms_${ver}_all.deb" ] && [ -e "$deb_n/kvm-abi-shim-dev_${ver}_all.deb" ] && [ -e "$deb_n/kvm-abi-shim_${ver}_arm64.deb" ]'
-mkdir -p "$work/st"
-make -s -C "$KAS_TOP/tests/selftests" OUT="$work/st" >&2
-
-# The VMM example, built as a VMM builder would: against the header and
-# example source the -dev package installs.
-dpkg -x "$deb_n/kvm-abi-shim-dev_${ver}_all.deb" "$work/dev"
-aarch64-linux-gnu-gcc -O2 -Wall -Werror -static -I"$work/dev/usr/include" -o "$work/vmm-level" \
-	"$work/dev/usr/share/doc/kvm-abi-shim-dev/examples/vmm-level.c" || true
-check "the VMM example of kvm-abi-shim-dev builds against its /usr/include/linux/kvm_abi_shim.h" \
-	'[ -x "$work/vmm-level" ]'
-
-# A fleet signing key, as an operator would configure for DKMS.
-openssl req -new -x509 -newkey rsa:2048 -nodes -days 36500 -sha256 \
-	-subj "/CN=kvm-abi-shim test fleet key/" -outform DER \
-	-keyout "$work/fleet.key" -out "$work/fleet.der" 2>/dev/null
+com=$prep/common
+deb_n=$com/deb/$ver deb_next=$com/deb/$next
+common() {
+	exec 8> "$prep/common.lock"
+	flock 8
+	if [ ! -e "$com/done" ]; then
+		rm -rf "$com"
+		mkdir -p "$com"
+		tapf=$com/tap
+		local t0
+		t0=$(ts)
+		bash "$KAS_TOP/tools/mkdeb.sh" "$deb_n" > /dev/null
+		KAS_PKG_VERSION=$next bash "$KAS_TOP/tools/mkdeb.sh" "$deb_next" > /dev/null
+		note "make deb: $ver and $next built in $(($(ts) - t0)) s"
+		check "make deb builds kvm-abi-shim-dkms, kvm-abi-shim-dev (all) and kvm-abi-shim (arm64) $ver" \
+			'[ -e "$deb_n/kvm-abi-shim-dkms_${ver}_all.deb" ] && [ -e "$deb_n/kvm-abi-shim-dev_${ver}_all.deb" ] && [ -e "$deb_n/kvm-abi-shim_${ver}_arm64.deb" ]'
+		mkdir -p "$com/st"
+		make -s -C "$KAS_TOP/tests/selftests" OUT="$com/st" >&2
+		# The VMM example, built as a VMM builder would: against the
+		# header and example source the -dev package installs.
+		dpkg -x "$deb_n/kvm-abi-shim-dev_${ver}_all.deb" "$com/dev"
+		aarch64-linux-gnu-gcc -O2 -Wall -Werror -static -I"$com/dev/usr/include" -o "$com/vmm-level" \
+			"$com/dev/usr/share/doc/kvm-abi-shim-dev/examples/vmm-level.c" || true
+		check "the VMM example of kvm-abi-shim-dev builds against its /usr/include/linux/kvm_abi_shim.h" \
+			'[ -x "$com/vmm-level" ]'
+		# A fleet signing key, as an operator would configure for DKMS.
+		openssl req -new -x509 -newkey rsa:2048 -nodes -days 36500 -sha256 \
+			-subj "/CN=kvm-abi-shim test fleet key/" -outform DER \
+			-keyout "$com/fleet.key" -out "$com/fleet.der" 2>/dev/null
+		touch "$com/done"
+	fi
+	flock -u 8
+}
 
 # in ROOT CMD...: run CMD in the arm64 root filesystem as if KREL were
 # running (qemu-user reports QEMU_UNAME as the kernel release).
@@ -88,8 +121,8 @@ declined() {
 # (the kernel upgrade's hook, the package upgrade in the emulated host) must
 # be signed with it: no rebuild of its own is needed to test it.
 fleet_key() {
-	install -D -m 600 "$work/fleet.key" "$root/etc/kas-test/fleet.key"
-	install -D -m 644 "$work/fleet.der" "$root/etc/kas-test/fleet.der"
+	install -D -m 600 "$com/fleet.key" "$root/etc/kas-test/fleet.key"
+	install -D -m 644 "$com/fleet.der" "$root/etc/kas-test/fleet.der"
 	if [ "$dkmsser" = 2.8 ]; then
 		# As bullseye's /etc/dkms/sign_helper.sh, with the fleet key.
 		cat > "$root/etc/kas-test/sign.sh" <<'SIGN'
@@ -109,10 +142,13 @@ fleet_signer="kvm-abi-shim test fleet key"
 
 boot() { # boot KREL IMG EXTRA-CMDLINE LOG RESULTS
 	KAS_BOOT_TIMEOUT=${KAS_PKG_BOOT_TIMEOUT:-900} \
-		kas_boot_disk "$1" "$2" "kas.mode=pkg $3" "$4" "$5" "$work/st" "$work/initrd-$1"
+		kas_boot_disk "$1" "$2" "kas.mode=pkg $3" "$4" "$5" "$com/st" "$work/initrd-$1"
 }
 
-for rel in "${rels[@]}"; do
+# release_vars REL: the release's line of tests/pkg/releases and its kernels
+# (exact builds from the fleet).
+release_vars() {
+	rel=$1
 	read -r _ dkmsser fleetkey kernels <<<"$(awk -v r="$rel" '!/^#/ && $1 == r' "$KAS_TOP/tests/pkg/releases")"
 	[ -n "$kernels" ] || kas_die "release '$rel' is not in tests/pkg/releases"
 	ks=() ups=()
@@ -124,9 +160,35 @@ for rel in "${rels[@]}"; do
 	# With a kernel upgrade, VMs are pinned to the old kernel's series.
 	pin=
 	[ ${#ups[@]} -eq 0 ] || pin=$(kas_series "$first")
+}
+
+# prepare REL: everything before the boots (under qemu-user), into
+# $prep/REL: its results (tap) and the disk image (img). Once per run;
+# whoever comes second waits for the first.
+prepare() {
+	local out=$prep/$1
+	exec 9> "$prep/$1.lock"
+	flock 9
+	if [ -e "$out/done" ]; then
+		flock -u 9
+		return
+	fi
+	rm -rf "$out"
+	mkdir -p "$out"
+	common
+	tapf=$out/tap
+	release_vars "$1"
+	prepare_release
+	touch "$out/done"
+	flock -u 9
+}
+
+prepare_release() {
+	# (declined() sets the global out.)
+	local t0 rc m k by st ko signer kup fake e tar dkmsv pdir=$prep/$rel
 	t0=$(ts)
 	tar=$(bash "$KAS_TOP/tests/pkg/mkrootfs.sh" "$rel")
-	echo "# $rel: root filesystem $(basename "$tar") ready in $(($(ts) - t0)) s"
+	note "$rel: root filesystem $(basename "$tar") ready in $(($(ts) - t0)) s"
 	root=$work/$rel
 	mkdir -p "$root"
 	tar -C "$root" -xf "$tar"
@@ -134,7 +196,7 @@ for rel in "${rels[@]}"; do
 	mount -t proc proc "$root/proc" && mounted+=("$root/proc")
 	mount --bind /dev "$root/dev" && mounted+=("$root/dev")
 	dkmsv=$(in_root "$root" "$first" dpkg-query -W -f '${Version}' dkms)
-	echo "# $rel: dkms $dkmsv, kernels$(for k in "${ks[@]}"; do printf ' %s' "$(kas_fleet_describe "$k")"; done)"
+	note "$rel: dkms $dkmsv, kernels$(for k in "${ks[@]}"; do printf ' %s' "$(kas_fleet_describe "$k")"; done)"
 	check "$rel ships DKMS $dkmsser.x" '[ "${dkmsv#"$dkmsser".}" != "$dkmsv" ]'
 
 	# Install version N as an operator would, on a host running $first.
@@ -144,7 +206,7 @@ for rel in "${rels[@]}"; do
 	t0=$(ts)
 	rc=0
 	in_root "$root" "$first" sh -c 'dpkg -i /var/tmp/kas/*.deb' > "$logs/$rel-install.log" 2>&1 || rc=$?
-	echo "# $rel: dpkg -i (DKMS builds under qemu-user) took $(($(ts) - t0)) s, log $logs/$rel-install.log"
+	note "$rel: dpkg -i (DKMS builds under qemu-user) took $(($(ts) - t0)) s, log $logs/$rel-install.log"
 	check "$rel: dpkg -i of the $ver packages succeeds" '[ $rc = 0 ]'
 	# From here on, every DKMS build signs with the operator's key.
 	[ "$fleetkey" = yes ] && fleet_key
@@ -159,7 +221,7 @@ for rel in "${rels[@]}"; do
 			dpkg -i $(ls *.deb | grep -Ev "^linux-(image|binary|modules|base|headers|kbuild)-[0-9]") &&
 			dpkg -i $(ls *.deb | grep -E "^linux-(image|binary|modules|base|headers|kbuild)-[0-9]")' \
 			> "$logs/$rel-kernel-$k.log" 2>&1 || rc=$?
-		echo "# $rel: installing $(kas_fleet_describe "$k") ($(ls "$root/var/tmp/kas-kernels" | wc -l) packages) took $(($(ts) - t0)) s, log $logs/$rel-kernel-$k.log"
+		note "$rel: installing $(kas_fleet_describe "$k") ($(ls "$root/var/tmp/kas-kernels" | wc -l) packages) took $(($(ts) - t0)) s, log $logs/$rel-kernel-$k.log"
 		check "$rel: installing kernel $k with kvm-abi-shim $ver installed succeeds" '[ $rc = 0 ]'
 		rm -rf "$root/var/tmp/kas-kernels"
 	done
@@ -167,7 +229,7 @@ for rel in "${rels[@]}"; do
 		by="the package's postinst had DKMS"
 		case " ${ups[*]} " in *" $k "*) by="the kernel's own DKMS hook had DKMS" ;; esac
 		st=$(in_root "$root" "$first" dkms status -m kvm-abi-shim -v "$ver" -k "$k" 2>&1 || true)
-		echo "# $rel: dkms status: $st"
+		note "$rel: dkms status: $st"
 		check "$rel: $by build and install $ver for $k" \
 			'echo "$st" | grep -q "installed"'
 		# 6.12's modules are xz-compressed; DKMS follows the kernel.
@@ -213,7 +275,7 @@ for rel in "${rels[@]}"; do
 	for m in "$root/proc" "$root/dev"; do
 		for _ in 1 2 3 4 5; do umount "$m" 2>/dev/null && break; sleep 1; done
 		if mountpoint -q "$m"; then
-			echo "# $rel: $m still busy: $(fuser -vm "$m" 2>&1 | tr '\n' ' ' | cut -c1-300)"
+			note "$rel: $m still busy: $(fuser -vm "$m" 2>&1 | tr '\n' ' ' | cut -c1-300)"
 			umount -l "$m"
 		fi
 	done
@@ -221,18 +283,36 @@ for rel in "${rels[@]}"; do
 	# Boot each kernel on this root filesystem.
 	install -m 755 "$KAS_TOP/tests/pkg/pkgtest.sh" "$root/usr/local/sbin/kas-pkgtest"
 	install -D -m 644 "$KAS_TOP/tests/vm/rootfs-lib.sh" "$root/usr/local/lib/kas-rootfs.sh"
-	install -m 755 "$work/st/holdvm" "$work/vmm-level" "$root/usr/local/bin/"
+	install -m 755 "$com/st/holdvm" "$com/vmm-level" "$root/usr/local/bin/"
 	echo "$ver" > "$root/etc/kas-test/version"
 	echo "$next" > "$root/etc/kas-test/next-version"
 	# Who must have signed the upgrade's build in the emulated host.
 	if [ "$fleetkey" = yes ]; then echo "$fleet_signer"
 	elif [ "$dkmsser" = 2.8 ]; then echo "(unsigned)"
 	else echo "(DKMS MOK)"; fi > "$root/etc/kas-test/signer"
-	img=$work/$rel.img
+	img=$pdir/img
 	rm -f "$img"
 	t0=$(ts)
 	mke2fs -q -t ext4 -L kasroot -d "$root" "$img" "$(( $(du -sm "$root" | cut -f1) + 1536 ))M"
-	echo "# $rel: ext4 image made in $(($(ts) - t0)) s"
+	note "$rel: ext4 image made in $(($(ts) - t0)) s"
+	rm -rf "${root:?}"
+}
+
+if [ -n "$prepare_only" ]; then
+	for rel in "${rels[@]}"; do prepare "$rel"; done
+	exit 0
+fi
+
+common
+replay "$com/tap"
+for rel in "${rels[@]}"; do
+	t0=$(ts)
+	prepare "$rel"
+	echo "# $rel: prepared ($(($(ts) - t0)) s here; in the background under make check)"
+	replay "$prep/$rel/tap"
+	release_vars "$rel"
+	img=$prep/$rel/img
+	tapf=$work/boot-tap
 	for k in "${ks[@]}"; do
 		extra=${pin:+kas.pin=$pin}
 		[ "$k" = "$newest" ] && extra="$extra kas.upgrade"
@@ -253,9 +333,10 @@ for rel in "${rels[@]}"; do
 			"#"*) echo "$line" ;;
 			esac
 		done < "$res"
-		check "$rel $k: the test ran to its end" 'grep -q "^# END" "$res"'
+		if grep -q "^# END" "$res"; then tap ok "$rel $k: the test ran to its end"
+		else tap notok "$rel $k: the test ran to its end"; fi
 	done
-	rm -rf "${root:?}" "$img"
+	rm -f "$img"
 done
 
 kas_tap_summary
