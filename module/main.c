@@ -79,10 +79,17 @@ unsigned int kas_default_rev(void)
 
 /* Set once the hooks are attached: what the host can honour is known. */
 static bool kas_loaded;
+/* Set as the module is unloaded: the hooks go, a new default would not apply. */
+static bool kas_going;
 
-/* Caller holds kas_default_lock. Publishes the pair if this host can honour it. */
+/*
+ * Caller holds kas_default_lock. Publishes the pair if this host can
+ * honour it: 0, -EINVAL, or -ENODEV while the module is being unloaded.
+ */
 static int kas_defaults_store(u64 level, unsigned int rev)
 {
+	if (kas_going)
+		return -ENODEV;
 	if (kas_level_check(level, KAS_HOST_LEVEL, kas_disabled_levels) ||
 	    kas_vgic_rev_check(rev, level, KAS_HOST_LEVEL))
 		return -EINVAL;
@@ -105,9 +112,11 @@ static int kas_default_set(const char *val, const struct kernel_param *kp)
 	if (!ret)
 		ret = kas_defaults_store(level, rev);
 	mutex_unlock(&kas_default_lock);
+	if (ret == -ENODEV)
+		return ret;
 	if (ret)
-		pr_warn("default_level: '%s' is not a level this host supports with default_iidr_rev %u\n",
-			strim((char *)val), rev);
+		pr_warn_ratelimited("default_level: '%s' is not a level this host supports with default_iidr_rev %u\n",
+				    strim((char *)val), rev);
 	return ret ? -EINVAL : 0;
 }
 
@@ -136,9 +145,11 @@ static int kas_default_rev_set(const char *val, const struct kernel_param *kp)
 	if (!ret)
 		ret = kas_defaults_store(level, rev);
 	mutex_unlock(&kas_default_lock);
+	if (ret == -ENODEV)
+		return ret;
 	if (ret)
-		pr_warn("default_iidr_rev: '%s' is not a revision this host supports at default_level %s\n",
-			strim((char *)val), kas_level_name(level));
+		pr_warn_ratelimited("default_iidr_rev: '%s' is not a revision this host supports at default_level %s\n",
+				    strim((char *)val), kas_level_name(level));
 	return ret ? -EINVAL : 0;
 }
 
@@ -175,9 +186,11 @@ static int kas_defaults_set(const char *val, const struct kernel_param *kp)
 	mutex_lock(&kas_default_lock);
 	ret = kas_defaults_store(level, rev);
 	mutex_unlock(&kas_default_lock);
+	if (ret == -ENODEV)
+		return ret;
 	if (ret)
-		pr_warn("defaults: level %s with IIDR revision %u is not possible on this host\n",
-			lvl, rev);
+		pr_warn_ratelimited("defaults: level %s with IIDR revision %u is not possible on this host\n",
+				    lvl, rev);
 	return ret ? -EINVAL : 0;
 }
 
@@ -442,6 +455,9 @@ static int __init kas_init(void)
 
 static void __exit kas_exit(void)
 {
+	mutex_lock(&kas_default_lock);
+	kas_going = true;
+	mutex_unlock(&kas_default_lock);
 	cancel_delayed_work_sync(&kas_watch_work);
 	kas_vm_debugfs_exit();
 	kas_hooks_detach(kas_hook_table, KAS_NR_HOOKS);
