@@ -159,7 +159,9 @@ dmesg | grep 'kvm_abi_shim:' | sed 's/^/# dmesg: /' >&3
 # Each function the module probes is one function of this kernel: no other
 # symbol of that name (the probe would take the first), no compiler clone
 # (.isra/.constprop/.part) that some callers call instead (the probe would
-# miss them). Checked on every fleet build.
+# miss them). Checked on every fleet build (its GICv3 boot: reading
+# kallsyms costs seconds under TCG).
+[ "$gic" = v3 ] && {
 say "# run hooked-symbols"
 syms=$(awk '$2 == "k" { sub(/\+0x0$/, "", $3); print $3 }' /sys/kernel/debug/kprobes/list | sort -u)
 bad=$(awk -v list="$syms" 'BEGIN { n = split(list, a, " "); for (i = 1; i <= n; i++) want[a[i]] = 1 }
@@ -171,6 +173,7 @@ if [ -n "$syms" ] && [ -z "$bad" ]; then
 else
 	say "not ok 1 each probed function is one symbol, with no compiler clone: ${bad:-no probes listed}"
 fi
+}
 
 for t in ctrl vgic reglist idregs; do
 	kas_test $t /tests/$t
