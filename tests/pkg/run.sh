@@ -103,14 +103,14 @@ in_root() {
 # /lib/modules/KREL the caller made, removed here), and the kernel
 # package's postinst hook, what installing such a kernel runs, succeeds.
 declined() {
-	local k=$1 why=$2 rc=0
+	local k=$1 why=$2 rc=0 out
 	out=$(in_root "$root" "$k" dkms install -m kvm-abi-shim -v "$ver" -k "$k" 2>&1) || rc=$?
-	echo "$out" | sed 's/^/# dkms install -k '"$k"': /' | head -n 5
+	echo "$out" | sed 's/^/# dkms install -k '"$k"': /' | head -n 5 >> "$tapf"
 	check "$rel: dkms install for $k ($why) is declined (exit $rc), no build attempted" \
 		'[ $rc != 0 ] && echo "$out" | grep -q BUILD_EXCLUSIVE && [ ! -e "$root/var/lib/dkms/kvm-abi-shim/$ver/$k" ] && [ ! -e "$root/var/lib/dkms/kvm-abi-shim/$ver/build/make.log" -o -z "$(grep -l "$k" "$root/var/lib/dkms/kvm-abi-shim/$ver/build/make.log" 2>/dev/null)" ]'
 	rc=0
 	out=$(in_root "$root" "$k" /etc/kernel/postinst.d/dkms "$k" 2>&1) || rc=$?
-	echo "$out" | sed 's/^/# kernel hook '"$k"': /' | head -n 5
+	echo "$out" | sed 's/^/# kernel hook '"$k"': /' | head -n 5 >> "$tapf"
 	check "$rel: the kernel postinst hook for $k succeeds and builds nothing (exit $rc)" \
 		'[ $rc = 0 ] && ! ls "$root/lib/modules/$k/updates/dkms/"kvm_abi_shim.ko* >/dev/null 2>&1'
 	rm -rf "${root:?}/lib/modules/$k"
@@ -166,25 +166,24 @@ release_vars() {
 # $prep/REL: its results (tap) and the disk image (img). Once per run;
 # whoever comes second waits for the first.
 prepare() {
-	local out=$prep/$1
+	local pd=$prep/$1
 	exec 9> "$prep/$1.lock"
 	flock 9
-	if [ -e "$out/done" ]; then
+	if [ -e "$pd/done" ]; then
 		flock -u 9
 		return
 	fi
-	rm -rf "$out"
-	mkdir -p "$out"
+	rm -rf "$pd"
+	mkdir -p "$pd"
 	common
-	tapf=$out/tap
+	tapf=$pd/tap
 	release_vars "$1"
 	prepare_release
-	touch "$out/done"
+	touch "$pd/done"
 	flock -u 9
 }
 
 prepare_release() {
-	# (declined() sets the global out.)
 	local t0 rc m k by st ko signer kup fake e tar dkmsv pdir=$prep/$rel
 	t0=$(ts)
 	tar=$(bash "$KAS_TOP/tests/pkg/mkrootfs.sh" "$rel")
