@@ -177,16 +177,21 @@ unsigned int kas_reg_add_sorted(u64 *ids, unsigned int n, u64 id)
  * @clidr: the host's CLIDR_EL1
  * @csselr: CSSELR_EL1 value (level << 1 | InD)
  *
- * As 5.10 and 6.1 decide which CCSIDR demux registers exist (is_valid_cache).
+ * As 5.10 and 6.1 decide which CCSIDR demux registers exist (is_valid_cache):
+ * they read CLIDR only up to its first level without a cache (their
+ * cache_levels, cut there at boot, as the architecture says to read it).
  *
  * Return: true if that cache exists.
  */
 bool kas_reg_valid_cache(u64 clidr, unsigned int csselr)
 {
-	unsigned int ctype;
+	unsigned int ctype, i;
 
 	if (csselr >= KAS_CSSELR_MAX)
 		return false;
+	for (i = 0; i < csselr >> 1; i++)
+		if (!((clidr >> (i * 3)) & 7))
+			return false;
 	ctype = (clidr >> ((csselr >> 1) * 3)) & 7;
 	switch (ctype) {
 	case 1:			/* instruction only */

@@ -39,6 +39,10 @@ int main(void)
 	       kas_reg_valid_cache(2, 0) && !kas_reg_valid_cache(2, 1) &&
 	       !kas_reg_valid_cache(5, 0) && !kas_reg_valid_cache(5, 1),
 	       "instruction-only, data-only and reserved cache types");
+	/* L1 separate, no L2, an L3 unified: 5.10 and 6.1 stop at L2. */
+	tap_ok(kas_reg_valid_cache(0x103, 0) && kas_reg_valid_cache(0x103, 1) &&
+	       !kas_reg_valid_cache(0x103, 2) && !kas_reg_valid_cache(0x103, 4),
+	       "CLIDR 0x103: nothing beyond the first level without a cache");
 	tap_ok(!kas_reg_hidden(0, L(6, 12), QCLIDR, PCTL) &&
 	       !kas_reg_hidden(0, L(6, 12), QCLIDR, KAS_DEMUX_CCSIDR(13)),
 	       "native hides nothing");
