@@ -20,7 +20,10 @@ set -euo pipefail
 prepare_only=
 if [ "${1:-}" = --prepare ]; then prepare_only=1; shift; fi
 rels=("$@")
-[ ${#rels[@]} -gt 0 ] || mapfile -t rels < <(awk '!/^#/ && NF { print $1 }' "$KAS_TOP/tests/pkg/releases")
+# Newest release first: its preparation (root filesystem, installs, the
+# kernel upgrade) takes longest, so under make check it starts first and
+# the stage boots the releases in the order they become ready.
+[ ${#rels[@]} -gt 0 ] || mapfile -t rels < <(awk '!/^#/ && NF { print $1 }' "$KAS_TOP/tests/pkg/releases" | tac)
 
 # Alone (make qemu-drill / pkg-test) on a fresh host: the suites and tools.
 bash "$KAS_TOP/tests/vm/setup-host.sh"
