@@ -202,7 +202,7 @@ int kas_copy_regs_pre(struct kprobe *p, struct pt_regs *regs)
 NOKPROBE_SYMBOL(kas_copy_regs_pre);
 
 /*
- * The registers the module keeps for @vcpu, made at its KVM_ARM_VCPU_INIT
+ * The registers the module keeps for @vcpu, made at its KVM_CREATE_VCPU
  * (vcpu.c); GET/SET_ONE_REG need an initialised vCPU, so they exist. The
  * VM, and so its state, lives while its vCPU ioctl runs.
  */
