@@ -380,7 +380,7 @@ static void churn(uint64_t native)
  * default level impossible because a feature it needs is missing (every
  * hook is attached when the check fails). VMs are created meanwhile.
  */
-static void test_refusal_under_load(const char *ko, uint64_t host)
+static void test_refusal_under_load(const char *ko, uint64_t host, unsigned int rounds)
 {
 	static const char *const args[] = {
 		"default_level=5.10 fail_hook=kvm_arch_destroy_vm",
@@ -407,19 +407,19 @@ static void test_refusal_under_load(const char *ko, uint64_t host)
 			tap_bail("fork: %s", strerror(errno));
 		if (!child)
 			churn(native);
-		for (k = refused = 0; k < 20; k++)
+		for (k = refused = 0; k < rounds; k++)
 			refused += insmod_args(ko, args[i]) == (i ? -EINVAL : -ENOENT);
 		kill(child, SIGTERM);
 		waitpid(child, &status, 0);
-		tap_ok(refused == 20 && WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
+		tap_ok(refused == rounds && WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
 		       !vmm_module_loaded(),
-		       "%s: 20 loads refused (%u), VMs created meanwhile read the kernel's PSCI version 0x%llx (exit %d)",
-		       args[i], refused, (unsigned long long)native,
+		       "%s: %u loads refused (%u), VMs created meanwhile read the kernel's PSCI version 0x%llx (exit %d)",
+		       args[i], rounds, refused, (unsigned long long)native,
 		       WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 	}
 }
 
-static void test_refusal(const char *ko, uint64_t host)
+static void test_refusal(const char *ko, uint64_t host, unsigned int rounds)
 {
 	static const char *const core[] = {
 		"kvm_arch_vm_ioctl", "kvm_arch_init_vm", "kvm_arch_destroy_vm",
@@ -441,17 +441,18 @@ static void test_refusal(const char *ko, uint64_t host)
 	}
 	TAP_ERRNO(insmod_args(ko, "default_level=9.9"), -EINVAL,
 		  "load refused with an invalid default_level");
-	test_refusal_under_load(ko, host);
+	test_refusal_under_load(ko, host, rounds);
 	TAP_ERRNO(insmod(ko), 0, "module loads normally afterwards");
 }
 
 int main(int argc, char **argv)
 {
+	unsigned int rounds = 20;
 	uint64_t host;
 
 	tap_header("lifecycle: per-VM state, listing, unload rules, leaks");
-	if (argc != 2)
-		tap_bail("usage: lifecycle MODULE.ko");
+	if (argc < 2 || argc > 3 || (argc == 3 && sscanf(argv[2], "%u", &rounds) != 1) || !rounds)
+		tap_bail("usage: lifecycle MODULE.ko [REFUSED_LOADS]");
 	if (!vmm_module_loaded())
 		tap_bail("module not loaded");
 	test_banner();
@@ -462,6 +463,6 @@ int main(int argc, char **argv)
 	test_rev_until_init(argv[1]);
 	if (vmm_host_level(&host))
 		tap_bail("cannot read the kernel version");
-	test_refusal(argv[1], host);
+	test_refusal(argv[1], host, rounds);
 	return tap_finish();
 }
