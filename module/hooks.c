@@ -102,6 +102,31 @@ int kas_kprobes_work(void)
 }
 
 /**
+ * kas_resolve() - the address of a kernel function the module calls
+ * @sym: its name (global, not exported)
+ *
+ * A disabled kprobe resolves it, as for the hooks; nothing is armed.
+ *
+ * Return: the address, or NULL (logged with the running kernel).
+ */
+void *kas_resolve(const char *sym)
+{
+	struct kprobe kp = { .symbol_name = sym, .flags = KPROBE_FLAG_DISABLED };
+	void *addr;
+	int ret;
+
+	ret = kas_fail_hook && !strcmp(kas_fail_hook, sym) ? -ENOENT : register_kprobe(&kp);
+	if (ret) {
+		pr_warn("cannot find %s on kernel %s (error %d); levels needing it are disabled\n",
+			sym, init_utsname()->release, ret);
+		return NULL;
+	}
+	addr = kp.addr;
+	unregister_kprobe(&kp);
+	return addr;
+}
+
+/**
  * kas_hook_passthrough() - is this hit a call-through from the module?
  * @regs: registers at the probe (function entry, before the prologue)
  *

@@ -33,6 +33,7 @@ struct kas_hook {
 
 int kas_kprobes_work(void);
 int kas_hooks_attach(struct kas_hook *hooks, unsigned int n, u64 *disabled);
+void *kas_resolve(const char *sym);
 void kas_hooks_detach(struct kas_hook *hooks, unsigned int n);
 void kas_hooks_go_live(void);
 bool kas_hook_armed(const struct kas_hook *h);

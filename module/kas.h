@@ -97,6 +97,7 @@ int kas_handle_smc_pre(struct kprobe *p, struct pt_regs *regs);
 u64 kas_older_level(struct kvm *kvm);
 int kas_redirect_older(struct pt_regs *regs, void *fn);
 int kas_redirect_below(struct pt_regs *regs, void *fn, u64 below);
+int kas_reglist_init(void);
 int kas_num_regs_pre(struct kprobe *p, struct pt_regs *regs);
 int kas_copy_regs_pre(struct kprobe *p, struct pt_regs *regs);
 int kas_one_reg_pre(struct kprobe *p, struct pt_regs *regs);

@@ -423,6 +423,9 @@ static int __init kas_init(void)
 	ret = kas_vm_init();
 	if (ret)
 		return ret;
+	/* The register list calls two kernel functions besides its hooks. */
+	if (KAS_SYM_NUM_REGS && kas_reglist_init())
+		kas_disabled_levels |= KAS_NEED_REGLIST;
 	ret = kas_hooks_attach(kas_hook_table, KAS_NR_HOOKS, &kas_disabled_levels);
 	if (ret) {
 		kas_vm_remove_all();

@@ -10,18 +10,21 @@
  * where 7.3 hides them.
  *
  * kvm_arm_copy_reg_indices() writes straight to the VMM's buffer, which
- * is sized for the shorter list; so the kernel's list is produced in a
- * scratch mapping of the calling process, filtered, then copied out.
+ * is sized for the shorter list; so the module rebuilds the kernel's list
+ * in kernel memory (the sys-reg table's part by asking the kernel which
+ * ids it has), checks it against the kernel's own counts, filters it, and
+ * copies it out. No user memory but the VMM's buffer is touched.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/kvm_host.h>
 #include <linux/mm.h>
-#include <linux/mman.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <linux/utsname.h>
 
 #include "compat/compat.h"
+#include "fw_policy.h"
 #include "kas.h"
 #include "reg_policy.h"
 #include "vm.h"
@@ -89,88 +92,295 @@ int kas_redirect_older(struct pt_regs *regs, void *fn)
 NOKPROBE_SYMBOL(kas_redirect_older);
 
 /*
- * The kernel's list for @vcpu, filtered for @level, in a kernel buffer the
- * caller frees. Returns the length or a negative errno.
+ * The registers the module keeps for @vcpu, made at its KVM_CREATE_VCPU
+ * (vcpu.c); GET/SET_ONE_REG need an initialised vCPU, so they exist. The
+ * VM, and so its state, lives while its vCPU ioctl runs.
+ */
+static struct kas_vcpu *kas_regs_of(struct kvm_vcpu *vcpu)
+{
+	struct kas_vm *v = kas_vm_lookup(vcpu->kvm);
+	struct kas_vcpu *c = v ? kas_vcpu_of(v, vcpu) : NULL;
+
+	if (!c)
+		pr_warn_once("a vCPU at an older level has no state (created another way?)\n");
+	return c;
+}
+
+typedef int (*kas_sys_reg_get_fn)(struct kvm_vcpu *, const struct kvm_one_reg *);
+typedef unsigned long (*kas_num_sys_regs_fn)(struct kvm_vcpu *);
+
+static kas_sys_reg_get_fn kas_sys_reg_get;
+static kas_num_sys_regs_fn kas_num_sys_regs;
+
+/*
+ * Sys-reg encodings (an id's low 16 bits; Op0 is 2 or 3) the kernel's
+ * table was seen to list for some vCPU: the candidates asked each time. A
+ * vCPU they do not cover (the kernel counts more) makes the module ask all
+ * 32768 once, and the set grows.
+ */
+#define KAS_ENC_BASE		0x8000
+#define KAS_NR_ENC		0x8000
+static DECLARE_BITMAP(kas_enc_seen, KAS_NR_ENC);
+
+#define KAS_CORE_ID(size, word) \
+	(KVM_REG_ARM64 | KVM_REG_ARM_CORE | KVM_REG_SIZE_##size | (word))
+#define KAS_CCSIDR_ID(i) \
+	(KVM_REG_ARM64 | KVM_REG_SIZE_U32 | KVM_REG_ARM_DEMUX | KVM_REG_ARM_DEMUX_ID_CCSIDR | (i))
+
+/* A list being built: entries past @cap are counted, not stored. */
+struct kas_list {
+	u64 *ids;
+	unsigned int n;
+	unsigned int cap;
+};
+
+static void kas_put(struct kas_list *l, u64 id)
+{
+	if (l->n < l->cap)
+		l->ids[l->n] = id;
+	l->n++;
+}
+
+/* The id the kernel lists for the table entry at @enc. */
+static u64 kas_enc_listed_id(unsigned int enc)
+{
+	u64 id = KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM64_SYSREG | (KAS_ENC_BASE + enc);
+
+	if (KAS_REGLIST_TIMER_SWAP && id == KVM_REG_ARM_TIMER_CVAL)
+		return KVM_REG_ARM_TIMER_CNT;
+	if (KAS_REGLIST_TIMER_SWAP && id == KVM_REG_ARM_TIMER_CNT)
+		return KVM_REG_ARM_TIMER_CVAL;
+	return id;
+}
+
+static bool kas_is_invariant(u64 id)
+{
+	const u64 *inv = kas_compat_reglist_invariant();
+
+	for (; *inv; inv++)
+		if (*inv == id)
+			return true;
+	return false;
+}
+
+/*
+ * Does the kernel's sys-reg walk list @enc for @vcpu? Its GET_ONE_REG
+ * answers -ENOENT exactly for the entries the walk skips (no storage, no
+ * accessor, hidden), and runs the same accessors a VMM's GET does. The
+ * value is aimed at a kernel address, which put_user() refuses (-EFAULT)
+ * without writing: no user memory is involved.
+ */
+static bool kas_enc_listed(struct kvm_vcpu *vcpu, unsigned int enc)
+{
+	u64 sink;
+	struct kvm_one_reg reg = {
+		.id = kas_enc_listed_id(enc),
+		.addr = (u64)(unsigned long)&sink,
+	};
+
+	if (kas_is_invariant(reg.id))
+		return false;	/* answered outside the table */
+	return kas_sys_reg_get(vcpu, &reg) != -ENOENT;
+}
+
+/* Ask the kernel about every encoding the candidates lack. */
+static void kas_enc_sweep(struct kvm_vcpu *vcpu)
+{
+	unsigned int enc;
+
+	for (enc = 0; enc < KAS_NR_ENC; enc++) {
+		if (!test_bit(enc, kas_enc_seen) && kas_enc_listed(vcpu, enc))
+			set_bit(enc, kas_enc_seen);
+		if (!(enc & 1023))
+			cond_resched();
+	}
+}
+
+/*
+ * @vcpu's list as the kernel composes it for a VM at @level (whose
+ * firmware registers the module already decides), in @l. Returns how many
+ * of them come from kvm_arm_copy_sys_reg_indices().
+ */
+static unsigned int kas_compose(struct kvm_vcpu *vcpu, u64 level, struct kas_list *l)
+{
+	const struct kas_fw_level *fl = kas_fw_level(kas_fw_differs(level, KAS_HOST_LEVEL) ?
+						     level : KAS_HOST_LEVEL);
+	unsigned int i, enc, sys;
+	bool sve = vcpu_has_sve(vcpu);
+	const u64 *fixed;
+
+	l->n = 0;
+	/* Core: struct kvm_regs in 32-bit words (copy_core_reg_indices()). */
+	for (i = 0; i < KVM_REG_ARM_CORE_REG(sp_el1); i += 2)
+		kas_put(l, KAS_CORE_ID(U64, i));	/* x0-x30, sp, pc, pstate */
+	/* (fp_regs is 16-byte aligned: a word pair of padding before it.) */
+	for (i = KVM_REG_ARM_CORE_REG(sp_el1);
+	     i <= KVM_REG_ARM_CORE_REG(spsr[KVM_NR_SPSR - 1]); i += 2)
+		kas_put(l, KAS_CORE_ID(U64, i));	/* sp_el1, elr_el1, spsr[] */
+	/* An SVE vCPU has the Z registers instead of the V registers. */
+	for (i = 0; !sve && i < 32; i++)
+		kas_put(l, KAS_CORE_ID(U128, KVM_REG_ARM_CORE_REG(fp_regs.vregs[0]) + 4 * i));
+	kas_put(l, KAS_CORE_ID(U32, KVM_REG_ARM_CORE_REG(fp_regs.fpsr)));
+	kas_put(l, KAS_CORE_ID(U32, KVM_REG_ARM_CORE_REG(fp_regs.fpcr)));
+	if (sve) {
+		/* One slice: vectors of at most 2048 bits. */
+		kas_put(l, KVM_REG_ARM64_SVE_VLS);
+		for (i = 0; i < SVE_NUM_ZREGS; i++)
+			kas_put(l, KVM_REG_ARM64_SVE_ZREG(i, 0));
+		for (i = 0; i < SVE_NUM_PREGS; i++)
+			kas_put(l, KVM_REG_ARM64_SVE_PREG(i, 0));
+		kas_put(l, KVM_REG_ARM64_SVE_FFR(0));
+	}
+	for (i = 0; fl && i < fl->nr_regs; i++)
+		kas_put(l, fl->regs[i]);
+	for (fixed = kas_compat_reglist_timer(); *fixed; fixed++)
+		kas_put(l, *fixed);
+	sys = l->n;
+	for (fixed = kas_compat_reglist_invariant(); *fixed; fixed++)
+		kas_put(l, *fixed);
+	for_each_set_bit(enc, kas_enc_seen, KAS_NR_ENC)
+		if (kas_enc_listed(vcpu, enc))
+			kas_put(l, kas_enc_listed_id(enc));
+	for (i = 0; i < KAS_CSSELR_MAX; i++)
+		if (KAS_REGLIST_ALL_CACHES || kas_reg_valid_cache(kas_host_clidr(), i))
+			kas_put(l, KAS_CCSIDR_ID(i));
+	return l->n - sys;
+}
+
+/*
+ * The kernel's list for @vcpu at @level, built in kernel memory with room
+ * for @extra more ids; *@out is the caller's to free. The kernel's own
+ * counts (total and sys-reg part) must match: another vCPU may change the
+ * VM's ID registers meanwhile (retried), and the candidates may miss an
+ * entry (all encodings asked once). Never anything else on the kernels the
+ * module builds for; -EIO rather than a wrong list if it ever is.
+ */
+static long kas_reglist_raw(struct kvm_vcpu *vcpu, u64 level, unsigned int extra, u64 **out)
+{
+	kas_num_regs_fn num = kas_hook_orig(&kas_hook_table[KAS_HOOK_NUM_REGS]);
+	struct kas_list l = { };
+	unsigned long want, want_sys;
+	unsigned int tries, sys;
+
+	for (tries = 0; tries < 4; tries++) {
+		want = num(vcpu);
+		want_sys = kas_num_sys_regs(vcpu);
+		if (want + extra > l.cap) {
+			kvfree(l.ids);
+			l.cap = want + extra;
+			l.ids = kvmalloc_array(l.cap, sizeof(u64), GFP_KERNEL_ACCOUNT);
+			if (!l.ids)
+				return -ENOMEM;
+		}
+		sys = kas_compose(vcpu, level, &l);
+		if (l.n == want && sys == want_sys) {
+			*out = l.ids;
+			return l.n;
+		}
+		if (sys < want_sys)
+			kas_enc_sweep(vcpu);
+	}
+	kvfree(l.ids);
+	pr_err_once("cannot rebuild KVM_GET_REG_LIST on kernel %s (%u ids, %u in sys_regs; kernel: %lu, %lu); such VMs get -EIO\n",
+		    init_utsname()->release, l.n, sys, want, want_sys);
+	return -EIO;
+}
+
+/*
+ * The list for @vcpu at @level: the kernel's, filtered. Returns the length
+ * (*@out for the caller to free) or a negative errno.
  */
 static long kas_reglist_fetch(struct kvm_vcpu *vcpu, u64 level, u64 **out)
 {
-	kas_num_regs_fn num = kas_hook_orig(&kas_hook_table[KAS_HOOK_NUM_REGS]);
-	kas_copy_regs_fn copy = kas_hook_orig(&kas_hook_table[KAS_HOOK_COPY_REGS]);
-	unsigned long n = num(vcpu), uaddr;
-	size_t size = PAGE_ALIGN(n * sizeof(u64));
 	unsigned int i, m;
-	long ret;
+	long n;
 	u64 *ids;
 
 	/* Room for the registers levels 5.10 and 6.12 may add. */
-	ids = kvmalloc_array(n + KAS_NR_PMU510 + KAS_NR_KEPT_612, sizeof(u64),
-			     GFP_KERNEL_ACCOUNT);
-	if (!ids)
-		return -ENOMEM;
-	uaddr = vm_mmap(NULL, 0, size, PROT_READ | PROT_WRITE,
-			MAP_PRIVATE | MAP_ANONYMOUS, 0);
-	if (IS_ERR_VALUE(uaddr)) {
-		kvfree(ids);
-		return (long)uaddr;
-	}
-	ret = copy(vcpu, (u64 __user *)uaddr);
-	if (!ret && copy_from_user(ids, (const void __user *)uaddr, n * sizeof(u64)))
-		ret = -EFAULT;
-	vm_munmap(uaddr, size);
-	if (ret) {
-		kvfree(ids);
-		return ret;
-	}
-	*out = ids;
+	n = kas_reglist_raw(vcpu, level, KAS_NR_PMU510 + KAS_NR_KEPT_612, &ids);
+	if (n < 0)
+		return n;
 	m = kas_reg_filter(level, KAS_HOST_LEVEL, kas_host_clidr(), ids, n);
 	if (kas_reg_pmu510_applies(level, KAS_HOST_LEVEL) && !kas_compat_vcpu_has_pmu(vcpu))
 		for (i = 0; i < KAS_NR_PMU510; i++)
 			m = kas_reg_add_sorted(ids, m, kas_reg_pmu510_id(i));
+	*out = ids;
 	return m;
+}
+
+/*
+ * KVM_GET_REG_LIST counts (kvm_arm_num_regs()), then copies
+ * (kvm_arm_copy_reg_indices()), both in one ioctl under the vCPU's mutex:
+ * the list the count was taken from is kept for the copy, so the count
+ * returned is always the number of ids written.
+ */
+static void kas_stash(struct kas_vcpu *c, u64 *ids, long n)
+{
+	kvfree(c->list);
+	c->list = ids;
+	c->list_n = n;
+	c->list_task = (ids || n < 0) ? current : NULL;
 }
 
 /* Redirect target of kvm_arm_num_regs(). */
 static unsigned long kas_num_regs(struct kvm_vcpu *vcpu)
 {
-	kas_num_regs_fn num = kas_hook_orig(&kas_hook_table[KAS_HOOK_NUM_REGS]);
+	struct kas_vcpu *c;
 	u64 *ids = NULL, level;
 	long n;
 
 	rcu_read_lock();
 	level = kas_older_level(vcpu->kvm);
 	rcu_read_unlock();
-	n = level ? kas_reglist_fetch(vcpu, level, &ids) : -EAGAIN;
-	kvfree(ids);
-	/* On failure, the full count: the copy then fails the same way. */
-	if (n < 0)
-		n = num(vcpu);
+	n = kas_reglist_fetch(vcpu, level, &ids);
+	c = kas_regs_of(vcpu);
+	if (c)
+		kas_stash(c, n < 0 ? NULL : ids, n);
+	else
+		kvfree(ids);
 	kas_redirect_done();
-	return n;
+	/* On failure, none: the copy then reports the error. */
+	return n < 0 ? 0 : n;
 }
 
 /* Redirect target of kvm_arm_copy_reg_indices(). */
 static int kas_copy_regs(struct kvm_vcpu *vcpu, u64 __user *uindices)
 {
-	kas_copy_regs_fn copy = kas_hook_orig(&kas_hook_table[KAS_HOOK_COPY_REGS]);
+	struct kas_vcpu *c = kas_regs_of(vcpu);
 	u64 *ids = NULL, level;
 	long n;
 	int ret;
 
-	rcu_read_lock();
-	level = kas_older_level(vcpu->kvm);
-	rcu_read_unlock();
-	if (!level) {
-		ret = copy(vcpu, uindices);
+	if (c && c->list_task == current) {
+		ids = c->list;
+		n = c->list_n;
+		c->list = NULL;
+		c->list_task = NULL;
 	} else {
+		rcu_read_lock();
+		level = kas_older_level(vcpu->kvm);
+		rcu_read_unlock();
 		n = kas_reglist_fetch(vcpu, level, &ids);
-		if (n < 0)
-			ret = n;
-		else
-			ret = copy_to_user(uindices, ids, n * sizeof(u64)) ? -EFAULT : 0;
-		kvfree(ids);
 	}
+	if (n < 0)
+		ret = n;
+	else
+		ret = copy_to_user(uindices, ids, n * sizeof(u64)) ? -EFAULT : 0;
+	kvfree(ids);
 	kas_redirect_done();
 	return ret;
+}
+
+/**
+ * kas_reglist_init() - find the kernel functions the register list needs
+ *
+ * Return: 0, or -ENOENT (logged) when one is missing.
+ */
+int kas_reglist_init(void)
+{
+	kas_sys_reg_get = kas_resolve(KAS_SYM_SYS_REG_GET);
+	kas_num_sys_regs = kas_resolve(KAS_SYM_NUM_SYS_REGS);
+	return kas_sys_reg_get && kas_num_sys_regs ? 0 : -ENOENT;
 }
 
 /**
@@ -200,21 +410,6 @@ int kas_copy_regs_pre(struct kprobe *p, struct pt_regs *regs)
 }
 
 NOKPROBE_SYMBOL(kas_copy_regs_pre);
-
-/*
- * The registers the module keeps for @vcpu, made at its KVM_CREATE_VCPU
- * (vcpu.c); GET/SET_ONE_REG need an initialised vCPU, so they exist. The
- * VM, and so its state, lives while its vCPU ioctl runs.
- */
-static struct kas_vcpu *kas_regs_of(struct kvm_vcpu *vcpu)
-{
-	struct kas_vm *v = kas_vm_lookup(vcpu->kvm);
-	struct kas_vcpu *c = v ? kas_vcpu_of(v, vcpu) : NULL;
-
-	if (!c)
-		pr_warn_once("a vCPU at an older level has no state (created another way?)\n");
-	return c;
-}
 
 /* Redirect target of kvm_arm_get_reg() for a 5.10 PMU register. */
 static int kas_pmu510_get(struct kvm_vcpu *vcpu, const struct kvm_one_reg *reg)

@@ -12,6 +12,7 @@
 
 #include <linux/kvm_host.h>
 #include <linux/module.h>
+#include <linux/mm.h>
 #include <linux/slab.h>
 
 #include "compat/compat.h"
@@ -65,8 +66,10 @@ void kas_vcpu_reset(struct kas_vcpu *c)
  */
 void kas_vcpu_free(struct kas_vcpu *c)
 {
-	if (c)
+	if (c) {
 		kfree(c->ccsidr);
+		kvfree(c->list);
+	}
 	kfree(c);
 }
 

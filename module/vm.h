@@ -21,11 +21,17 @@
  *           them
  * @ccsidr: the 32-bit cache geometry of levels 5.10 and 6.1, handed to KVM
  *          (which frees it) at the vCPU's first reset; NULL once handed
+ * @list: the register list KVM_GET_REG_LIST counted, for its copy
+ * @list_n: its length, or the error the copy is to return
+ * @list_task: the task whose ioctl counted it; NULL when none is kept
  */
 struct kas_vcpu {
 	u64 pmu510[KAS_NR_PMU510];
 	u64 kept612[KAS_NR_KEPT_612];
 	u32 *ccsidr;
+	u64 *list;
+	long list_n;
+	const struct task_struct *list_task;
 };
 
 /**

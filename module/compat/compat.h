@@ -136,6 +136,66 @@ static_assert(0, "kvm-abi-shim: kernel " UTS_RELEASE
 #define KAS_SYM_GET_REG		NULL
 #define KAS_SYM_SET_REG		NULL
 #endif
+/*
+ * KVM_GET_REG_LIST as the kernel composes it (guest.c, sys_regs.c): core,
+ * SVE and firmware ids, then a fixed timer block, the invariant registers
+ * answered outside the sys-reg table, the table's walk, and the CCSIDR
+ * demux (6.1: the host's cache levels; later: all 14). 7.3 lists its
+ * CNTV_CVAL_EL0 and CNTVCT_EL0 entries under each other's id (the
+ * historic KVM_REG_ARM_TIMER_CVAL/_CNT swap). The module rebuilds the
+ * list in kernel memory, asking the sys-reg table which ids it has.
+ */
+#define KAS_SYM_SYS_REG_GET	"kvm_arm_sys_reg_get_reg"
+#define KAS_SYM_NUM_SYS_REGS	"kvm_arm_num_sys_reg_descs"
+#define KAS_REGLIST_TIMER_SWAP	KAS_HOST_AT_LEAST(7, 3)
+#define KAS_REGLIST_ALL_CACHES	KAS_HOST_AT_LEAST(6, 12)
+
+/**
+ * kas_compat_reglist_timer() - the timer block of KVM_GET_REG_LIST
+ *
+ * Return: its ids in list order, zero-terminated (none on 7.3, where the
+ * timer registers are entries of the sys-reg table).
+ */
+static inline const u64 *kas_compat_reglist_timer(void)
+{
+	static const u64 ids[] = {
+#if !KAS_HOST_AT_LEAST(7, 3)
+		KVM_REG_ARM_TIMER_CTL, KVM_REG_ARM_TIMER_CNT, KVM_REG_ARM_TIMER_CVAL,
+#if KAS_HOST_AT_LEAST(6, 12)
+		KVM_REG_ARM_PTIMER_CTL, KVM_REG_ARM_PTIMER_CNT, KVM_REG_ARM_PTIMER_CVAL,
+#endif
+#endif
+		0
+	};
+
+	return ids;
+}
+
+/**
+ * kas_compat_reglist_invariant() - the invariant registers, listed before
+ *                                  the sys-reg table's walk
+ *
+ * They are answered outside the table (get_invariant_sys_reg()).
+ *
+ * Return: their ids in list order, zero-terminated (none on 7.3).
+ */
+static inline const u64 *kas_compat_reglist_invariant(void)
+{
+	static const u64 ids[] = {
+#if KAS_HOST_AT_LEAST(6, 12) && !KAS_HOST_AT_LEAST(7, 3)
+		ARM64_SYS_REG(3, 0, 0, 0, 0), ARM64_SYS_REG(3, 0, 0, 0, 6),	/* MIDR, REVIDR */
+		ARM64_SYS_REG(3, 1, 0, 0, 7),					/* AIDR */
+#elif !KAS_HOST_AT_LEAST(6, 12)
+		ARM64_SYS_REG(3, 0, 0, 0, 0), ARM64_SYS_REG(3, 0, 0, 0, 6),	/* MIDR, REVIDR */
+		ARM64_SYS_REG(3, 1, 0, 0, 1), ARM64_SYS_REG(3, 1, 0, 0, 7),	/* CLIDR, AIDR */
+		ARM64_SYS_REG(3, 3, 0, 0, 1),					/* CTR_EL0 */
+#endif
+		0
+	};
+
+	return ids;
+}
+
 #if KAS_HOST_AT_LEAST(6, 12)
 #define KAS_SYM_HANDLE_SMC	"handle_smc"
 #else

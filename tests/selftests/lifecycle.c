@@ -23,20 +23,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../lib/kcheck.h"
 #include "../lib/tap.h"
 #include "../../tools/lib/vmm.h"
 
 static char buf[65536];
-
-static long stat_of(const char *key)
-{
-	char *p;
-
-	if (vmm_debugfs_read("stats", buf, sizeof(buf)))
-		return -1;
-	p = strstr(buf, key);
-	return p ? strtol(p + strlen(key) + 1, NULL, 10) : -1;
-}
 
 /* How many listing lines "id pid level iidr_rev ran" match ours? */
 static int listed(const char *level, int ran)
@@ -123,7 +114,7 @@ static void test_banner(void)
 static void test_listing_and_rmmod(void)
 {
 	struct vmm_vm vm;
-	long live0 = stat_of("vm_live");
+	long live0 = kas_stat("vm_live");
 
 	if (vmm_vm_create(&vm))
 		tap_bail("cannot create a VM");
@@ -138,14 +129,14 @@ static void test_listing_and_rmmod(void)
 	tap_ok(vmm_module_loaded(), "module still loaded");
 	vmm_vm_destroy(&vm);
 	tap_ok(mine_listed() == 0, "closing the VM removes it from the listing");
-	tap_ok(stat_of("vm_live") == live0, "closing the VM frees its state (live %ld)",
-	       stat_of("vm_live"));
+	tap_ok(kas_stat("vm_live") == live0, "closing the VM frees its state (live %ld)",
+	       kas_stat("vm_live"));
 }
 
 static void test_cycles(void)
 {
-	long a0 = stat_of("vm_allocs"), f0 = stat_of("vm_frees");
-	long live0 = stat_of("vm_live");
+	long a0 = kas_stat("vm_allocs"), f0 = kas_stat("vm_frees");
+	long live0 = kas_stat("vm_live");
 	int i, bad = 0;
 
 	for (i = 0; i < 64; i++) {
@@ -163,10 +154,10 @@ static void test_cycles(void)
 		vmm_vm_destroy(&vm);
 	}
 	tap_ok(!bad, "64 VM create/pin/destroy cycles");
-	tap_ok(stat_of("vm_allocs") - a0 == 64 && stat_of("vm_frees") - f0 == 64 &&
-	       stat_of("vm_live") == live0,
+	tap_ok(kas_stat("vm_allocs") - a0 == 64 && kas_stat("vm_frees") - f0 == 64 &&
+	       kas_stat("vm_live") == live0,
 	       "64 allocations, 64 frees, no live state left (allocs +%ld frees +%ld)",
-	       stat_of("vm_allocs") - a0, stat_of("vm_frees") - f0);
+	       kas_stat("vm_allocs") - a0, kas_stat("vm_frees") - f0);
 }
 
 static void test_unload_with_native_vm(const char *ko)

@@ -9,7 +9,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <linux/capability.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 
 #include "../lib/tap.h"
 #include "../../tools/lib/vmm.h"
@@ -167,6 +173,96 @@ static void check_kept_612(void)
 	vmm_vm_destroy(&vm);
 }
 
+/* The process's address-space size in bytes (VmSize), or 0. */
+static unsigned long vm_size(void)
+{
+	char line[128];
+	unsigned long kb = 0;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmSize: %lu kB", &kb) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kb * 1024;
+}
+
+/* KVM_GET_REG_LIST into @rl (room for @n): 0 if it gave @want exactly. */
+static int list_again(struct vmm_vcpu *c, struct kvm_reg_list *rl, const struct list *want)
+{
+	struct kvm_reg_list probe = { .n = 0 };
+
+	if (ioctl(c->fd, KVM_GET_REG_LIST, &probe) == 0 || errno != E2BIG)
+		return errno ? -errno : -EINVAL;
+	if (probe.n != want->n)
+		return -ERANGE;
+	rl->n = want->n;
+	if (ioctl(c->fd, KVM_GET_REG_LIST, rl))
+		return -errno;
+	return rl->n == want->n && !memcmp(rl->reg, want->id, want->n * sizeof(uint64_t)) ?
+	       0 : -ERANGE;
+}
+
+/*
+ * A VMM that can map no more memory (RLIMIT_AS at its size; mlockall()
+ * with no RLIMIT_MEMLOCK left and no CAP_IPC_LOCK) still gets its list: the
+ * kernel's KVM_GET_REG_LIST needs no user memory but the VMM's buffer, and
+ * neither may a VM at an older level. In a child (the limits stay there);
+ * its exit status holds one bit per failed case.
+ */
+static void check_no_user_memory(uint64_t level, const char *name)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2];
+	int status = -1;
+	pid_t child;
+
+	child = fork();
+	if (!child) {
+		/* 1 byte: mlockall() is allowed, no locked page is. */
+		struct rlimit as, ml = { 1, 1 };
+		struct kvm_reg_list *rl;
+		struct vmm_vm vm;
+		struct list l;
+		int bad = 0;
+
+		if (vmm_vm_create(&vm) || vmm_shim_set(&vm, KVM_ABI_SHIM_ATTR_LEVEL, level) ||
+		    vmm_vcpu_add(&vm, 0) || get_list(&vm.vcpu[0], &l))
+			_exit(64);
+		rl = calloc(1, sizeof(*rl) + l.n * sizeof(uint64_t));
+		as.rlim_cur = as.rlim_max = vm_size();
+		if (!rl || !as.rlim_cur || setrlimit(RLIMIT_AS, &as))
+			bad |= 4;
+		else if (list_again(&vm.vcpu[0], rl, &l))
+			bad |= 1;
+		as.rlim_cur = as.rlim_max = RLIM_INFINITY;
+		if (setrlimit(RLIMIT_AS, &as) || syscall(SYS_capget, &h, d))
+			_exit(64);
+		d[CAP_IPC_LOCK / 32].effective &= ~(1u << (CAP_IPC_LOCK % 32));
+		if (syscall(SYS_capset, &h, d) || setrlimit(RLIMIT_MEMLOCK, &ml) ||
+		    mlockall(MCL_FUTURE))
+			bad |= 8;
+		else if (list_again(&vm.vcpu[0], rl, &l))
+			bad |= 2;
+		_exit(bad);
+	}
+	if (child > 0)
+		waitpid(child, &status, 0);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) == 64) {
+		tap_ok(false, "level %s: a VMM that can map no more memory (no VM: status %#x)",
+		       name, status);
+		return;
+	}
+	status = WEXITSTATUS(status);
+	tap_ok(!(status & 5),
+	       "level %s: with RLIMIT_AS at the VMM's size, KVM_GET_REG_LIST gives the same list%s",
+	       name, status & 4 ? " (limit not set)" : "");
+	tap_ok(!(status & 10),
+	       "level %s: under mlockall(MCL_FUTURE) with no RLIMIT_MEMLOCK left, the same list%s",
+	       name, status & 8 ? " (mlockall refused)" : "");
+}
+
 static void check_level(uint64_t host, uint64_t level, const struct list *native,
 			const bool valid[14], unsigned int ncaches)
 {
@@ -276,6 +372,7 @@ static void check_level(uint64_t host, uint64_t level, const struct list *native
 	       "level %s: a buffer one short is E2BIG", name);
 	free(l.id);
 	vmm_vm_destroy(&vm);
+	check_no_user_memory(level, name);
 }
 
 int main(void)

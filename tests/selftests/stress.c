@@ -20,12 +20,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/klog.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "../lib/kcheck.h"
 #include "../lib/tap.h"
 #include "../../tools/lib/vmm.h"
 
@@ -405,31 +405,6 @@ static void *reloader(void *arg)
 	return NULL;
 }
 
-static long stat_of(const char *key)
-{
-	static char buf[4096];
-	char *p;
-
-	if (vmm_debugfs_read("stats", buf, sizeof(buf)))
-		return -1;
-	p = strstr(buf, key);
-	return p ? strtol(p + strlen(key) + 1, NULL, 10) : -1;
-}
-
-static long refcnt(void)
-{
-	char buf[32];
-	int fd = open("/sys/module/kvm_abi_shim/refcnt", O_RDONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	buf[n > 0 ? n : 0] = 0;
-	return strtol(buf, NULL, 10);
-}
-
 static void report_failures(const char *what)
 {
 	long n = atomic_load(&failures), i;
@@ -509,7 +484,7 @@ static void many_vms(int want)
 				       KVM_ABI_SHIM_LEVEL(6, 1), KVM_ABI_SHIM_LEVEL(6, 12) };
 	struct kvm_device_attr a = { .group = KVM_ABI_SHIM_GRP, .attr = KVM_ABI_SHIM_ATTR_LEVEL };
 	int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC), *fds, n, i, bad = 0, err = 0;
-	long live0 = stat_of("vm_live"), mem0 = mem_available_kb(), mem1;
+	long live0 = kas_stat("vm_live"), mem0 = mem_available_kb(), mem1;
 	struct rlimit rl = { want + 64, want + 64 };
 	uint64_t val, l;
 
@@ -549,58 +524,7 @@ static void many_vms(int want)
 	free(fds);
 	if (kvm >= 0)
 		close(kvm);
-	tap_ok(stat_of("vm_live") == live0, "many VMs: all gone again (live %ld)", stat_of("vm_live"));
-}
-
-static char klog[1 << 17];
-
-static int read_klog(void)
-{
-	int n = klogctl(3, klog, sizeof(klog) - 1);	/* SYSLOG_ACTION_READ_ALL */
-
-	klog[n > 0 ? n : 0] = 0;
-	return n > 0 ? n : 0;
-}
-
-/* Where the kernel log is now: its last line (each carries a timestamp). */
-static void log_mark(char *mark, size_t len)
-{
-	int n = read_klog();
-	char *p;
-
-	while (n > 0 && klog[n - 1] == '\n')
-		klog[--n] = 0;
-	p = strrchr(klog, '\n');
-	p = p ? p + 1 : klog;
-	/* A prefix is enough to find the line again. */
-	memcpy(mark, p, strnlen(p, len - 1));
-	mark[strnlen(p, len - 1)] = 0;
-}
-
-/* Kernel log lines since @mark that no run may produce. */
-static void check_log(const char *what, const char *mark)
-{
-	static const char * const bad[] = {
-		"WARNING:", "BUG:", "Oops", "Unable to handle", "lockdep", "circular locking",
-		"refcount_t", "state of a destroyed VM was still listed", "kprobes are disarmed",
-		"has no state",
-	};
-	bool clean = true;
-	unsigned int i;
-	char *p;
-
-	read_klog();
-	p = *mark ? strstr(klog, mark) : NULL;
-	/* Rotated out meanwhile: all that is left is since then. */
-	if (!p)
-		p = klog;
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		if (strstr(p, bad[i])) {
-			tap_diag("kernel log: %.160s", strstr(p, bad[i]));
-			clean = false;
-		}
-	tap_ok(clean, "%s: kernel log clean (no WARN, BUG, lockdep, missed destroy, missing vCPU state)",
-	       what);
+	tap_ok(kas_stat("vm_live") == live0, "many VMs: all gone again (live %ld)", kas_stat("vm_live"));
 }
 
 int main(int argc, char **argv)
@@ -628,16 +552,16 @@ int main(int argc, char **argv)
 	gic = vmm_host_gic_version();
 	tap_diag("seed %u (stress %s %d %u reproduces the threads' choices), GICv%d, %d s per phase",
 		 seed, ko, secs, seed, gic, secs);
-	log_mark(mark, sizeof(mark));
-	live0 = stat_of("vm_live");
-	ref0 = refcnt();
+	kas_log_mark(mark, sizeof(mark));
+	live0 = kas_stat("vm_live");
+	ref0 = kas_refcnt();
 
 	run_phase("module loaded", secs, seed, false);
 	vmm_param_write("defaults", "native 0");
-	tap_ok(stat_of("vm_live") == live0, "module loaded: live VMs back at %ld (now %ld)",
-	       live0, stat_of("vm_live"));
-	tap_ok(refcnt() == ref0, "module loaded: module references back at %ld (now %ld)",
-	       ref0, refcnt());
+	tap_ok(kas_stat("vm_live") == live0, "module loaded: live VMs back at %ld (now %ld)",
+	       live0, kas_stat("vm_live"));
+	tap_ok(kas_refcnt() == ref0, "module loaded: module references back at %ld (now %ld)",
+	       ref0, kas_refcnt());
 
 	run_phase("module reloading", secs, seed + 1, true);
 	tap_diag("module reloading: %ld unloads, %ld refused while VMs needed the module, %ld loads",
@@ -646,15 +570,15 @@ int main(int argc, char **argv)
 		tap_ok(insmod() == 0, "the module loads again after the stress");
 	vmm_param_write("defaults", "native 0");
 	if (live0 == 0)
-		tap_ok(stat_of("vm_live") == 0, "module reloading: no live VM left (%ld)",
-		       stat_of("vm_live"));
-	tap_ok(refcnt() == ref0, "module reloading: module references back at %ld (now %ld)",
-	       ref0, refcnt());
-	check_log("threads", mark);
+		tap_ok(kas_stat("vm_live") == 0, "module reloading: no live VM left (%ld)",
+		       kas_stat("vm_live"));
+	tap_ok(kas_refcnt() == ref0, "module reloading: module references back at %ld (now %ld)",
+	       ref0, kas_refcnt());
+	kas_check_log("threads", mark);
 	if (many > 0) {
-		log_mark(mark, sizeof(mark));
+		kas_log_mark(mark, sizeof(mark));
 		many_vms(many);
-		check_log("many VMs", mark);
+		kas_check_log("many VMs", mark);
 	}
 	return tap_finish();
 }

@@ -230,6 +230,11 @@ kas_test lifecycle /tests/lifecycle /kvm_abi_shim.ko \
 kas_test stress /tests/stress /kvm_abi_shim.ko \
 	"$(sed -n 's/.*kas\.stress=\([0-9]*\).*/\1/p' /proc/cmdline | grep . || echo 2)" - \
 	"$(sed -n 's/.*kas\.many=\([0-9]*\).*/\1/p' /proc/cmdline | grep . || echo 0)"
+# Random calls over the module's surfaces, 60,000 per boot (over a million
+# across the fleet). The seed follows from the kernel and the boot, so a
+# failure replays with the same seed: fuzz CALLS SEED.
+kas_test fuzz /tests/fuzz 60000 \
+	"0x$(echo "$(uname -r) $gic $(grep -o 'kvm-arm.mode=[a-z]*' /proc/cmdline)" | md5sum | cut -c1-8)"
 
 # Other tracers on the same functions: an operator's kretprobe (tracefs
 # r: event) on every function the module probes, then the suites again, then
