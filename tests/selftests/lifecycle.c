@@ -7,16 +7,12 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/userfaultfd.h>
 #include <sys/ioctl.h>
 #include <sys/klog.h>
-#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -24,6 +20,7 @@
 #include <unistd.h>
 
 #include "../lib/kcheck.h"
+#include "../lib/stall.h"
 #include "../lib/tap.h"
 #include "../../tools/lib/vmm.h"
 
@@ -178,22 +175,6 @@ static void test_unload_with_native_vm(const char *ko)
 	vmm_vm_destroy(&vm);
 }
 
-struct stalled {
-	struct vmm_vm *vm;
-	void *page;
-	long ret;
-	volatile int done;
-};
-
-static void *stalled_ioctl(void *arg)
-{
-	struct stalled *st = arg;
-
-	st->ret = ioctl(st->vm->fd, KVM_SET_DEVICE_ATTR, st->page) ? -errno : 0;
-	st->done = 1;
-	return NULL;
-}
-
 /* rmmod in a child; 0 if it was refused as busy (EWOULDBLOCK or EBUSY). */
 static int rmmod_in_child(long *ms)
 {
@@ -227,38 +208,25 @@ static int rmmod_in_child(long *ms)
  */
 static void test_unload_bounded(const char *ko)
 {
-	struct uffdio_api api = { .api = UFFD_API };
-	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
-	struct uffdio_zeropage zp = { 0 };
 	struct kvm_device_attr zero = { 0 };
-	long want;
-	struct stalled st = { 0 };
-	struct pollfd pfd;
+	struct kas_stall st;
 	struct vmm_vm vm;
-	pthread_t th;
-	long ms = 0;
-	int uffd, r, held;
+	long want, ms = 0, ret;
+	int r, held;
 
-	uffd = syscall(SYS_userfaultfd, O_CLOEXEC);
-	if (uffd < 0 || ioctl(uffd, UFFDIO_API, &api)) {
-		tap_skip("no userfaultfd on this kernel (%s)", strerror(errno));
-		return;
-	}
 	if (vmm_vm_create(&vm))
 		tap_bail("cannot create a VM");
 	/* What the kernel answers for the argument the stalled call will read. */
 	want = ioctl(vm.fd, KVM_SET_DEVICE_ATTR, &zero) ? -errno : 0;
-	st.vm = &vm;
-	st.page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	reg.range.start = (unsigned long)st.page;
-	reg.range.len = 4096;
-	if (st.page == MAP_FAILED || ioctl(uffd, UFFDIO_REGISTER, &reg))
-		tap_bail("userfaultfd register: %s", strerror(errno));
-	pthread_create(&th, NULL, stalled_ioctl, &st);
-	pfd.fd = uffd;
-	pfd.events = POLLIN;
-	tap_ok(poll(&pfd, 1, 5000) == 1, "the VMM's KVM_SET_DEVICE_ATTR waits on its argument's page");
-	usleep(100000);
+	r = kas_stall_start(&st, &vm, -1);
+	if (r == -ENOSYS) {
+		tap_skip("no userfaultfd on this kernel");
+		vmm_vm_destroy(&vm);
+		return;
+	}
+	tap_ok(!r, "the VMM's KVM_SET_DEVICE_ATTR waits on its argument's page");
+	if (r)
+		tap_bail("userfaultfd: %s", strerror(-r));
 	held = !st.done;
 	r = rmmod_in_child(&ms);
 	if (held)
@@ -269,17 +237,13 @@ static void test_unload_bounded(const char *ko)
 	else
 		tap_skip("the call was not held on the page (it returned %s at once): nothing to test",
 			 strerror(-st.ret));
-	zp.range = reg.range;
-	ioctl(uffd, UFFDIO_ZEROPAGE, &zp);
-	pthread_join(th, NULL);
-	tap_ok(st.ret == want,
+	ret = kas_stall_end(&st);
+	tap_ok(ret == want,
 	       "once the page is served, the ioctl ends with the kernel's answer to a zeroed argument (%s, want %s)",
-	       strerror(-st.ret), strerror(-want));
+	       strerror(-ret), strerror(-want));
 	wait(NULL);
 	if (!vmm_module_loaded())
 		insmod(ko);
-	close(uffd);
-	munmap(st.page, 4096);
 	vmm_vm_destroy(&vm);
 	TAP_ERRNO(rmmod(), 0, "rmmod succeeds once no call is in the module");
 	TAP_ERRNO(insmod(ko), 0, "and the module loads again");

@@ -187,6 +187,9 @@ else
 	say "not ok 1 docs/examples/vmm-level.c pins a VM to 5.10: $out"
 fi
 kas_test passthrough /tests/passthrough check /tmp/passthrough.rec
+# VMMs that are not root: their own VM, the host's defaults, a VM fd in
+# another process, one user's stalled call against another's VM.
+kas_test unpriv /tests/unpriv
 
 # Fingerprints at every level this host supports (module loaded).
 say "# run fingerprint-levels"

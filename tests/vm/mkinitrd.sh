@@ -18,6 +18,10 @@ fi
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage"/{bin,dev,proc,sys,tmp,tests,modules,sbin,usr/bin,usr/sbin,inject}
+# mktemp made the root 0700: users other than root (the unpriv test) need
+# to walk it.
+chmod 755 "$stage"
+chmod 1777 "$stage/tmp"
 # Files from earlier boots of the run (fingerprints to restore).
 if [ -n "$inject" ] && [ -d "$inject" ]; then cp -r "$inject"/. "$stage/inject/"; fi
 cp "$bbdir/bin/busybox" "$stage/bin/busybox"
