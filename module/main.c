@@ -96,6 +96,12 @@ static int kas_defaults_store(u64 level, unsigned int rev)
 	/* A revision needs the vGIC hooks (at load time, kas_init() checks). */
 	if (rev && READ_ONCE(kas_loaded) && !kas_vgic_attached())
 		return -EINVAL;
+	/* An operator's change says who made it; kas_init() logs the first pair. */
+	if (READ_ONCE(kas_loaded) && (level != kas_default_level() || rev != kas_default_rev()))
+		pr_info_ratelimited("defaults for new VMs: level %s revision %u -> level %s revision %u (by %s[%d])\n",
+				    kas_level_name(kas_default_level()), kas_default_rev(),
+				    kas_level_name(level), rev, current->comm,
+				    task_pid_nr(current));
 	WRITE_ONCE(kas_defaults, KAS_DEF(level, rev));
 	return 0;
 }
@@ -448,6 +454,8 @@ static int __init kas_init(void)
 		return -EINVAL;
 	}
 	WRITE_ONCE(kas_loaded, true);
+	pr_info("defaults for new VMs: level %s revision %u\n",
+		kas_level_name(kas_default_level()), kas_default_rev());
 	mutex_unlock(&kas_default_lock);
 	kas_vm_debugfs_init();
 	/* Nothing can fail any more: let the hooks act. */

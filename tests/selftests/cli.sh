@@ -56,6 +56,8 @@ fi
 run "$cli" set-default 5.10
 check "set-default 5.10 exits 0" '[ "$rc" = 0 ] && has "native -> 5.10"'
 check "... and the module's default_level is 5.10" '[ "$(cat $p/default_level)" = 5.10 ]'
+check "... and the module logs the change, old and new, and who made it" \
+	'dmesg | grep -q "defaults for new VMs: level native revision 0 -> level 5.10 revision 0 (by kvm-abi-shim\\["'
 run "$cli" set-default 5.10 --iidr-rev 3
 check "set-default 5.10 --iidr-rev 3 exits 1 (revision 3 is not 5.10's)" '[ "$rc" = 1 ]'
 check "... and changes nothing" '[ "$(cat $p/default_level) $(cat $p/default_iidr_rev)" = "5.10 0" ]'
@@ -63,9 +65,32 @@ run "$cli" set-default 5.10 --iidr-rev 1
 check "set-default 5.10 --iidr-rev 1 exits 0" '[ "$rc" = 0 ] && [ "$(cat $p/default_iidr_rev)" = 1 ]'
 run "$cli" set-default 5.10 --iidr-rev 9
 check "--iidr-rev 9 exits 2" '[ "$rc" = 2 ] && [ "$(cat $p/default_iidr_rev)" = 1 ]'
-run env KAS_PERSIST_FILE=/tmp/kas-persist.conf "$cli" set-default native --iidr-rev 0 --persist
-check "set-default native --persist exits 0" '[ "$rc" = 0 ]'
-check "... and writes the modprobe options" 'grep -qx "options kvm_abi_shim default_level=native default_iidr_rev=0" /tmp/kas-persist.conf'
+# What the next load gets, as modprobe reads /etc/modprobe.d: here a copy,
+# with the package's file and its option uncommented (5.10), and what an
+# earlier version persisted (kvm-abi-shim-default.conf, read before it).
+mp=/tmp/kas-modprobe
+mkdir -p $mp/lib $mp/etc
+echo "options kvm_abi_shim default_level=5.10" > $mp/etc/kvm-abi-shim.conf
+printf "# Written by 'kvm-abi-shim set-default --persist'.\noptions kvm_abi_shim default_level=native\n" \
+	> $mp/etc/kvm-abi-shim-default.conf
+export KAS_MODPROBE_DIRS="$mp/lib $mp/etc"
+run "$cli" status
+check "status shows what the next load gets (5.10: the package's file is read last) and that it differs" \
+	'has "next load:        default_level 5.10, default_iidr_rev 0 ($mp/etc/kvm-abi-shim-default.conf $mp/etc/kvm-abi-shim.conf)" && has differs'
+run "$cli" set-default native --iidr-rev 0 --persist
+check "set-default native --persist exits 0: the next load gets native, not the package file's 5.10" \
+	'[ "$rc" = 0 ] && has "the next load gets default_level native"'
+check "... and writes the modprobe options, replacing the earlier version's file" \
+	'grep -qx "options kvm_abi_shim default_level=native default_iidr_rev=0" $mp/etc/kvm-abi-shim.persist.conf &&
+	 [ ! -e $mp/etc/kvm-abi-shim-default.conf ]'
+run "$cli" status
+check "status no longer flags a difference" 'has "next load:        default_level native" && ! has differs'
+echo "options kvm_abi_shim default_level=5.10" > $mp/etc/zz-local.conf
+run "$cli" set-default native --persist
+check "an option in a file read after the persisted one: --persist exits 1 and names the file" \
+	'[ "$rc" = 1 ] && has "$mp/etc/zz-local.conf"'
+unset KAS_MODPROBE_DIRS
+rm -rf $mp
 
 # A live pinned VM shows up with its level and owner.
 mkfifo /tmp/kas-hold
