@@ -263,6 +263,45 @@ static void check_no_user_memory(uint64_t level, const char *name)
 	       name, status & 8 ? " (mlockall refused)" : "");
 }
 
+/*
+ * An SVE vCPU (QEMU's -cpu host on SVE hardware) at an older level: its
+ * list has the SVE registers instead of the V registers, and the count a
+ * short buffer gets back is the number of ids written.
+ */
+static void check_sve(uint64_t level, const char *name)
+{
+	struct kvm_reg_list probe = { .n = 0 };
+	int feature = KVM_ARM_VCPU_SVE;
+	struct vmm_vm vm;
+	struct list l;
+	int ret;
+
+	if (vmm_vm_create(&vm) || vmm_shim_set(&vm, KVM_ABI_SHIM_ATTR_LEVEL, level))
+		tap_bail("cannot create a VM at level %s", name);
+	if (!ioctl(vm.fd, KVM_CHECK_EXTENSION, KVM_CAP_ARM_SVE)) {
+		tap_skip("level %s, SVE vCPU: no SVE on this host", name);
+		vmm_vm_destroy(&vm);
+		return;
+	}
+	ret = vmm_vcpu_add(&vm, 1u << KVM_ARM_VCPU_SVE);
+	if (!ret && ioctl(vm.vcpu[0].fd, KVM_ARM_VCPU_FINALIZE, &feature))
+		ret = -errno;
+	if (!ret)
+		ret = get_list(&vm.vcpu[0], &l);
+	tap_ok(!ret, "level %s, SVE vCPU: KVM_GET_REG_LIST answers (%s)", name, strerror(-ret));
+	if (!ret) {
+		tap_ok(find(&l, KVM_REG_ARM64_SVE_VLS) >= 0 && find(&l, KVM_REG_ARM64_SVE_FFR(0)) >= 0 &&
+		       find(&l, 0x6040000000100000ULL | 0x54) < 0,
+		       "level %s, SVE vCPU: VLS and FFR listed, V0 not (%llu ids)", name,
+		       (unsigned long long)l.n);
+		tap_ok(ioctl(vm.vcpu[0].fd, KVM_GET_REG_LIST, &probe) < 0 && errno == E2BIG &&
+		       probe.n == l.n, "level %s, SVE vCPU: n=0 is E2BIG with n=%llu", name,
+		       (unsigned long long)l.n);
+		free(l.id);
+	}
+	vmm_vm_destroy(&vm);
+}
+
 static void check_level(uint64_t host, uint64_t level, const struct list *native,
 			const bool valid[14], unsigned int ncaches)
 {
@@ -373,6 +412,7 @@ static void check_level(uint64_t host, uint64_t level, const struct list *native
 	free(l.id);
 	vmm_vm_destroy(&vm);
 	check_no_user_memory(level, name);
+	check_sve(level, name);
 }
 
 int main(void)
