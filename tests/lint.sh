@@ -3,6 +3,8 @@
 #  - checkpatch.pl --strict (from Debian's linux-source package, cached)
 #  - sparse (C=2) against each series' reference and Debian 13's 6.12 (gcc-14)
 #  - kernel-doc on every interface (scripts/kernel-doc -none)
+#  - shellcheck (POSIX sh) of the shell that runs on hosts: the CLI and the
+#    maintainer scripts
 set -uo pipefail
 . "$(dirname "$0")/vm/lib.sh"
 
@@ -58,5 +60,9 @@ if [ -x "$kd" ] || [ -e "$kd" ]; then
 else
 	notok "kernel-doc script found ($kd)"
 fi
+# The CLI and the maintainer scripts run under dash (and busybox sh).
+out=$(shellcheck -s sh tools/kvm-abi-shim debian/*.postinst 2>&1)
+if [ -z "$out" ]; then ok "shellcheck -s sh clean (tools/kvm-abi-shim, debian/*.postinst)"; else
+	notok "shellcheck -s sh clean"; echo "$out" | head -30 | sed 's/^/# /'; fi
 echo "1..$n"
 exit $failed

@@ -15,7 +15,7 @@ pkg)
 	line=$(awk -v r="$rel" '!/^#/ && $1 == r' "$KAS_TOP/tests/pkg/releases")
 	[ -n "$line" ] || kas_die "release '$rel' is not in tests/pkg/releases"
 	read -r _ _ _ kernels <<<"$line"
-	pkgs=(dkms kmod openssl ca-certificates)
+	pkgs=(dkms kmod openssl ca-certificates jq)
 	for e in $kernels; do
 		k=$(kas_fleet_kernel "${e#+}") v=$(kas_fleet_field "$k" version)
 		case $e in

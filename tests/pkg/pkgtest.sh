@@ -24,6 +24,35 @@ run kvm-abi-shim status
 check "kvm-abi-shim status answers (version $ver, kernel $krel)" \
 	'[ "$rc" = 0 ] && has "kvm_abi_shim $ver" && has "host kernel:      $krel"'
 echo "$out" | sed 's/^/# /'
+run kvm-abi-shim status --json
+js=$(printf '%s' "$out" | jq -e --arg v "$ver" --arg k "$krel" --arg l "$(cat /sys/module/kvm_abi_shim/parameters/supported_levels)" \
+	'.schema == 1 and .module.loaded and .module.version == $v and .host_kernel == $k and
+	 (.supported_levels | join(" ")) == $l and .defaults.running.level == "native" and .vm_count == 0' 2>&1)
+check "kvm-abi-shim status --json parses (jq) and says version $ver, kernel $krel, the supported levels, no VM" \
+	'[ "$rc" = 0 ] && [ "$js" = true ]'
+# Before rebooting into any installed kernel: what preflight says of each.
+# The root filesystem also holds a kernel of another series (6.6) and a
+# PREEMPT_RT one (tests/pkg/run.sh), which DKMS declined.
+for d in /lib/modules/*; do
+	k=${d##*/}
+	run kvm-abi-shim preflight "$k"
+	case $k in
+	6.6.*) check "preflight $k: exit 1, not a supported series" '[ "$rc" = 1 ] && has "not one the module supports"' ;;
+	*-rt-arm64) check "preflight $k: exit 1, PREEMPT_RT" '[ "$rc" = 1 ] && has "PREEMPT_RT"' ;;
+	*)
+		s=$(echo "$k" | sed 's/^\([0-9]*\.[0-9]*\).*/\1/') lv=native
+		for l in 5.10 6.1 6.12 7.3; do
+			[ "$(printf '%s\n' "$l" "$s" | sort -V | tail -n 1)" = "$s" ] && lv="$lv $l"
+		done
+		check "preflight $k: ready, version $ver, levels $lv" \
+			'[ "$rc" = 0 ] && has "version $ver" && has "levels:           $lv " && has "ready:            yes"'
+		if [ "$k" = "$krel" ]; then
+			check "... the levels preflight announced for $k are the loaded module's supported_levels" \
+				'[ "$lv" = "$(cat /sys/module/kvm_abi_shim/parameters/supported_levels)" ]'
+		fi ;;
+	esac
+	echo "$out" | sed 's/^/# /'
+done
 # vmm-level: the -dev package's example, built on the host against the
 # header as the package installs it (tests/pkg/run.sh).
 run vmm-level 5.10
@@ -68,6 +97,11 @@ check "the package says $ver stays loaded and how $next will load" \
 	'has "version $ver stays loaded" && has "version $next loads once they have ended"'
 printf '%s\n' "$out" | grep kvm-abi-shim: | sed 's/^/# /'
 check "version $ver is still the loaded module" '[ "$(cat /sys/module/kvm_abi_shim/version)" = "$ver" ]'
+run kvm-abi-shim preflight "$krel"
+check "preflight $krel after the upgrade: ready with version $next (on disk; $ver stays loaded)" \
+	'[ "$rc" = 0 ] && has "version $next" && has "ready:            yes"'
+run kvm-abi-shim can-rollback 5.10
+check "can-rollback 5.10 with the pinned 5.10 VM: yes" '[ "$rc" = 0 ]'
 run dkms status -m kvm-abi-shim -v "$next" -k "$krel"
 check "DKMS built and installed $next for $krel" 'has "installed"'
 # The signer the test's root filesystem expects: an operator's key

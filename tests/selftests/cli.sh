@@ -41,6 +41,19 @@ check "status shows the supported levels ($(cat $p/supported_levels))" 'has "sup
 check "supported levels run from native up to this kernel's series" 'has "supported levels: native 5.10" && has " $series"'
 check "status shows the default level" 'has "default level:    native"'
 check "status shows no VM" 'has "VMs:              0"'
+case " 5.10 6.1 6.12 7.3 " in
+*" $series "*) check "status shows the host level $series" 'has "host level:       $series"' ;;
+esac
+run "$cli" status --json
+check "status --json: the module's version, the kernel, the levels, no VM" \
+	'[ "$rc" = 0 ] && has "\"module\": {\"loaded\": true, \"version\": \"$(cat /sys/module/kvm_abi_shim/version)\"}" &&
+	 has "\"host_kernel\": \"$(uname -r)\"" && has "\"vm_count\": 0," && has "\"vms\": [],"'
+run "$cli" --version
+check "--version names the module version loaded" '[ "$rc" = 0 ] && has "module kvm_abi_shim $(cat /sys/module/kvm_abi_shim/version) (loaded)"'
+run "$cli" help set-default
+check "help set-default: its own usage" '[ "$rc" = 0 ] && has "usage: kvm-abi-shim set-default" && has "--check"'
+run "$cli" can-rollback "$series"
+check "can-rollback $series (the host's own series) with no VM: yes" '[ "$rc" = 0 ] && has "yes"'
 
 run "$cli" set-default 5.9
 check "set-default of a non-level exits 2" '[ "$rc" = 2 ] && has "not a level"'
@@ -53,9 +66,16 @@ if [ "$series" != 7.3 ]; then
 else
 	echo "ok $((n += 1)) # SKIP every level is supported on 7.3"
 fi
+run "$cli" set-default 5.10 --check
+check "set-default 5.10 --check says what would change and changes nothing" \
+	'[ "$rc" = 0 ] && has "would change: native -> 5.10" && [ "$(cat $p/default_level)" = native ]'
 run "$cli" set-default 5.10
 check "set-default 5.10 exits 0" '[ "$rc" = 0 ] && has "native -> 5.10"'
 check "... and the module's default_level is 5.10" '[ "$(cat $p/default_level)" = 5.10 ]'
+before=$(dmesg | grep -c "defaults for new VMs")
+run "$cli" set-default 5.10
+check "set-default 5.10 again: exit 0, unchanged, and the module logs no change" \
+	'[ "$rc" = 0 ] && has "unchanged" && [ "$(dmesg | grep -c "defaults for new VMs")" = "$before" ]'
 # The module rate-limits these lines (10 per 5 s): ctrl's flips just before
 # may have used the window up, so once more in a new one if needed.
 logged_change() { dmesg | grep -q "defaults for new VMs: level $1 revision 0 -> level $2 revision 0 (by kvm-abi-shim\\["; }
@@ -98,21 +118,48 @@ check "an option in a file read after the persisted one: --persist exits 1 and n
 unset KAS_MODPROBE_DIRS
 rm -rf $mp
 
+# A live VM, held until release_vm: its pid in $hold.
+hold_vm() {
+	mkfifo /tmp/kas-hold
+	"$d/holdvm" "$1" < /tmp/kas-hold > /tmp/kas-hold.out 2>&1 &
+	hold=$!
+	exec 7> /tmp/kas-hold
+	i=0
+	while ! grep -q holding /tmp/kas-hold.out && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+}
+release_vm() {
+	exec 7>&-
+	wait $hold
+	rm -f /tmp/kas-hold /tmp/kas-hold.out
+}
+
 # A live pinned VM shows up with its level and owner.
-mkfifo /tmp/kas-hold
-"$d/holdvm" 5.10 < /tmp/kas-hold > /tmp/kas-hold.out 2>&1 &
-hold=$!
-exec 7> /tmp/kas-hold
-i=0
-while ! grep -q holding /tmp/kas-hold.out && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+hold_vm 5.10
 run "$cli" status
 check "status counts the live VM" 'has "VMs:              1"'
 check "status lists it with its pid and level 5.10" 'echo "$out" | grep -Eq "^ +[0-9]+ +$hold +5\.10 +2 +no\$"'
-exec 7>&-
-wait $hold
-rm -f /tmp/kas-hold /tmp/kas-hold.out
+run "$cli" status --json
+check "status --json lists it: pid, level 5.10, revision 2, not run" \
+	'has "\"pid\": $hold, \"level\": \"5.10\", \"effective_level\": \"5.10\", \"iidr_rev\": 2, \"has_run\": false}" && has "\"vm_count\": 1,"'
+run "$cli" can-rollback 5.10
+check "can-rollback 5.10 with a VM at 5.10: yes" '[ "$rc" = 0 ]'
+release_vm
 run "$cli" status
 check "the VM is gone from status once it ended" 'has "VMs:              0"'
+
+# A native VM is at the host's level: it blocks a rollback below it.
+hold_vm native
+run "$cli" can-rollback 5.10
+if [ "$series" = 5.10 ]; then
+	check "can-rollback 5.10 with a native VM on 5.10: yes" '[ "$rc" = 0 ]'
+else
+	check "can-rollback 5.10 with a native VM on $series: no (exit 1), naming its pid" \
+		'[ "$rc" = 1 ] && has "1 of the 1 live VMs" && echo "$out" | grep -Eq "^ +[0-9]+ +$hold +native\$"'
+	run "$cli" status --json
+	check "status --json counts it among the VMs that cannot roll back to 5.10" \
+		'has "\"effective_level\": \"$series\"" && has "\"cannot_roll_back\": {\"5.10\": 1"'
+fi
+release_vm
 
 run "$cli" fingerprint --level 5.10
 check "fingerprint runs the fingerprint tool at level 5.10" '[ "$rc" = 0 ] && [ "$(echo "$out" | grep -c '\''^[a-z]'\'')" -gt 100 ]'

@@ -26,7 +26,9 @@ mkdir -p "$st"
 make -s -C "$KAS_TOP/tests/selftests" OUT="$st" >&2
 make -s -C "$KAS_TOP/tools/fingerprint" OUT="$st" all >&2
 rm -f "$st/kvm-abi-fingerprint-host"
-cp "$KAS_TOP/tests/selftests/cli.sh" "$KAS_TOP/tools/kvm-abi-shim" "$st/"
+cp "$KAS_TOP/tests/selftests/cli.sh" "$st/"
+sed "s/@VERSION@/$(cat "$KAS_TOP/VERSION")/" "$KAS_TOP/tools/kvm-abi-shim" > "$st/kvm-abi-shim"
+chmod 755 "$st/kvm-abi-shim"
 
 
 boot() { # boot KREL BOOT INITRD -> parses results into TAP
