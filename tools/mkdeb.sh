@@ -2,7 +2,8 @@
 # mkdeb.sh [OUTDIR]: build the Debian packages (kvm-abi-shim-dkms and
 # kvm-abi-shim-dev, all; kvm-abi-shim, arm64) from this checkout's tracked
 # files, in a scratch copy so the checkout stays clean. The version is
-# VERSION's (KAS_PKG_VERSION overrides it, for upgrade tests). Prints the
+# debian/changelog's (VERSION must agree; KAS_PKG_VERSION overrides it, for
+# upgrade tests). Prints the
 # directory holding the .deb files (default $KAS_CACHE/deb/<version>).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -28,21 +29,29 @@ if git -C "$top" rev-parse --git-dir >/dev/null 2>&1; then
 else
 	(cd "$top" && tar --exclude=./.git -cf - .) | tar -C "$src" -xf -
 fi
-echo "$ver" > "$src/VERSION"
-cat > "$src/debian/changelog" <<CL
-kvm-abi-shim ($ver) unstable; urgency=medium
-
-  * Release $ver (see the project's git history).
-
- -- kvm-abi-shim developers <kvm-abi-shim@localhost>  $(date -R -d @"${SOURCE_DATE_EPOCH:-$(git -C "$top" log -1 --format=%ct 2>/dev/null || date +%s)}")
-CL
+# debian/changelog is the package version's source; VERSION must agree.
+clv=$(cd "$top" && dpkg-parsechangelog -S Version)
+[ "$clv" = "$(cat "$top/VERSION")" ] ||
+	{ echo "mkdeb: VERSION ($(cat "$top/VERSION")) and debian/changelog ($clv) disagree" >&2; exit 1; }
+if [ "$ver" != "$clv" ]; then
+	# Another version (the upgrade tests' N+1): an entry on top.
+	echo "$ver" > "$src/VERSION"
+	{
+		printf 'kvm-abi-shim (%s) unstable; urgency=medium\n\n  * Test build of %s.\n\n' "$ver" "$ver"
+		printf ' -- %s  %s\n\n' "$(cd "$top" && dpkg-parsechangelog -S Maintainer)" \
+			"$(date -R -d @"${SOURCE_DATE_EPOCH:-$(git -C "$top" log -1 --format=%ct 2>/dev/null || date +%s)}")"
+		cat "$top/debian/changelog"
+	} > "$src/debian/changelog"
+fi
 # Cross-build: arm64 for the CLI package, all for the other two. Build
 # dependencies are checked for the build machine only (-d): the tools
 # above are what it needs; the arm64 C library comes from the cross
 # toolchain.
-(cd "$src" && dpkg-buildpackage -aarm64 -b -us -uc -d) > "$work/build.log" 2>&1 ||
+# The unit tests (dh_auto_test) ran in make check already: nocheck here.
+(cd "$src" && DEB_BUILD_OPTIONS="nocheck ${DEB_BUILD_OPTIONS:-}" dpkg-buildpackage -aarm64 -b -us -uc -d) > "$work/build.log" 2>&1 ||
 	{ grep -v "^ *$" "$work/build.log" | tail -n 40 >&2; echo "mkdeb: dpkg-buildpackage failed" >&2; exit 1; }
 mkdir -p "$out"
-rm -f "$out"/*.deb
+rm -f "$out"/*.deb "$out"/*.ddeb
 mv "$work"/*.deb "$out"/
+mv "$work"/*.ddeb "$out"/ 2>/dev/null || true
 echo "$out"

@@ -75,6 +75,11 @@ common() {
 		note "make deb: $ver and $next built in $(($(ts) - t0)) s"
 		check "make deb builds kvm-abi-shim-dkms, kvm-abi-shim-dev (all) and kvm-abi-shim (arm64) $ver" \
 			'[ -e "$deb_n/kvm-abi-shim-dkms_${ver}_all.deb" ] && [ -e "$deb_n/kvm-abi-shim-dev_${ver}_all.deb" ] && [ -e "$deb_n/kvm-abi-shim_${ver}_arm64.deb" ]'
+		# Every tag, pedantic ones included; overrides carry their reason.
+		lint=$(lintian --pedantic --tag-display-limit 0 --fail-on error,warning,info,pedantic \
+			"$deb_n"/*.deb 2>&1 | grep -v 'root privileges')
+		check "lintian --pedantic finds nothing in the $ver packages" '[ -z "$lint" ]'
+		echo "$lint" | sed '/^$/d; s/^/# lintian: /' >> "$tapf"
 		mkdir -p "$com/st"
 		make -s -C "$KAS_TOP/tests/selftests" OUT="$com/st" >&2
 		# The VMM example, built as a VMM builder would: against the
@@ -102,9 +107,10 @@ in_root() {
 		DEBIAN_FRONTEND=noninteractive HOME=/root LC_ALL=C.UTF-8 "$@"
 }
 
-# declined KREL WHY: in $root, DKMS declines to build for KREL (a fake
+# declined KREL WHY REASON: in $root, DKMS declines to build for KREL (a fake
 # /lib/modules/KREL the caller made, removed here), and the kernel
-# package's postinst hook, what installing such a kernel runs, succeeds.
+# package's postinst hook, what installing such a kernel runs, succeeds;
+# the CLI's preflight says no, with REASON.
 declined() {
 	local k=$1 why=$2 rc=0 out
 	out=$(in_root "$root" "$k" dkms install -m kvm-abi-shim -v "$ver" -k "$k" 2>&1) || rc=$?
@@ -116,6 +122,11 @@ declined() {
 	echo "$out" | sed 's/^/# kernel hook '"$k"': /' | head -n 5 >> "$tapf"
 	check "$rel: the kernel postinst hook for $k succeeds and builds nothing (exit $rc)" \
 		'[ $rc = 0 ] && ! ls "$root/lib/modules/$k/updates/dkms/"kvm_abi_shim.ko* >/dev/null 2>&1'
+	rc=0
+	out=$(in_root "$root" "$first" kvm-abi-shim preflight "$k" 2>&1) || rc=$?
+	echo "$out" | sed 's/^/# preflight '"$k"': /' >> "$tapf"
+	check "$rel: kvm-abi-shim preflight $k says no (exit $rc): $3" \
+		'[ $rc = 1 ] && echo "$out" | grep -q "$3"'
 	rm -rf "${root:?}/lib/modules/$k"
 }
 
@@ -261,7 +272,7 @@ prepare_release() {
 	fake=6.6.0-99-arm64
 	mkdir -p "$root/lib/modules/$fake"
 	ln -s "/usr/src/linux-headers-$first" "$root/lib/modules/$fake/build"
-	declined "$fake" "outside 5.10/6.1/6.12/7.3"
+	declined "$fake" "outside 5.10/6.1/6.12/7.3" "not one the module supports"
 	fake=$(echo "$first" | sed -E 's/-arm64$/-rt-arm64/')
 	# Headers as DKMS looks for them: $first's, with PREEMPT_RT in .config.
 	mkdir -p "$root/lib/modules/$fake/build"
@@ -270,7 +281,7 @@ prepare_release() {
 	done
 	cp "$root/usr/src/linux-headers-$first/.config" "$root/lib/modules/$fake/build/.config"
 	echo CONFIG_PREEMPT_RT=y >> "$root/lib/modules/$fake/build/.config"
-	declined "$fake" "PREEMPT_RT"
+	declined "$fake" "PREEMPT_RT" "is PREEMPT_RT"
 
 	# A process the maintainer scripts left behind may hold /dev for a
 	# moment (seen once on trixie): wait for it, then detach lazily.

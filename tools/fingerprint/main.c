@@ -27,7 +27,7 @@ static void usage(FILE *f)
 		"  --gic v2|v3        vGIC model (default: what the host can emulate, v3 first)\n"
 		"  --no-psci02        vCPUs without the PSCI 0.2 feature\n"
 		"  --pmu              vCPUs with a PMU\n"
-		"  --level L          ask kvm-abi-shim for level L (native, 5.10, 6.1, 6.12);\n"
+		"  --level L          ask kvm-abi-shim for level L (native, 5.10, 6.1, 6.12, 7.3);\n"
 		"                     default: do not use the control plane at all\n"
 		"  --iidr-rev N       write GICD_IIDR revision N before running\n"
 		"\n"
