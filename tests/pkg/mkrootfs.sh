@@ -14,8 +14,9 @@ case $profile in
 pkg)
 	line=$(awk -v r="$rel" '!/^#/ && $1 == r' "$KAS_TOP/tests/pkg/releases")
 	[ -n "$line" ] || kas_die "release '$rel' is not in tests/pkg/releases"
-	read -r _ _ _ kernels <<<"$line"
+	read -r _ _ _ systemd kernels <<<"$line"
 	pkgs=(dkms kmod openssl ca-certificates jq)
+	[ "$systemd" = no ] || pkgs+=(systemd)
 	for e in $kernels; do
 		k=$(kas_fleet_kernel "${e#+}") v=$(kas_fleet_field "$k" version)
 		case $e in

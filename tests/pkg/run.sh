@@ -163,7 +163,7 @@ boot() { # boot KREL IMG EXTRA-CMDLINE LOG RESULTS
 # (exact builds from the fleet).
 release_vars() {
 	rel=$1
-	read -r _ dkmsser fleetkey kernels <<<"$(awk -v r="$rel" '!/^#/ && $1 == r' "$KAS_TOP/tests/pkg/releases")"
+	read -r _ dkmsser fleetkey systemd kernels <<<"$(awk -v r="$rel" '!/^#/ && $1 == r' "$KAS_TOP/tests/pkg/releases")"
 	[ -n "$kernels" ] || kas_die "release '$rel' is not in tests/pkg/releases"
 	ks=() ups=()
 	for e in $kernels; do
@@ -294,6 +294,42 @@ prepare_release() {
 	done
 	mounted=()
 	# Boot each kernel on this root filesystem.
+	if [ "$systemd" = yes ]; then
+		# Booted only with kas.init=systemd: enabling them changes
+		# nothing for the other boots, which run kas-pkgtest as init.
+		install -m 755 "$KAS_TOP/tests/pkg/unittest.sh" "$root/usr/local/sbin/kas-unittest"
+		cat > "$root/etc/systemd/system/kas-vm.service" <<'UNIT'
+[Unit]
+Description=A VM service that must not start unpinned
+Requires=kvm-abi-shim.service
+After=kvm-abi-shim.service
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/bin/sh -c 'holdvm default < /dev/null > /run/kas-vm.out 2>&1'
+
+[Install]
+WantedBy=multi-user.target
+UNIT
+		cat > "$root/etc/systemd/system/kas-unittest.service" <<'UNIT'
+[Unit]
+Description=kvm-abi-shim unit test
+After=kas-vm.service kvm-abi-shim.service
+
+[Service]
+Type=oneshot
+ExecStart=/usr/local/sbin/kas-unittest
+
+[Install]
+WantedBy=multi-user.target
+UNIT
+		rc=0
+		in_root "$root" "$first" systemctl enable kvm-abi-shim.service kas-vm.service kas-unittest.service \
+			> "$logs/$rel-systemctl.log" 2>&1 || rc=$?
+		check "$rel: systemctl enable kvm-abi-shim.service (shipped disabled) succeeds" \
+			'[ $rc = 0 ] && [ -L "$root/etc/systemd/system/multi-user.target.wants/kvm-abi-shim.service" ]'
+	fi
 	install -m 755 "$KAS_TOP/tests/pkg/pkgtest.sh" "$root/usr/local/sbin/kas-pkgtest"
 	install -D -m 644 "$KAS_TOP/tests/vm/rootfs-lib.sh" "$root/usr/local/lib/kas-rootfs.sh"
 	install -m 755 "$com/st/holdvm" "$com/vmm-level" "$root/usr/local/bin/"
@@ -349,6 +385,26 @@ for rel in "${rels[@]}"; do
 		if grep -q "^# END" "$res"; then tap ok "$rel $k: the test ran to its end"
 		else tap notok "$rel $k: the test ran to its end"; fi
 	done
+	if [ "$systemd" = yes ]; then
+		# The unit under systemd: with the module, then without.
+		for phase in 1 2; do
+			log=$logs/$rel-systemd-$phase.console res=$logs/$rel-systemd-$phase.results
+			t0=$(ts)
+			rc=0
+			boot "$newest" "$img" "kas.init=systemd kvm_abi_shim.default_level=5.10" "$log" "$res" || rc=$?
+			echo "# $rel $newest: systemd boot $phase took $(($(ts) - t0)) s (qemu exit $rc, console $log)"
+			[ -e "$res" ] || : > "$res"
+			while IFS= read -r line; do
+				case $line in
+				"not ok "*) tap notok "$rel $newest systemd: $(echo "${line#not ok }" | sed -E 's/^[0-9]+ //')" ;;
+				"ok "*) tap ok "$rel $newest systemd: $(echo "${line#ok }" | sed -E 's/^[0-9]+ //')" ;;
+				"#"*) echo "$line" ;;
+				esac
+			done < "$res"
+			if grep -q "^# END" "$res"; then tap ok "$rel $newest: systemd boot $phase ran to its end"
+			else tap notok "$rel $newest: systemd boot $phase ran to its end"; fi
+		done
+	fi
 	rm -f "$img"
 done
 

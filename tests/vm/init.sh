@@ -64,7 +64,11 @@ if [ -n "$prog" ]; then
 	mount -t tmpfs tmpfs /newroot/tmp
 	mount -t tmpfs tmpfs /newroot/run
 	ln -sfn /proc/self/fd /newroot/dev/fd
-	exec switch_root /newroot /usr/local/sbin/$prog
+	# kas.init=systemd: the root filesystem's own init (the package's
+	# systemd unit is tested under it).
+	init=/usr/local/sbin/$prog
+	grep -qw kas.init=systemd /proc/cmdline && init=/lib/systemd/systemd
+	exec switch_root /newroot $init
 fi
 
 if grep -qw kas.demo /proc/cmdline; then
