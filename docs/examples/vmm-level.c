@@ -51,9 +51,15 @@ int main(int argc, char **argv)
 		perror("KVM_CREATE_VM");
 		return 1;
 	}
-	/* Without the module the group is unknown: ENXIO. Run natively. */
-	if (shim_attr(vm, KVM_HAS_DEVICE_ATTR, KVM_ABI_SHIM_ATTR_LEVEL, NULL)) {
-		printf("kvm-abi-shim absent: VM runs with the host kernel's ABI\n");
+	/*
+	 * Without the module the kernel does not know the group: EINVAL on
+	 * 5.10 and 6.1 (no VM attributes at all), ENXIO on 6.12 and 7.3.
+	 * Either way: run natively.
+	 */
+	ret = shim_attr(vm, KVM_HAS_DEVICE_ATTR, KVM_ABI_SHIM_ATTR_LEVEL, NULL);
+	if (ret) {
+		printf("kvm-abi-shim absent (%s): VM runs with the host kernel's ABI\n",
+		       strerror(-ret));
 		return 0;
 	}
 	ret = shim_attr(vm, KVM_GET_DEVICE_ATTR, KVM_ABI_SHIM_ATTR_SUPPORTED,
@@ -64,7 +70,8 @@ int main(int argc, char **argv)
 	}
 	bit = major == 5 && minor == 10 ? KVM_ABI_SHIM_LEVEL_BIT_5_10 :
 	      major == 6 && minor == 1 ? KVM_ABI_SHIM_LEVEL_BIT_6_1 :
-	      major == 6 && minor == 12 ? KVM_ABI_SHIM_LEVEL_BIT_6_12 : 0;
+	      major == 6 && minor == 12 ? KVM_ABI_SHIM_LEVEL_BIT_6_12 :
+	      major == 7 && minor == 3 ? KVM_ABI_SHIM_LEVEL_BIT_7_3 : 0;
 	if (!(supported & bit)) {
 		/* A VMM refuses to start (or to accept a migration) here. */
 		fprintf(stderr, "level %u.%u not supported on this host\n",

@@ -6,7 +6,7 @@
  * descriptor (KVM_{HAS,GET,SET}_DEVICE_ATTR on the fd returned by
  * KVM_CREATE_VM). A VMM probes it with KVM_HAS_DEVICE_ATTR first: on a host
  * without the module the kernel answers with an error (-EINVAL on 5.10/6.1,
- * -ENXIO on 6.12).
+ * -ENXIO on 6.12 and 7.3).
  *
  * See docs/uapi.rst for the full description.
  */
