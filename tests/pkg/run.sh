@@ -264,7 +264,8 @@ prepare_release() {
 	check "$rel: /etc/modprobe.d/kvm-abi-shim.conf sets no option" \
 		'! grep -q "^[^#]" "$root/etc/modprobe.d/kvm-abi-shim.conf"'
 	check "$rel: nothing loads the module at boot unless the operator enables it" \
-		'! grep -rqs kvm_abi_shim "$root/etc/modules-load.d" "$root/etc/modules" "$root/lib/modules-load.d" "$root/usr/lib/modules-load.d"'
+		'! grep -rqs kvm_abi_shim "$root/etc/modules-load.d" "$root/etc/modules" "$root/lib/modules-load.d" "$root/usr/lib/modules-load.d" &&
+		 ! ls "$root"/etc/systemd/system/*.wants/kvm-abi-shim.service >/dev/null 2>&1'
 
 	# A kernel outside the supported series, and a PREEMPT_RT kernel of a
 	# supported one (the -rt flavour, where the module is not correct):
