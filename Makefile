@@ -30,7 +30,7 @@ clean:
 	$(MAKE) -C tests/unit clean-out
 else
 modules:
-	tests/vm/build-module.sh $(KVER)
+	KAS_TEST= tests/vm/build-module.sh $(KVER)
 clean:
 	rm -rf $(KAS_CACHE)/build/*/$(KVER)
 endif

@@ -49,14 +49,6 @@ static atomic_t kas_inflight = ATOMIC_INIT(0);
 static bool kas_live;
 
 /*
- * Fault injection for the tests: attach behaves as if this symbol did not
- * exist on the running kernel. Load time only.
- */
-static char *kas_fail_hook;
-module_param_named(fail_hook, kas_fail_hook, charp, 0400);
-MODULE_PARM_DESC(fail_hook, "Testing only: treat this hooked symbol as missing");
-
-/*
  * Kprobes can be disarmed for the whole kernel (debugfs kprobes/enabled):
  * probes then register but never fire, and every VM would silently get the
  * native ABI. Probe a function of our own and call it to find out.
@@ -115,7 +107,7 @@ void *kas_resolve(const char *sym)
 	void *addr;
 	int ret;
 
-	ret = kas_fail_hook && !strcmp(kas_fail_hook, sym) ? -ENOENT : register_kprobe(&kp);
+	ret = kas_test_fail_hook(sym) ? -ENOENT : register_kprobe(&kp);
 	if (ret) {
 		pr_warn("cannot find %s on kernel %s (error %d); levels needing it are disabled\n",
 			sym, init_utsname()->release, ret);
@@ -270,7 +262,7 @@ int kas_hooks_attach(struct kas_hook *hooks, unsigned int n, u64 *disabled)
 		memset(&h->kp, 0, sizeof(h->kp));
 		h->kp.symbol_name = h->symbol;
 		h->kp.pre_handler = kas_gate_pre;
-		if (kas_fail_hook && !strcmp(kas_fail_hook, h->symbol))
+		if (kas_test_fail_hook(h->symbol))
 			ret = -ENOENT;
 		else
 			ret = register_kprobe(&h->kp);

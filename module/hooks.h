@@ -56,4 +56,31 @@ static inline void *kas_hook_orig(const struct kas_hook *h)
 	return h->call;
 }
 
+/* testhooks.c: fault injection, in test builds (KAS_TEST=y) only. */
+#ifdef KAS_TEST
+bool kas_test_fail_hook(const char *sym);
+bool kas_test_fail_alloc(void);
+#else
+/**
+ * kas_test_fail_hook() - should hooking @sym fail as if it were absent?
+ * @sym: kernel symbol about to be probed
+ *
+ * Return: false: the packaged module has no fault injection.
+ */
+static inline bool kas_test_fail_hook(const char *sym)
+{
+	return false;
+}
+
+/**
+ * kas_test_fail_alloc() - should per-vCPU allocations fail?
+ *
+ * Return: false: the packaged module has no fault injection.
+ */
+static inline bool kas_test_fail_alloc(void)
+{
+	return false;
+}
+#endif
+
 #endif /* KAS_HOOKS_H */

@@ -22,10 +22,6 @@
 
 typedef int (*kas_vcpu_precreate_fn)(struct kvm *, unsigned int);
 
-static bool kas_fail_alloc;
-module_param_named(fail_alloc, kas_fail_alloc, bool, 0600);
-MODULE_PARM_DESC(fail_alloc, "Testing only: per-vCPU allocations fail (-ENOMEM)");
-
 /* 5.10's reset values of its PMU registers on this host. */
 static void kas_pmu510_reset_values(u64 *reset)
 {
@@ -84,7 +80,7 @@ static int kas_vcpu_prepare(struct kas_vm *v, unsigned int id, u64 level)
 
 	if (xa_load(&v->vcpus, id))
 		return 0;
-	if (READ_ONCE(kas_fail_alloc))
+	if (kas_test_fail_alloc())
 		return -ENOMEM;
 	c = kzalloc(sizeof(*c), GFP_KERNEL_ACCOUNT);
 	if (!c)

@@ -19,7 +19,7 @@ make -s -C "$KAS_TOP/tests/selftests" OUT="$work/tests"
 aarch64-linux-gnu-gcc -O2 -static -Wall -o "$work/tests/exitcost" \
 	"$KAS_TOP/tests/bench/exitcost.c" "$KAS_TOP/tests/bench/guest.S" "$KAS_TOP/tools/lib/vmm.c"
 for krel in "$@"; do
-	ko=$(bash "$KAS_TOP/tests/vm/build-module.sh" "$krel" | tail -n1)
+	ko=$(KAS_TEST= bash "$KAS_TOP/tests/vm/build-module.sh" "$krel" | tail -n1)
 	bash "$KAS_TOP/tests/vm/mkinitrd.sh" "$krel" "$ko" "$work/tests" "$work/initrd.gz"
 	rm -f "$work/out"
 	timeout 600 qemu-system-aarch64 -machine virt,virtualization=on,gic-version=3 \

@@ -19,6 +19,9 @@ check "modprobe kvm_abi_shim on $krel" '[ "$rc" = 0 ]'
 check "the loaded module is the DKMS build of $ver" \
 	'[ "$(cat /sys/module/kvm_abi_shim/version 2>/dev/null)" = "$ver" ] &&
 	 modinfo -n kvm_abi_shim | grep -qx "\(/usr\)\?/lib/modules/$krel/updates/dkms/kvm_abi_shim.ko\(.xz\)\?"'
+check "the packaged module has no fault-injection parameter (fail_hook, fail_alloc: test builds only)" \
+	'[ -e /sys/module/kvm_abi_shim/parameters/default_level ] && ! ls /sys/module/kvm_abi_shim/parameters | grep -q "^fail_" &&
+	 ! modinfo -p kvm_abi_shim | grep -q "^fail_"'
 echo "# dmesg: $(dmesg | grep -m1 'kvm_abi_shim: version')"
 run kvm-abi-shim status
 check "kvm-abi-shim status answers (version $ver, kernel $krel)" \

@@ -26,7 +26,12 @@ if ! command -v "$cc" >/dev/null; then
 	run=(bash "$KAS_TOP/tests/vm/buildroot.sh" --run "$broot")
 fi
 
+# KAS_TEST=y (the default here): with the fault-injection parameters the
+# tests use (fail_hook, fail_alloc). KAS_TEST= builds the module as the
+# package does, without them (make KVER=..., make bench), in its own tree.
+test=${KAS_TEST-y}
 out=$(kas_build_dir "$krel")
+[ -n "$test" ] || out=$out-pkg
 mkdir -p "$out"
 # Mirror the module sources; cp -u keeps kbuild's incremental build.
 (cd "$KAS_TOP" && cp -u --parents Kbuild VERSION module/*.[chS] module/compat/*.h \
@@ -34,5 +39,5 @@ mkdir -p "$out"
 ver=$(cd "$KAS_TOP" && git describe --tags --always --dirty 2>/dev/null || cat VERSION)
 echo "$ver" | cmp -s - "$out/VERSION" || echo "$ver" > "$out/VERSION"
 "${run[@]}" make -s -C "$hdr" M="$out" ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- \
-	CC="$cc" -j"$(nproc)" "$@" modules >&2
+	CC="$cc" -j"$(nproc)" KAS_TEST="$test" "$@" modules >&2
 echo "$out/kvm_abi_shim.ko"
