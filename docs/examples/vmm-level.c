@@ -3,7 +3,8 @@
  * vmm-level.c - how a VMM pins a new VM to a compatibility level with
  * kvm-abi-shim, and falls back cleanly when the module is absent.
  *
- *   cc -I/usr/include -o vmm-level vmm-level.c   (kvm-abi-shim-dev)
+ *   cc $(pkg-config --cflags kvm-abi-shim) -o vmm-level vmm-level.c
+ *   (kvm-abi-shim-dev: the header is /usr/include/kvm-abi-shim/linux/)
  *   ./vmm-level 6.1
  *
  * The level must be set after KVM_CREATE_VM and before the first vCPU

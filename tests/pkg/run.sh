@@ -85,10 +85,13 @@ common() {
 		# The VMM example, built as a VMM builder would: against the
 		# header and example source the -dev package installs.
 		dpkg -x "$deb_n/kvm-abi-shim-dev_${ver}_all.deb" "$com/dev"
-		aarch64-linux-gnu-gcc -O2 -Wall -Werror -static -I"$com/dev/usr/include" -o "$com/vmm-level" \
+		pc=$com/dev/usr/share/pkgconfig/kvm-abi-shim.pc
+		cflags=$(echo $(PKG_CONFIG_PATH=${pc%/*} PKG_CONFIG_SYSROOT_DIR=$com/dev pkg-config --cflags kvm-abi-shim))
+		aarch64-linux-gnu-gcc -O2 -Wall -Werror -static $cflags -o "$com/vmm-level" \
 			"$com/dev/usr/share/doc/kvm-abi-shim-dev/examples/vmm-level.c" || true
-		check "the VMM example of kvm-abi-shim-dev builds against its /usr/include/linux/kvm_abi_shim.h" \
-			'[ -x "$com/vmm-level" ]'
+		check "the VMM example of kvm-abi-shim-dev builds with pkg-config --cflags kvm-abi-shim ($cflags)" \
+			'[ -x "$com/vmm-level" ] && [ "$cflags" = "-I$com/dev/usr/include/kvm-abi-shim" ] &&
+			 [ ! -e "$com/dev/usr/include/linux" ]'
 		# A fleet signing key, as an operator would configure for DKMS.
 		openssl req -new -x509 -newkey rsa:2048 -nodes -days 36500 -sha256 \
 			-subj "/CN=kvm-abi-shim test fleet key/" -outform DER \

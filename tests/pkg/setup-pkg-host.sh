@@ -8,7 +8,7 @@ if [ ! -e "$stamp" ]; then
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get -o DPkg::Lock::Timeout=900 -q install -y --no-install-recommends \
 		debhelper dh-dkms dpkg-dev fakeroot mmdebstrap qemu-user-static \
-		binfmt-support e2fsprogs openssl arch-test lintian >&2
+		binfmt-support e2fsprogs openssl arch-test lintian pkgconf >&2
 	touch "$stamp"
 fi
 # binfmt_misc is not persistent across boots of the host: check every time.
