@@ -14,24 +14,9 @@ notok() { n=$((n + 1)); failed=1; echo "not ok $n $*"; }
 
 cd "$KAS_TOP"
 
-# checkpatch.pl is not in the kbuild packages; take it from linux-source
-# (the archive's newest 6.12, cached by version).
+# checkpatch.pl is not in the kbuild packages: from linux-source (cached).
 bash tests/vm/setup-host.sh
-read -r lsv _ < <(python3 tests/vm/fleet.py newest linux-source-6.12 all) ||
-	kas_die "no linux-source-6.12 in the archive"
-cp_dir=$KAS_CACHE/checkpatch/$lsv
-if [ ! -x "$cp_dir/scripts/checkpatch.pl" ]; then
-	tmp=$(mktemp -d)
-	(cd "$tmp" && apt-get -q download "linux-source-6.12=$lsv" >/dev/null 2>&1) ||
-		kas_die "cannot download linux-source-6.12=$lsv"
-	mkdir -p "$cp_dir"
-	dpkg --fsys-tarfile "$tmp"/linux-source-6.12_*.deb |
-		tar -xO ./usr/src/linux-source-6.12.tar.xz |
-		tar -xJ -C "$cp_dir" --strip-components=1 linux-source-6.12/scripts/checkpatch.pl \
-			linux-source-6.12/scripts/spelling.txt \
-			linux-source-6.12/scripts/const_structs.checkpatch
-	rm -rf "$tmp"
-fi
+cp_dir=$(kas_linux_source)
 cpl() { perl "$cp_dir/scripts/checkpatch.pl" --strict --no-tree --terse --show-types "$@" 2>&1 |
 	grep -E ': (ERROR|WARNING|CHECK):'; }
 # The compat layer is the one place where kernel-version tests belong.

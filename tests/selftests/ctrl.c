@@ -13,6 +13,7 @@
 #include <sys/ioctl.h>
 #include <sys/wait.h>
 
+#include "../lib/host.h"
 #include "../lib/tap.h"
 #include "../../tools/lib/vmm.h"
 
@@ -350,6 +351,7 @@ int main(void)
 	uint64_t host;
 
 	tap_header("ctrl: kvm-abi-shim control plane on the VM fd");
+	host_setup();
 	if (!vmm_module_loaded()) {
 		tap_skip("kvm_abi_shim is not loaded");
 		return tap_finish();

@@ -23,6 +23,7 @@
 #include <time.h>
 
 #include "../lib/kcheck.h"
+#include "../lib/host.h"
 #include "../lib/tap.h"
 #include "../../tools/lib/vmm.h"
 
@@ -256,6 +257,7 @@ int main(int argc, char **argv)
 	char mark[256];
 
 	tap_header("fuzz: random calls over the module's surfaces");
+	host_setup();
 	if (!vmm_module_loaded()) {
 		tap_skip("kvm_abi_shim is not loaded");
 		return tap_finish();

@@ -11,6 +11,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "../lib/host.h"
 #include "../lib/tap.h"
 #include "../../tools/lib/vmm.h"
 
@@ -200,6 +201,7 @@ int main(void)
 	struct vmm_vm vm;
 
 	tap_header("idregs: ID and cache registers of VMs at older levels");
+	host_setup();
 	if (!vmm_module_loaded()) {
 		tap_skip("kvm_abi_shim is not loaded");
 		return tap_finish();

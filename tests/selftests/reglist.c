@@ -17,6 +17,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include "../lib/host.h"
 #include "../lib/tap.h"
 #include "../../tools/lib/vmm.h"
 
@@ -424,6 +425,7 @@ int main(void)
 	bool valid[14];
 
 	tap_header("reglist: vCPU registers of VMs at older levels");
+	host_setup();
 	if (!vmm_module_loaded()) {
 		tap_skip("kvm_abi_shim is not loaded");
 		return tap_finish();

@@ -22,6 +22,7 @@
 #include <sys/wait.h>
 
 #include "../lib/stall.h"
+#include "../lib/host.h"
 #include "../lib/tap.h"
 #include "../../tools/lib/vmm.h"
 
@@ -218,6 +219,7 @@ int main(void)
 	struct stat kvm;
 
 	tap_header("unpriv: VMMs that are not root");
+	host_setup();
 	if (!vmm_module_loaded()) {
 		tap_skip("kvm_abi_shim is not loaded");
 		return tap_finish();

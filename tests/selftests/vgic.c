@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../lib/host.h"
 #include "../lib/tap.h"
 #include "../../tools/lib/vmm.h"
 
@@ -261,6 +262,7 @@ int main(void)
 	unsigned int i;
 
 	tap_header("vgic: IIDR revisions and interrupt groups per VM");
+	host_setup();
 	if (!vmm_module_loaded())
 		tap_diag("kvm_abi_shim is not loaded: this run shows what the kernel lacks");
 	vmm_host_level(&host);

@@ -292,6 +292,31 @@ fi
 echo 0 > $tr/events/kasr/enable
 echo > $tr/kprobe_events
 }
+# The selftests as an operator runs them on a drained host: installed as
+# kselftest collection kvm_abi_shim, under the kernel's run_kselftest.sh,
+# with the host's defaults pinned to 6.1 (the tests must not fail for it,
+# and must leave it as they found it). One boot per run (kas.kselftest).
+if grep -qw kas.kselftest /proc/cmdline; then
+	say "# run kselftest"
+	p=/sys/module/kvm_abi_shim/parameters
+	echo "6.1 0" > $p/defaults
+	KSELFTEST_FUZZ_ARGS=10000 /tests/kselftest/run_kselftest.sh -c kvm_abi_shim > /tmp/ksft.out 2>&1
+	rc=$?
+	grep -E '^(not )?ok [0-9]+ selftests: kvm_abi_shim: ' /tmp/ksft.out |
+		sed -E 's/^(not )?ok [0-9]+ selftests: kvm_abi_shim: /\1ok 1 run_kselftest.sh: /' | while read -r l; do say "$l"; done
+	n=$(grep -cE '^ok [0-9]+ selftests: kvm_abi_shim: [^#]*$' /tmp/ksft.out)
+	if [ "$rc" = 0 ] && [ "$n" = "$(wc -l < /tests/kselftest/kselftest-list.txt)" ]; then
+		say "ok 2 run_kselftest.sh -c kvm_abi_shim: exit 0, all $n tests passed, none skipped"
+	else
+		say "not ok 2 run_kselftest.sh -c kvm_abi_shim: exit $rc, $n passed: $(grep -v '^# ' /tmp/ksft.out | tail -n 5 | tr '\n' ' ')"
+	fi
+	if [ "$(cat $p/defaults)" = "6.1 0" ]; then
+		say "ok 3 the selftests left the host's defaults as they found them (6.1 0)"
+	else
+		say "not ok 3 the selftests left the host's defaults as they found them: $(cat $p/defaults), want 6.1 0"
+	fi
+	echo "native 0" > $p/defaults
+fi
 say "# run unload"
 if rmmod kvm_abi_shim; then
 	say "ok 1 unload: rmmod with no VM left"

@@ -157,3 +157,32 @@ kas_boot_disk() {
 		-device virtserialport,chardev=res,name=kas.results \
 		< /dev/null > "$log" 2>&1
 }
+
+# kas_linux_source: the directory (cached by version) holding the files we
+# take from the archive's newest linux-source-6.12: checkpatch.pl and its
+# data (lint), and the kselftest runner (run_kselftest.sh, kselftest/), which
+# runs the installed selftests in the test VM. Not in the kbuild packages.
+kas_linux_source() {
+	local lsv dir tmp
+	read -r lsv _ < <(python3 "$KAS_TOP/tests/vm/fleet.py" newest linux-source-6.12 all) ||
+		kas_die "no linux-source-6.12 in the archive"
+	dir=$KAS_CACHE/linux-source/$lsv
+	if [ ! -e "$dir/.done" ]; then
+		tmp=$(mktemp -d)
+		(cd "$tmp" && apt-get -q download "linux-source-6.12=$lsv" >/dev/null 2>&1) ||
+			kas_die "cannot download linux-source-6.12=$lsv"
+		rm -rf "$dir"
+		mkdir -p "$dir"
+		dpkg --fsys-tarfile "$tmp"/linux-source-6.12_*.deb |
+			tar -xO ./usr/src/linux-source-6.12.tar.xz |
+			tar -xJ -C "$dir" --strip-components=1 linux-source-6.12/scripts/checkpatch.pl \
+				linux-source-6.12/scripts/spelling.txt \
+				linux-source-6.12/scripts/const_structs.checkpatch \
+				linux-source-6.12/tools/testing/selftests/run_kselftest.sh \
+				linux-source-6.12/tools/testing/selftests/kselftest ||
+			kas_die "cannot extract from linux-source-6.12=$lsv"
+		rm -rf "$tmp"
+		touch "$dir/.done"
+	fi
+	echo "$dir"
+}

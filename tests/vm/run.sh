@@ -29,6 +29,17 @@ rm -f "$st/kvm-abi-fingerprint-host"
 cp "$KAS_TOP/tests/selftests/cli.sh" "$st/"
 sed "s/@VERSION@/$(cat "$KAS_TOP/VERSION")/" "$KAS_TOP/tools/kvm-abi-shim" > "$st/kvm-abi-shim"
 chmod 755 "$st/kvm-abi-shim"
+# The selftests installed as kselftest does, with the kernel's runner
+# (linux-source's run_kselftest.sh): one boot runs them as an operator would.
+# The copies become links to the programs beside them (a smaller initramfs).
+ksd=$st/kselftest
+make -s -C "$KAS_TOP/tests/selftests" OUT="$st" install INSTALL_PATH="$ksd" >&2
+lsrc=$(kas_linux_source)
+cp "$lsrc/tools/testing/selftests/run_kselftest.sh" "$ksd/"
+cp -r "$lsrc/tools/testing/selftests/kselftest" "$ksd/"
+for f in "$ksd"/kvm_abi_shim/*; do
+	if cmp -s "$f" "$st/${f##*/}"; then ln -sfn "../../${f##*/}" "$f"; fi
+done
 
 
 boot() { # boot KREL BOOT INITRD -> parses results into TAP
@@ -50,7 +61,9 @@ boot() { # boot KREL BOOT INITRD -> parses results into TAP
 	v3) [ "$(kas_fleet_field "$krel" role)" = ref ] && extra="$extra kas.stress=10"
 	    # 10,000 live VMs (or as many as fit) on the newest series' reference.
 	    [ "$krel" = "$(kas_series_ref "$(kas_series "$(kas_fleet_kernels | tail -n1)")")" ] &&
-		extra="$extra kas.many=10000" ;;
+		extra="$extra kas.many=10000"
+	    # The installed selftests under the kernel's kselftest runner.
+	    [ "$krel" = "$(kas_series_ref 6.12)" ] && extra="$extra kas.kselftest" ;;
 	nvhe) extra="$extra kas.stress=5" ;;
 	esac
 	rm -f "$res"

@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * host.c - what a selftest asks of the host, as kselftest expects: no
+ * usable /dev/kvm is a SKIP (exit 4), not a failure; the host's defaults
+ * for new VMs are native for the test (a host pinned to a level must not
+ * make it fail) and are restored when it exits, also on SIGTERM (the
+ * kselftest runner's timeout), so a test never leaves the host changed.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "host.h"
+#include "tap.h"
+#include "../../tools/lib/vmm.h"
+
+static char saved[64];
+static pid_t owner;
+
+static void restore(void)
+{
+	/* Not in a forked child that exits: only the test's own process. */
+	if (owner && getpid() == owner)
+		vmm_param_write("defaults", saved);
+}
+
+static void on_signal(int sig)
+{
+	restore();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/**
+ * host_setup() - SKIP without /dev/kvm; native defaults until exit
+ *
+ * Call first in main(), after tap_header(). Without the module (or as a
+ * user who cannot write its parameters) the defaults are left alone: the
+ * tests that need them skip.
+ */
+void host_setup(void)
+{
+	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP };
+	unsigned int i;
+
+	if (access("/dev/kvm", R_OK | W_OK)) {
+		tap_skip("no usable /dev/kvm: %s", strerror(errno));
+		exit(tap_finish());
+	}
+	if (!vmm_module_loaded() || geteuid() ||
+	    vmm_param_read("defaults", saved, sizeof(saved)))
+		return;
+	owner = getpid();
+	atexit(restore);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		signal(sigs[i], on_signal);
+	if (strcmp(saved, "native 0\n")) {
+		tap_diag("host defaults '%.*s' set to native for the test, restored at exit",
+			 (int)strcspn(saved, "\n"), saved);
+		vmm_param_write("defaults", "native 0");
+	}
+}
