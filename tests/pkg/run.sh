@@ -351,6 +351,16 @@ UNIT
 	rm -rf "${root:?}"
 }
 
+# boot_replay KREL EXTRA NAME LOGNAME: boot KREL on $img with EXTRA on the
+# command line, its results as TAP named NAME.
+boot_replay() {
+	local log=$logs/$4.console res=$logs/$4.results t0 rc=0
+	t0=$(ts)
+	boot "$1" "$img" "$2" "$log" "$res" || rc=$?
+	echo "# $3: boot (${2:-no extra steps}) took $(($(ts) - t0)) s (qemu exit $rc, console $log)"
+	kas_replay "$res" "$3"
+}
+
 if [ -n "$prepare_only" ]; then
 	for rel in "${rels[@]}"; do prepare "$rel"; done
 	exit 0
@@ -371,42 +381,13 @@ for rel in "${rels[@]}"; do
 		[ "$k" = "$newest" ] && extra="$extra kas.upgrade"
 		# The reload path once, on the oldest DKMS.
 		[ "$k" = "$newest" ] && [ "$dkmsser" = 2.8 ] && extra="$extra kas.reload"
-		log=$logs/$rel-$k.console res=$logs/$rel-$k.results
-		t0=$(ts)
-		rc=0
-		boot "$k" "$img" "$extra" "$log" "$res" || rc=$?
-		echo "# $rel $k: boot (${extra:-no extra steps}) took $(($(ts) - t0)) s (qemu exit $rc, console $log)"
-		[ -e "$res" ] || : > "$res"
-		prog=
-		while IFS= read -r line; do
-			case $line in
-			"# run "*) prog=${line#\# run } ;;
-			"not ok "*) tap notok "$rel $k $prog: $(echo "${line#not ok }" | sed -E 's/^[0-9]+ //')" ;;
-			"ok "*) tap ok "$rel $k $prog: $(echo "${line#ok }" | sed -E 's/^[0-9]+ //')" ;;
-			"#"*) echo "$line" ;;
-			esac
-		done < "$res"
-		if grep -q "^# END" "$res"; then tap ok "$rel $k: the test ran to its end"
-		else tap notok "$rel $k: the test ran to its end"; fi
+		boot_replay "$k" "$extra" "$rel $k" "$rel-$k"
 	done
 	if [ "$systemd" = yes ]; then
 		# The unit under systemd: with the module, then without.
 		for phase in 1 2; do
-			log=$logs/$rel-systemd-$phase.console res=$logs/$rel-systemd-$phase.results
-			t0=$(ts)
-			rc=0
-			boot "$newest" "$img" "kas.init=systemd kvm_abi_shim.default_level=5.10" "$log" "$res" || rc=$?
-			echo "# $rel $newest: systemd boot $phase took $(($(ts) - t0)) s (qemu exit $rc, console $log)"
-			[ -e "$res" ] || : > "$res"
-			while IFS= read -r line; do
-				case $line in
-				"not ok "*) tap notok "$rel $newest systemd: $(echo "${line#not ok }" | sed -E 's/^[0-9]+ //')" ;;
-				"ok "*) tap ok "$rel $newest systemd: $(echo "${line#ok }" | sed -E 's/^[0-9]+ //')" ;;
-				"#"*) echo "$line" ;;
-				esac
-			done < "$res"
-			if grep -q "^# END" "$res"; then tap ok "$rel $newest: systemd boot $phase ran to its end"
-			else tap notok "$rel $newest: systemd boot $phase ran to its end"; fi
+			boot_replay "$newest" "kas.init=systemd kvm_abi_shim.default_level=5.10" \
+				"$rel $newest systemd boot $phase" "$rel-systemd-$phase"
 		done
 	fi
 	rm -f "$img"

@@ -96,16 +96,9 @@ for p in "${plan[@]}"; do
 	KAS_QEMU=$emu KAS_BOOT_CPU=$cpu kas_boot_disk "$k" "$img" "kas.mode=qemu kas.qdrill=$steps" \
 		"$log" "$res" "$work/st" "$work/initrd" || rc=$?
 	echo "# boot $i $k (-cpu $cpu): $steps: $((SECONDS - t0)) s (qemu exit $rc, console $log)"
-	[ -e "$res" ] || : > "$res"
-	while IFS= read -r line; do
-		case $line in
-		"not ok "*) tap notok "$k: $(echo "${line#not ok }" | sed -E 's/^[0-9]+ //')" ;;
-		"ok "*) tap ok "$k: $(echo "${line#ok }" | sed -E 's/^[0-9]+ //')" ;;
-		"#"*) echo "$line" ;;
-		esac
-	done < "$res"
-	check "$k boot $i: the drill ran to its end, kernel log clean" \
-		'grep -q "^# END" "$res" && ! grep -qE "WARNING:|BUG:|Oops|Kernel panic|Call trace:" "$log"'
+	kas_replay "$res" "$k boot $i"
+	check "$k boot $i: kernel log clean" \
+		'! grep -qE "WARNING:|BUG:|Oops|Kernel panic|Call trace:" "$log"'
 done
 
 kas_tap_summary

@@ -134,6 +134,24 @@ kas_tap_summary() {
 	echo "$pass passed, $fail failed, $skip skipped"
 }
 
+# kas_replay RESULTS NAME: a disk boot's results file (kas-rootfs.sh) as TAP
+# here, each check named "NAME PROG: ..." (PROG from its "# run PROG" line);
+# its comments pass through; then whether the boot ran to its end.
+kas_replay() {
+	local res=$1 name=$2 prog= line
+	[ -e "$res" ] || : > "$res"
+	while IFS= read -r line; do
+		case $line in
+		"# run "*) prog=" ${line#\# run }" ;;
+		"not ok "*) tap notok "$name$prog: $(echo "${line#not ok }" | sed -E 's/^[0-9]+ //')" ;;
+		"ok "*) tap ok "$name$prog: $(echo "${line#ok }" | sed -E 's/^[0-9]+ //')" ;;
+		"#"*) echo "$line" ;;
+		esac
+	done < "$res"
+	if grep -q "^# END" "$res"; then tap ok "$name: the test ran to its end"
+	else tap notok "$name: the test ran to its end"; fi
+}
+
 # kas_boot_disk KREL IMG CMDLINE LOG RESULTS TESTDIR INITRD: boot KREL (TCG,
 # virtualization=on, GICv3) with the raw ext4 image IMG as its virtio disk;
 # the initramfs (built in INITRD) mounts it and switches to it (init.sh,
