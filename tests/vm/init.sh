@@ -300,8 +300,16 @@ if grep -qw kas.kselftest /proc/cmdline; then
 	say "# run kselftest"
 	p=/sys/module/kvm_abi_shim/parameters
 	echo "6.1 0" > $p/defaults
+	# The runner uses /usr/bin/timeout --foreground (coreutils'), which
+	# busybox's timeout refuses; without it the runner runs each test
+	# without a time limit, as it does on hosts that lack timeout.
+	tmo=
+	case $(readlink /usr/bin/timeout 2>/dev/null) in
+	*busybox) mv /usr/bin/timeout /usr/bin/timeout.bb && tmo=1 ;;
+	esac
 	KSELFTEST_FUZZ_ARGS=10000 /tests/kselftest/run_kselftest.sh -c kvm_abi_shim > /tmp/ksft.out 2>&1
 	rc=$?
+	[ -z "$tmo" ] || mv /usr/bin/timeout.bb /usr/bin/timeout
 	grep -E '^(not )?ok [0-9]+ selftests: kvm_abi_shim: ' /tmp/ksft.out |
 		sed -E 's/^(not )?ok [0-9]+ selftests: kvm_abi_shim: /\1ok 1 run_kselftest.sh: /' | while read -r l; do say "$l"; done
 	n=$(grep -cE '^ok [0-9]+ selftests: kvm_abi_shim: [^#]*$' /tmp/ksft.out)
@@ -309,6 +317,7 @@ if grep -qw kas.kselftest /proc/cmdline; then
 		say "ok 2 run_kselftest.sh -c kvm_abi_shim: exit 0, all $n tests passed, none skipped"
 	else
 		say "not ok 2 run_kselftest.sh -c kvm_abi_shim: exit $rc, $n passed: $(grep -v '^# ' /tmp/ksft.out | tail -n 5 | tr '\n' ' ')"
+		grep -v '^# ok ' /tmp/ksft.out | head -n 40 | while read -r l; do say "# ksft: $l"; done
 	fi
 	if [ "$(cat $p/defaults)" = "6.1 0" ]; then
 		say "ok 3 the selftests left the host's defaults as they found them (6.1 0)"
