@@ -115,7 +115,7 @@ in_root() {
 # package's postinst hook, what installing such a kernel runs, succeeds;
 # the CLI's preflight says no, with REASON.
 declined() {
-	local k=$1 why=$2 rc=0 out
+	local k=$1 why=$2 says=$3 rc=0 out
 	out=$(in_root "$root" "$k" dkms install -m kvm-abi-shim -v "$ver" -k "$k" 2>&1) || rc=$?
 	echo "$out" | sed 's/^/# dkms install -k '"$k"': /' | head -n 5 >> "$tapf"
 	check "$rel: dkms install for $k ($why) is declined (exit $rc), no build attempted" \
@@ -128,8 +128,8 @@ declined() {
 	rc=0
 	out=$(in_root "$root" "$first" kvm-abi-shim preflight "$k" 2>&1) || rc=$?
 	echo "$out" | sed 's/^/# preflight '"$k"': /' >> "$tapf"
-	check "$rel: kvm-abi-shim preflight $k says no (exit $rc): $3" \
-		'[ $rc = 1 ] && echo "$out" | grep -q "$3"'
+	check "$rel: kvm-abi-shim preflight $k says no (exit $rc): $says" \
+		'[ $rc = 1 ] && echo "$out" | grep -q "$says"'
 	rm -rf "${root:?}/lib/modules/$k"
 }
 
