@@ -50,6 +50,10 @@ prog=
 grep -qw kas.mode=pkg /proc/cmdline && prog=kas-pkgtest
 grep -qw kas.mode=qemu /proc/cmdline && prog=kas-qdrill
 if [ -n "$prog" ]; then
+	# kas.init=systemd: the root filesystem's own init (the package's
+	# systemd unit is tested under it).
+	init=/usr/local/sbin/$prog
+	grep -qw kas.init=systemd /proc/cmdline && init=/lib/systemd/systemd
 	mkdir -p /newroot
 	if ! mount -t ext4 /dev/vda /newroot; then
 		say "not ok 1 $prog: mount the root filesystem /dev/vda"
@@ -64,10 +68,6 @@ if [ -n "$prog" ]; then
 	mount -t tmpfs tmpfs /newroot/tmp
 	mount -t tmpfs tmpfs /newroot/run
 	ln -sfn /proc/self/fd /newroot/dev/fd
-	# kas.init=systemd: the root filesystem's own init (the package's
-	# systemd unit is tested under it).
-	init=/usr/local/sbin/$prog
-	grep -qw kas.init=systemd /proc/cmdline && init=/lib/systemd/systemd
 	exec switch_root /newroot $init
 fi
 
