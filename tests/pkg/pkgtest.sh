@@ -29,9 +29,11 @@ check "kvm-abi-shim status answers (version $ver, kernel $krel)" \
 echo "$out" | sed 's/^/# /'
 run kvm-abi-shim status --json
 js=$(printf '%s' "$out" | jq -e --arg v "$ver" --arg k "$krel" --arg l "$(cat /sys/module/kvm_abi_shim/parameters/supported_levels)" \
+	--arg d "$(cat /sys/module/kvm_abi_shim/parameters/default_level)" \
 	'.schema == 1 and .module.loaded and .module.version == $v and .host_kernel == $k and
-	 (.supported_levels | join(" ")) == $l and .defaults.running.level == "native" and .vm_count == 0' 2>&1)
-check "kvm-abi-shim status --json parses (jq) and says version $ver, kernel $krel, the supported levels, no VM" \
+	 (.supported_levels | join(" ")) == $l and .defaults.running.level == $d and
+	 (.defaults.differ | not) and .vm_count == 0' 2>&1)
+check "kvm-abi-shim status --json parses (jq) and says version $ver, kernel $krel, the supported levels, the running default, no VM" \
 	'[ "$rc" = 0 ] && [ "$js" = true ]'
 # Before rebooting into any installed kernel: what preflight says of each
 # (the unsupported ones are tested where DKMS declines them, run.sh).
