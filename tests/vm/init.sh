@@ -131,6 +131,9 @@ if grep -qw kas.mode=bench /proc/cmdline; then
 fi
 
 say "# kernel $(uname -r)"
+# kas.repeat=N (KAS_APPEND, by hand, to chase a rare failure): the level
+# fingerprints and the suites under other tracers, N times.
+rep=$(sed -n 's/.*kas\.repeat=\([0-9]*\).*/\1/p' /proc/cmdline | grep . || echo 1)
 say "# cmdline $(cat /proc/cmdline)"
 say "# kvm: $(dmesg | grep -o 'kvm \[1\]: .*initialized successfully' | head -n1)"
 [ -e /dev/kvm ] || say "not ok 1 /dev/kvm exists"
@@ -203,7 +206,7 @@ kas_test unpriv /tests/unpriv
 
 # Fingerprints at every level this host supports (module loaded).
 say "# run fingerprint-levels"
-for l in 5.10 6.1 6.12; do
+for l in $(for r in $(seq "$rep"); do echo 5.10 6.1 6.12; done); do
 	if $fp --level $l > /tmp/fp.$l 2> /tmp/fp.err; then
 		send_file "level-$l" /tmp/fp.$l
 		say "ok 1 fingerprint at level $l"
@@ -269,8 +272,10 @@ if echo 1 > $tr/events/kasr/enable; then
 else
 	say "not ok 1 a kretprobe on each of the $i hooked functions"
 fi
-for t in ctrl vgic reglist idregs; do
-	kas_test kretprobed-$t /tests/$t
+for r in $(seq "$rep"); do
+	for t in ctrl vgic reglist idregs; do
+		kas_test kretprobed-$t /tests/$t
+	done
 done
 say "# run tracers-after"
 echo 6.1 > /sys/module/kvm_abi_shim/parameters/default_level

@@ -72,7 +72,7 @@ boot() { # boot KREL BOOT INITRD -> parses results into TAP
 		-machine virt,virtualization=on,gic-version=$gic -cpu $cpu \
 		-smp 2 -m 1G -nographic -no-reboot -nic none \
 		-kernel "$(kas_vmlinuz "$krel")" -initrd "$initrd" \
-		-append "console=ttyAMA0 panic=-1 oops=panic panic_on_warn=1 softlockup_panic=1 loglevel=4 $extra" \
+		-append "console=ttyAMA0 panic=-1 oops=panic panic_on_warn=1 softlockup_panic=1 loglevel=4 $extra ${KAS_APPEND:-}" \
 		-device virtio-serial-device \
 		-chardev file,id=res,path="$res" \
 		-device virtserialport,chardev=res,name=kas.results \
@@ -88,9 +88,7 @@ boot() { # boot KREL BOOT INITRD -> parses results into TAP
 		"# end-file") file="" ;;
 		"@ "*) [ -n "$file" ] && echo "${line#@ }" >> "$file" ;;
 		"# run "*) prog=${line#\# run } ;;
-		"not ok "*) tap notok "$krel $b $prog: $(echo "${line#not ok }" | sed -E 's/^[0-9]+ //')" ;;
-		"ok "*"# SKIP"*) tap skip "$krel $b $prog: $(echo "${line#ok }" | sed -E 's/^[0-9]+ //; s/ ?# SKIP ?//')" ;;
-		"ok "*) tap ok "$krel $b $prog: $(echo "${line#ok }" | sed -E 's/^[0-9]+ //')" ;;
+		"not ok "* | "ok "*) kas_tap_line "$krel $b $prog: " "$line" ;;
 		"#"*) [ -n "${KAS_VERBOSE:-}" ] && echo "$line" ;;
 		esac
 	done < "$res"
@@ -172,9 +170,7 @@ done
 [ ${#kernels[@]} -eq "$(kas_fleet_kernels | wc -l)" ] && [ ${#boots[@]} -eq 0 ] || export KAS_PARTIAL=1
 while IFS= read -r line; do
 	case $line in
-	"not ok "*) tap notok "$(echo "${line#not ok }" | sed -E 's/^[0-9]+ //')" ;;
-	"ok "*"# SKIP"*) tap skip "$(echo "${line#ok }" | sed -E 's/^[0-9]+ //; s/ ?# SKIP ?/: /')" ;;
-	"ok "*) tap ok "$(echo "${line#ok }" | sed -E 's/^[0-9]+ //')" ;;
+	"not ok "* | "ok "*) kas_tap_line "" "$line" ": " ;;
 	"#"*) echo "$line" ;;
 	esac
 done < <(bash "$KAS_TOP/tests/vm/differential.sh" "$logs" 2>&1; echo "# differential exit $?")
