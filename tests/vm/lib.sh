@@ -194,31 +194,48 @@ kas_boot_disk() {
 		< /dev/null > "$log" 2>&1
 }
 
-# kas_linux_source: the directory (cached by version) holding the files we
-# take from the archive's newest linux-source-6.12: checkpatch.pl and its
-# data (lint), and the kselftest runner (run_kselftest.sh, kselftest/), which
-# runs the installed selftests in the test VM. Not in the kbuild packages.
+# kas_linux_source [SERIES]: the directory (cached by version) holding what
+# we take from the archive's newest linux-source-SERIES (default 6.12): the
+# kernel's own KVM selftests, built static for arm64 (kvm-selftests/, with
+# the build's log; run in the test VM with and without the module), and,
+# from 6.12, checkpatch.pl and its data (lint) and the kselftest runner
+# (run_kselftest.sh, kselftest/) for the installed selftests. None of it is
+# in the kbuild packages. The whole tree is unpacked once, then removed.
 kas_linux_source() {
-	local lsv dir tmp
-	read -r lsv _ < <(python3 "$KAS_TOP/tests/vm/fleet.py" newest linux-source-6.12 all) ||
-		kas_die "no linux-source-6.12 in the archive"
+	local series=${1:-6.12} lsv dir tmp lk f
+	read -r lsv _ < <(python3 "$KAS_TOP/tests/vm/fleet.py" newest "linux-source-$series" all) ||
+		kas_die "no linux-source-$series in the archive"
 	dir=$KAS_CACHE/linux-source/$lsv
-	if [ ! -e "$dir/.done" ]; then
-		tmp=$(mktemp -d)
-		(cd "$tmp" && apt-get -q download "linux-source-6.12=$lsv" >/dev/null 2>&1) ||
-			kas_die "cannot download linux-source-6.12=$lsv"
+	mkdir -p "$KAS_CACHE/linux-source"
+	exec {lk}> "$KAS_CACHE/linux-source/.lock"
+	flock "$lk"
+	if [ ! -e "$dir/.done-v2" ]; then
+		tmp=$(mktemp -d /var/tmp/kas-lsrc.XXXXXX)
+		(cd "$tmp" && apt-get -q download "linux-source-$series=$lsv" >/dev/null 2>&1) ||
+			kas_die "cannot download linux-source-$series=$lsv"
+		mkdir -p "$tmp/src"
+		dpkg --fsys-tarfile "$tmp"/linux-source-"$series"_*.deb |
+			tar -xO "./usr/src/linux-source-$series.tar.xz" |
+			tar -xJ -C "$tmp/src" --strip-components=1 ||
+			kas_die "cannot unpack linux-source-$series=$lsv"
 		rm -rf "$dir"
-		mkdir -p "$dir"
-		dpkg --fsys-tarfile "$tmp"/linux-source-6.12_*.deb |
-			tar -xO ./usr/src/linux-source-6.12.tar.xz |
-			tar -xJ -C "$dir" --strip-components=1 linux-source-6.12/scripts/checkpatch.pl \
-				linux-source-6.12/scripts/spelling.txt \
-				linux-source-6.12/scripts/const_structs.checkpatch \
-				linux-source-6.12/tools/testing/selftests/run_kselftest.sh \
-				linux-source-6.12/tools/testing/selftests/kselftest ||
-			kas_die "cannot extract from linux-source-6.12=$lsv"
+		mkdir -p "$dir/kvm-selftests"
+		(cd "$tmp/src" && cp --parents scripts/checkpatch.pl scripts/spelling.txt \
+			scripts/const_structs.checkpatch tools/testing/selftests/run_kselftest.sh "$dir/" &&
+			cp -r --parents tools/testing/selftests/kselftest "$dir/") 2>/dev/null || true
+		# A build that fails is reported by the boots that run them.
+		if make -s -C "$tmp/src" ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- headers \
+				> "$dir/kvm-selftests/build.log" 2>&1 &&
+			make -s -j"$(nproc)" -C "$tmp/src/tools/testing/selftests/kvm" ARCH=arm64 \
+				CROSS_COMPILE=aarch64-linux-gnu- EXTRA_CFLAGS=-static OUTPUT="$tmp/kvm" \
+				>> "$dir/kvm-selftests/build.log" 2>&1; then
+			while IFS= read -r f; do
+				aarch64-linux-gnu-strip -o "$dir/kvm-selftests/${f##*/}" "$f"
+			done < <(find "$tmp/kvm" -type f -perm -u+x ! -name '*.[do]')
+		fi
 		rm -rf "$tmp"
-		touch "$dir/.done"
+		touch "$dir/.done-v2"
 	fi
+	exec {lk}>&-
 	echo "$dir"
 }

@@ -29,6 +29,14 @@ cp "$KAS_TOP/tests/vm/init.sh" "$stage/init"
 chmod +x "$stage/init"
 cp "$ko" "$stage/kvm_abi_shim.ko"
 cp -r "$tests"/. "$stage/tests/"
+# The kernel's own KVM selftests, for a boot that runs them (kas.kvmst).
+if [ -n "${KAS_INITRD_KVMST:-}" ]; then
+	mkdir -p "$stage/kvmst"
+	grep -v '^#' "$KAS_TOP/tests/vm/kvm-selftests" > "$stage/kvmst/list"
+	while read -r t _; do
+		[ ! -e "$KAS_INITRD_KVMST/$t" ] || cp "$KAS_INITRD_KVMST/$t" "$stage/kvmst/"
+	done < "$stage/kvmst/list"
+fi
 
 # Kernel modules needed for virtio-mmio and the virtio console, deps first.
 moddir=$kd/root/lib/modules/$krel

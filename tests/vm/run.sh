@@ -42,6 +42,10 @@ for f in "$ksd"/kvm_abi_shim/*; do
 done
 
 
+# The series whose reference's v3 boot also runs the kernel's own KVM
+# selftests (tests/vm/kvm-selftests), without the module and with it.
+kvmst_series="6.12"
+
 boot() { # boot KREL BOOT INITRD -> parses results into TAP
 	local krel=$1 b=$2 initrd=$3 gic=3 cpu=max,pauth-impdef=on extra="kas.gic=v3"
 	local log=$logs/$krel-$b.console res=$logs/$krel-$b.results
@@ -66,9 +70,14 @@ boot() { # boot KREL BOOT INITRD -> parses results into TAP
 	    [ "$krel" = "$(kas_series_ref 6.12)" ] && extra="$extra kas.kselftest" ;;
 	nvhe) extra="$extra kas.stress=5" ;;
 	esac
+	[ "$b" = v3 ] && [ -n "$kvmst" ] && extra="$extra kas.kvmst"
 	rm -f "$res"
 	local t0=$SECONDS rc=0
-	timeout "${KAS_BOOT_TIMEOUT:-300}" qemu-system-aarch64 \
+	# The hang timeout; longer for the boot that also runs the kernel's own
+	# KVM selftests (about 80 s more).
+	local tmo=${KAS_BOOT_TIMEOUT:-300}
+	case $extra in *kas.kvmst*) tmo=${KAS_BOOT_TIMEOUT:-600} ;; esac
+	timeout "$tmo" qemu-system-aarch64 \
 		-machine virt,virtualization=on,gic-version=$gic -cpu $cpu \
 		-smp 2 -m 1G -nographic -no-reboot -nic none \
 		-kernel "$(kas_vmlinuz "$krel")" -initrd "$initrd" \
@@ -141,7 +150,18 @@ for krel in "${kernels[@]}"; do
 			cp "$logs/fp/$x".v[23].native "$logs/fp/$x".v[23].drill-native "$inject/" 2>/dev/null || true
 		fi
 	done
-	bash "$KAS_TOP/tests/vm/mkinitrd.sh" "$krel" "$ko" "$st" "$initrd" "$inject"
+	# The series' own KVM selftests, run by its reference's v3 boot.
+	kvmst=
+	[ "$(kas_fleet_field "$krel" role)" = ref ] &&
+	case " $kvmst_series " in *" $(kas_series "$krel") "*)
+		kvmst=$(kas_linux_source "$(kas_series "$krel")")/kvm-selftests
+		if ! ls "$kvmst"/get-reg-list > /dev/null 2>&1; then
+			tap notok "$krel: the KVM selftests of linux-source-$(kas_series "$krel") build"
+			tail -n 20 "$kvmst/build.log" | sed 's/^/#   /'
+			kvmst=
+		fi ;;
+	esac
+	KAS_INITRD_KVMST=$kvmst bash "$KAS_TOP/tests/vm/mkinitrd.sh" "$krel" "$ko" "$st" "$initrd" "$inject"
 	kb=("${boots[@]}")
 	[ ${#kb[@]} -gt 0 ] || read -ra kb <<< "$(kas_fleet_field "$krel" boots)"
 	for b in "${kb[@]}"; do
