@@ -91,6 +91,11 @@ send_file() {
 	say "# end-file"
 }
 
+# kas_num NAME DEFAULT: the number given as kas.NAME= on the command line.
+kas_num() {
+	sed -n "s/.*kas\.$1=\([0-9]*\).*/\1/p" /proc/cmdline | grep . || echo "$2"
+}
+
 # kvmst_run OUT: each of the kernel's own KVM selftests (/kvmst/list) once,
 # its exit status and seconds to OUT; its output to /tmp/kvmst.NAME.OUT.
 kvmst_run() {
@@ -99,10 +104,10 @@ kvmst_run() {
 		if [ ! -x "/kvmst/$name" ]; then echo "$name absent 0"; continue; fi
 		t0=$(cut -d. -f1 /proc/uptime)
 		# shellcheck disable=SC2086
-		timeout "${KVMST_TIMEOUT:-60}" "/kvmst/$name" $args < /dev/null > "/tmp/kvmst.$name.${1##*.}" 2>&1
-		rc=$?
-		echo "$name $rc $(($(cut -d. -f1 /proc/uptime) - t0))"
-		say "# kvm selftest $name ($([ "${1##*.}" = before ] && echo without || echo with) the module): exit $rc after $(($(cut -d. -f1 /proc/uptime) - t0))s"
+		timeout "$(kas_num kvmst_timeout 60)" "/kvmst/$name" $args < /dev/null > "/tmp/kvmst.$name.${1##*.}" 2>&1
+		rc=$? dt=$(($(cut -d. -f1 /proc/uptime) - t0))
+		echo "$name $rc $dt"
+		say "# kvm selftest $name ($([ "${1##*.}" = before ] && echo without || echo with) the module): exit $rc after ${dt}s"
 	done < /kvmst/list > "$1"
 }
 
@@ -158,7 +163,7 @@ fi
 say "# kernel $(uname -r)"
 # kas.repeat=N (KAS_APPEND, by hand, to chase a rare failure): the level
 # fingerprints and the suites under other tracers, N times.
-rep=$(sed -n 's/.*kas\.repeat=\([0-9]*\).*/\1/p' /proc/cmdline | grep . || echo 1)
+rep=$(kas_num repeat 1)
 say "# cmdline $(cat /proc/cmdline)"
 say "# kvm: $(dmesg | grep -o 'kvm \[1\]: .*initialized successfully' | head -n1)"
 [ -e /dev/kvm ] || say "not ok 1 /dev/kvm exists"
@@ -181,7 +186,7 @@ else
 fi
 
 # The kernel's own KVM selftests, before the module is loaded (kas.kvmst).
-kvmst= KVMST_TIMEOUT=$(sed -n "s/.*kas\.kvmst_timeout=\([0-9]*\).*/\1/p" /proc/cmdline)
+kvmst=
 grep -qw kas.kvmst /proc/cmdline && [ -e /kvmst/list ] && kvmst=1
 [ -n "$kvmst" ] && kvmst_run /tmp/kvmst.before
 
@@ -258,7 +263,7 @@ kas_test unpriv /tests/unpriv
 
 # Fingerprints at every level this host supports (module loaded).
 say "# run fingerprint-levels"
-for l in $(for r in $(seq "$rep"); do echo 5.10 6.1 6.12; done); do
+for l in $(for _ in $(seq "$rep"); do echo 5.10 6.1 6.12; done); do
 	if $fp --level $l > /tmp/fp.$l 2> /tmp/fp.err; then
 		send_file "level-$l" /tmp/fp.$l
 		say "ok 1 fingerprint at level $l"
@@ -296,8 +301,7 @@ kas_test lifecycle /tests/lifecycle /kvm_abi_shim.ko \
 # seconds per phase from the boot (longer on the references); on one boot
 # also thousands of live VMs at once.
 kas_test stress /tests/stress /kvm_abi_shim.ko \
-	"$(sed -n 's/.*kas\.stress=\([0-9]*\).*/\1/p' /proc/cmdline | grep . || echo 2)" - \
-	"$(sed -n 's/.*kas\.many=\([0-9]*\).*/\1/p' /proc/cmdline | grep . || echo 0)"
+	"$(kas_num stress 2)" - "$(kas_num many 0)"
 # Random calls over the module's surfaces, 60,000 per boot (over a million
 # across the fleet). The seed follows from the kernel and the boot, so a
 # failure replays with the same seed: fuzz CALLS SEED.
@@ -324,7 +328,7 @@ if echo 1 > $tr/events/kasr/enable; then
 else
 	say "not ok 1 a kretprobe on each of the $i hooked functions"
 fi
-for r in $(seq "$rep"); do
+for _ in $(seq "$rep"); do
 	for t in ctrl vgic reglist idregs; do
 		kas_test kretprobed-$t /tests/$t
 	done

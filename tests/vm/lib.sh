@@ -212,12 +212,12 @@ kas_linux_source() {
 	if [ ! -e "$dir/.done-v2" ]; then
 		tmp=$(mktemp -d /var/tmp/kas-lsrc.XXXXXX)
 		(cd "$tmp" && apt-get -q download "linux-source-$series=$lsv" >/dev/null 2>&1) ||
-			kas_die "cannot download linux-source-$series=$lsv"
+			{ rm -rf "$tmp"; kas_die "cannot download linux-source-$series=$lsv"; }
 		mkdir -p "$tmp/src"
 		dpkg --fsys-tarfile "$tmp"/linux-source-"$series"_*.deb |
 			tar -xO "./usr/src/linux-source-$series.tar.xz" |
 			tar -xJ -C "$tmp/src" --strip-components=1 ||
-			kas_die "cannot unpack linux-source-$series=$lsv"
+			{ rm -rf "$tmp"; kas_die "cannot unpack linux-source-$series=$lsv"; }
 		rm -rf "$dir"
 		mkdir -p "$dir/kvm-selftests"
 		(cd "$tmp/src" && cp --parents scripts/checkpatch.pl scripts/spelling.txt \
