@@ -165,6 +165,14 @@ say "# kernel $(uname -r)"
 # fingerprints and the suites under other tracers, N times.
 rep=$(kas_num repeat 1)
 say "# cmdline $(cat /proc/cmdline)"
+# kas.hog=N: N busy loops beside the tests for the whole boot, so that vCPU
+# threads are preempted where a loaded host preempts them (PREEMPT_LAZY:
+# on the way into the guest).
+i=0
+while [ "$i" -lt "$(kas_num hog 0)" ]; do
+	sh -c 'while :; do :; done' &
+	i=$((i + 1))
+done
 say "# kvm: $(dmesg | grep -o 'kvm \[1\]: .*initialized successfully' | head -n1)"
 [ -e /dev/kvm ] || say "not ok 1 /dev/kvm exists"
 
@@ -183,6 +191,26 @@ if $fp > /tmp/fp.native.1 && $fp > /tmp/fp.native.2; then
 	fi
 else
 	say "not ok 1 fingerprint runs on the stock kernel"
+fi
+# kas.loop=N kas.loop_level=L (by hand, an A/B experiment): N fingerprints
+# at level L, with the module loaded unless L is "none"; the boot ends there.
+if grep -q 'kas\.loop=' /proc/cmdline; then
+	l=$(sed -n 's/.*kas\.loop_level=\([^ ]*\).*/\1/p' /proc/cmdline)
+	[ "${l:-none}" = none ] || insmod /kvm_abi_shim.ko
+	i=0 bad=0
+	while [ "$i" -lt "$(kas_num loop 1)" ]; do
+		# kas.loop_ctrl=K: the control-plane selftest every K fingerprints.
+		[ "$(kas_num loop_ctrl 0)" -gt 0 ] && [ $((i % $(kas_num loop_ctrl 0))) = 0 ] &&
+			/tests/ctrl > /dev/null 2>&1
+		if [ "${l:-none}" = none ]; then $fp > /tmp/fp.loop 2>&1 || bad=$((bad + 1))
+		else $fp --level "$l" > /tmp/fp.loop 2>&1 || bad=$((bad + 1)); fi
+		i=$((i + 1))
+	done
+	say "# loop: $i fingerprints at level ${l:-none}, $bad failed"
+	say "# END"
+	exec 3>&-
+	sync
+	poweroff -f
 fi
 
 # The kernel's own KVM selftests, before the module is loaded (kas.kvmst).
@@ -430,6 +458,7 @@ insmod /kvm_abi_shim.ko
 kd=/sys/kernel/debug/kvm_abi_shim
 mkfifo /tmp/hold-dis
 /tests/holdvm 5.10 < /tmp/hold-dis > /tmp/hold-dis.out 2>&1 &
+hold=$!
 exec 8> /tmp/hold-dis
 i=0
 while ! grep -q holding /tmp/hold-dis.out && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
@@ -437,7 +466,7 @@ echo 0 > /sys/kernel/debug/kprobes/enabled
 sleep 3
 # The pinned VM ends while the probes are disarmed: its end goes unseen.
 exec 8>&-
-wait
+wait "$hold"
 if dmesg | grep -q "kprobes are disarmed on kernel $(uname -r)" && grep -q "^disarmed_ticks [1-9]" $kd/stats; then
 	say "ok 1 disarmed after load: the module says so in dmesg and counts it ($(grep disarmed_ticks $kd/stats))"
 else
