@@ -5,7 +5,8 @@
  * happens around a live VM (operator CLI, package upgrade, rmmod).
  * Prints "holding <level> pid <pid>" once the level is set. LEVEL
  * "default" sets nothing, as a VMM that knows nothing of the module, and
- * prints the level the VM got from the operator's default.
+ * prints the level the VM got from the operator's default. LEVEL "bare"
+ * asks the module nothing (it need not be loaded): a VM alive meanwhile.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -30,15 +31,17 @@ int main(int argc, char **argv)
 	char c;
 
 	if (argc != 2 || (strcmp(argv[1], "native") && strcmp(argv[1], "default") &&
-			  sscanf(argv[1], "%u.%u", &major, &minor) != 2)) {
-		fprintf(stderr, "usage: holdvm native|default|MAJOR.MINOR\n");
+			  strcmp(argv[1], "bare") && sscanf(argv[1], "%u.%u", &major, &minor) != 2)) {
+		fprintf(stderr, "usage: holdvm native|default|bare|MAJOR.MINOR\n");
 		return 2;
 	}
 	if (major)
 		level = KVM_ABI_SHIM_LEVEL(major, minor);
 	if (vmm_vm_create(&vm))
 		return 1;
-	if (strcmp(argv[1], "default"))
+	if (!strcmp(argv[1], "bare"))
+		ret = 0;
+	else if (strcmp(argv[1], "default"))
 		ret = vmm_shim_set(&vm, KVM_ABI_SHIM_ATTR_LEVEL, level);
 	else
 		ret = vmm_shim_get(&vm, KVM_ABI_SHIM_ATTR_LEVEL, &level);
@@ -47,7 +50,9 @@ int main(int argc, char **argv)
 			strcmp(argv[1], "default") ? "set" : "get", argv[1], strerror(-ret));
 		return 1;
 	}
-	if (level)
+	if (!strcmp(argv[1], "bare"))
+		snprintf(name, sizeof(name), "bare");
+	else if (level)
 		snprintf(name, sizeof(name), "%u.%u", (unsigned int)KVM_ABI_SHIM_LEVEL_MAJOR(level),
 			 (unsigned int)KVM_ABI_SHIM_LEVEL_MINOR(level));
 	else
