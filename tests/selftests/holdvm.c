@@ -31,7 +31,8 @@ int main(int argc, char **argv)
 	char c;
 
 	if (argc != 2 || (strcmp(argv[1], "native") && strcmp(argv[1], "default") &&
-			  strcmp(argv[1], "bare") && sscanf(argv[1], "%u.%u", &major, &minor) != 2)) {
+			  strcmp(argv[1], "bare") &&
+			  sscanf(argv[1], "%u.%u", &major, &minor) != 2)) {
 		fprintf(stderr, "usage: holdvm native|default|bare|MAJOR.MINOR\n");
 		return 2;
 	}

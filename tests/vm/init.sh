@@ -173,10 +173,23 @@ while [ "$i" -lt "$(kas_num hog 0)" ]; do
 	sh -c 'while :; do :; done' &
 	i=$((i + 1))
 done
-# kas.holdvm (by hand): one VM alive from here to the end, so that KVM's
-# count of VMs never drops to zero between the tests' VMs.
-grep -qw kas.holdvm /proc/cmdline &&
-	{ while :; do sleep 3600; done | /tests/holdvm bare > /dev/null 2>&1 & }
+# kas.holdvm: one VM alive from here to the end, so that KVM's count of
+# VMs never drops to zero between the tests' VMs. It must exist before any
+# other VM does: its own creation is such a transition.
+if grep -qw kas.holdvm /proc/cmdline; then
+	{ while :; do sleep 3600; done | /tests/holdvm bare > /tmp/holdvm.out 2>&1; } &
+	i=0
+	while ! grep -q holding /tmp/holdvm.out 2>/dev/null && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	say "# run holdvm"
+	if grep -q holding /tmp/holdvm.out; then
+		say "ok 1 one VM held open for the whole boot, created before any other"
+	else
+		say "not ok 1 one VM held open for the whole boot: $(cat /tmp/holdvm.out)"
+	fi
+fi
 say "# kvm: $(dmesg | grep -o 'kvm \[1\]: .*initialized successfully' | head -n1)"
 [ -e /dev/kvm ] || say "not ok 1 /dev/kvm exists"
 
@@ -196,6 +209,10 @@ if $fp > /tmp/fp.native.1 && $fp > /tmp/fp.native.2; then
 else
 	say "not ok 1 fingerprint runs on the stock kernel"
 fi
+# kas.churn (by hand): a process creating and destroying VMs beside the
+# tests for the whole boot.
+grep -qw kas.churn /proc/cmdline &&
+	{ while :; do /tests/holdvm bare < /dev/null > /dev/null 2>&1; done & }
 # kas.loop=N kas.loop_level=L (by hand, an A/B experiment): N fingerprints
 # at level L, with the module loaded unless L is "none"; the boot ends there.
 if grep -q 'kas\.loop=' /proc/cmdline; then

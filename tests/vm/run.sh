@@ -48,9 +48,9 @@ kvmst_series="6.12"
 
 boot() { # boot KREL BOOT INITRD -> parses results into TAP
 	# One VM held for the whole boot (kas.holdvm), as on a host in service:
-	# KVM's count of VMs never drops to zero between the tests' VMs (on
-	# 7.3 under TCG, those transitions ended some loaded boots in a
-	# KVM_BUG_ON that boots with the VM held never showed; docs/testing.md).
+	# KVM's count of VMs never drops to zero between the tests' VMs. On 7.3
+	# under TCG, with or without the module, a kernel KVM_BUG_ON ended some
+	# loaded boots; boots with the VM held never showed it (docs/testing.md).
 	# KAS_HOLDVM=0 leaves it out.
 	local hold=kas.holdvm
 	[ "${KAS_HOLDVM:-1}" = 0 ] && hold=
