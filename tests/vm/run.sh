@@ -88,7 +88,7 @@ boot() { # boot KREL BOOT INITRD -> parses results into TAP
 		-machine virt,virtualization=on,gic-version=$gic -cpu $cpu \
 		-smp 2 -m 1G -nographic -no-reboot -nic none \
 		-kernel "$(kas_vmlinuz "$krel")" -initrd "$initrd" \
-		-append "console=ttyAMA0 panic=-1 oops=panic panic_on_warn=1 softlockup_panic=1 hardlockup_panic=1 loglevel=5 $extra ${KAS_APPEND:-}" \
+		-append "console=ttyAMA0 panic=-1 oops=panic panic_on_warn=1 softlockup_panic=1 nmi_watchdog=panic loglevel=5 $extra ${KAS_APPEND:-}" \
 		-device virtio-serial-device \
 		-chardev file,id=res,path="$res" \
 		-device virtserialport,chardev=res,name=kas.results \
