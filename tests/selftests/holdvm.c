@@ -9,6 +9,7 @@
  * asks the module nothing (it need not be loaded): a VM alive meanwhile.
  */
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -29,6 +30,7 @@ int main(int argc, char **argv)
 	int ret;
 	char name[16];
 	char c;
+	bool bare;
 
 	if (argc != 2 || (strcmp(argv[1], "native") && strcmp(argv[1], "default") &&
 			  strcmp(argv[1], "bare") &&
@@ -40,7 +42,8 @@ int main(int argc, char **argv)
 		level = KVM_ABI_SHIM_LEVEL(major, minor);
 	if (vmm_vm_create(&vm))
 		return 1;
-	if (!strcmp(argv[1], "bare"))
+	bare = !strcmp(argv[1], "bare");
+	if (bare)
 		ret = 0;
 	else if (strcmp(argv[1], "default"))
 		ret = vmm_shim_set(&vm, KVM_ABI_SHIM_ATTR_LEVEL, level);
@@ -51,7 +54,7 @@ int main(int argc, char **argv)
 			strcmp(argv[1], "default") ? "set" : "get", argv[1], strerror(-ret));
 		return 1;
 	}
-	if (!strcmp(argv[1], "bare"))
+	if (bare)
 		snprintf(name, sizeof(name), "bare");
 	else if (level)
 		snprintf(name, sizeof(name), "%u.%u", (unsigned int)KVM_ABI_SHIM_LEVEL_MAJOR(level),

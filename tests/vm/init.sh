@@ -96,6 +96,15 @@ kas_num() {
 	sed -n "s/.*kas\.$1=\([0-9]*\).*/\1/p" /proc/cmdline | grep . || echo "$2"
 }
 
+# wait_holding FILE: wait up to 10 s for holdvm's "holding" line in FILE.
+wait_holding() {
+	i=0
+	while ! grep -q holding "$1" 2>/dev/null && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+
 # kvmst_run OUT: each of the kernel's own KVM selftests (/kvmst/list) once,
 # its exit status and seconds to OUT; its output to /tmp/kvmst.NAME.OUT.
 kvmst_run() {
@@ -178,11 +187,7 @@ done
 # other VM does: its own creation is such a transition.
 if grep -qw kas.holdvm /proc/cmdline; then
 	{ while :; do sleep 3600; done | /tests/holdvm bare > /tmp/holdvm.out 2>&1; } &
-	i=0
-	while ! grep -q holding /tmp/holdvm.out 2>/dev/null && [ $i -lt 100 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
+	wait_holding /tmp/holdvm.out
 	say "# run holdvm"
 	if grep -q holding /tmp/holdvm.out; then
 		say "ok 1 one VM held open for the whole boot, created before any other"
@@ -481,8 +486,7 @@ mkfifo /tmp/hold-dis
 /tests/holdvm 5.10 < /tmp/hold-dis > /tmp/hold-dis.out 2>&1 &
 hold=$!
 exec 8> /tmp/hold-dis
-i=0
-while ! grep -q holding /tmp/hold-dis.out && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+wait_holding /tmp/hold-dis.out
 echo 0 > /sys/kernel/debug/kprobes/enabled
 sleep 3
 # The pinned VM ends while the probes are disarmed: its end goes unseen.
