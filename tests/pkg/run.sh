@@ -21,8 +21,8 @@ prepare_only=
 if [ "${1:-}" = --prepare ]; then prepare_only=1; shift; fi
 rels=("$@")
 # Newest release first: its preparation (root filesystem, installs, the
-# kernel upgrade) takes longest, so under make check it starts first and
-# the stage boots the releases in the order they become ready.
+# kernel upgrade) takes longest. The stage boots the releases in the order
+# they become ready (next_release).
 [ ${#rels[@]} -gt 0 ] || mapfile -t rels < <(awk '!/^#/ && NF { print $1 }' "$KAS_TOP/tests/pkg/releases" | tac)
 
 # Alone (make qemu-drill / pkg-test) on a fresh host: the suites and tools.
@@ -370,9 +370,30 @@ if [ -n "$prepare_only" ]; then
 	exit 0
 fi
 
+# next_release: of the releases not booted yet, one already prepared (under
+# make check, by either background chain), else one nobody is preparing
+# (prepared here, in the foreground), else wait for the first to finish.
+next_release() {
+	local r
+	while :; do
+		for r in "${pending[@]}"; do
+			[ -e "$prep/$r/done" ] && { echo "$r"; return; }
+		done
+		for r in "${pending[@]}"; do
+			flock -n "$prep/$r.lock" true && { echo "$r"; return; }
+		done
+		sleep 5
+	done
+}
+
 common
 replay "$com/tap"
-for rel in "${rels[@]}"; do
+pending=("${rels[@]}")
+while [ ${#pending[@]} -gt 0 ]; do
+	rel=$(next_release)
+	left=()
+	for r in "${pending[@]}"; do [ "$r" = "$rel" ] || left+=("$r"); done
+	pending=("${left[@]}")
 	t0=$(ts)
 	prepare "$rel"
 	echo "# $rel: prepared ($(($(ts) - t0)) s here; in the background under make check)"
