@@ -28,7 +28,7 @@ rels=("$@")
 # Alone (make qemu-drill / pkg-test) on a fresh host: the suites and tools.
 bash "$KAS_TOP/tests/vm/setup-host.sh"
 bash "$KAS_TOP/tests/pkg/setup-pkg-host.sh"
-logs=$KAS_CACHE/logs/pkg-$(date +%Y%m%d-%H%M%S)${prepare_only:+-prepare}
+logs=$KAS_CACHE/logs/pkg-$(date +%Y%m%d-%H%M%S)${prepare_only:+-prepare-$$}
 mkdir -p "$logs"
 work=$(mktemp -d /var/tmp/kas-pkg.XXXXXX)
 prep=${KAS_PKG_PREP:-$work/prep}
