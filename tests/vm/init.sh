@@ -356,6 +356,10 @@ kas_test lifecycle /tests/lifecycle /kvm_abi_shim.ko \
 # also thousands of live VMs at once.
 kas_test stress /tests/stress /kvm_abi_shim.ko \
 	"$(kas_num stress 2)" - "$(kas_num many 0)"
+# The kernel's fault injection at each allocation and user copy of the
+# calls that give a VM its level, one at a time (kernels with fail-nth:
+# the debug kernel).
+[ -e /proc/self/fail-nth ] && kas_test faultinj /tests/faultinj
 # Random calls over the module's surfaces, 60,000 per boot (over a million
 # across the fleet). The seed follows from the kernel and the boot, so a
 # failure replays with the same seed: fuzz CALLS SEED.

@@ -46,7 +46,8 @@ done
 # selftests (tests/vm/kvm-selftests), without the module and with it.
 kvmst_series="6.12"
 
-boot() { # boot KREL BOOT INITRD -> parses results into TAP
+boot() { # boot KREL BOOT INITRD [KVMST] -> parses results into TAP
+	# KVMST: the directory of the KVM selftests the initramfs carries (v3 runs them).
 	# One VM held for the whole boot (kas.holdvm), as on a host in service:
 	# KVM's count of VMs never drops to zero between the tests' VMs. On 7.3
 	# under TCG, with or without the module, a kernel KVM_BUG_ON ended some
@@ -54,7 +55,7 @@ boot() { # boot KREL BOOT INITRD -> parses results into TAP
 	# KAS_HOLDVM=0 leaves it out.
 	local hold=kas.holdvm
 	[ "${KAS_HOLDVM:-1}" = 0 ] && hold=
-	local krel=$1 b=$2 initrd=$3 gic=3 cpu=max,pauth-impdef=on extra="kas.gic=v3 $hold"
+	local krel=$1 b=$2 initrd=$3 kvmst=${4:-} gic=3 cpu=max,pauth-impdef=on extra="kas.gic=v3 $hold"
 	local log=$logs/$krel-$b.console res=$logs/$krel-$b.results
 	case $b in
 	v2) gic=2 extra="kas.gic=v2 $hold" ;;
@@ -172,7 +173,7 @@ for krel in "${kernels[@]}"; do
 	kb=("${boots[@]}")
 	[ ${#kb[@]} -gt 0 ] || read -ra kb <<< "$(kas_fleet_field "$krel" boots)"
 	for b in "${kb[@]}"; do
-		boot "$krel" "$b" "$initrd"
+		boot "$krel" "$b" "$initrd" "$kvmst"
 	done
 done
 # Reverse direction: each older series' reference kernel, natively, takes
