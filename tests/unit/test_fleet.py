@@ -58,6 +58,7 @@ point  6.1  bookworm                    arm64 newest -              -   v3,v2
 ref    6.1  bookworm-security,bookworm  arm64 newest 6.1.0-56-arm64 ref v3,v2
 gone   6.1  bookworm-security           arm64 newest 6.1.0-55-arm64 -   v3
 new73  7.3  trixie-backports            arm64 newest -              -   v3
+dbg73  7.3  trixie-backports            debug newest -              -   v3
 bpo612 6.12 bookworm-backports          arm64 newest -              -   v3
 """
 
@@ -127,6 +128,10 @@ def main():
     check(n73[1:3] == ["7.3.4+deb13-arm64", "7.3.4-1~bpo13+1"] and
           n73[4] == "linux-binary-7.3.4+deb13-arm64" and n73[8] == "gcc-14",
           "7.x: the image is linux-binary-KREL, the compiler gcc-14 (gcc-14-for-host)")
+    d73 = lock.get("dbg73", [""] * 12)
+    check(d73[1:3] == ["7.3.4+deb13-kasdebug", "7.3.4-1~bpo13+1"] and d73[11] == "debug" and
+          d73[8] == "gcc-14" and lock.get("new73", [""])[1] == "7.3.4+deb13-arm64",
+          "debug: the arm64 build's version, its own release ...-kasdebug, next to the build")
     b = subprocess.run([sys.executable, FLEET, "builds"], env=env,
                        capture_output=True, text=True).stdout
     rows = {c.split("\t")[1]: c.split("\t") for c in b.splitlines()}

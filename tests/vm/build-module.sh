@@ -18,7 +18,10 @@ gccmaj=$(sed -n 's/^CONFIG_GCC_VERSION=\([0-9]*\)[0-9]\{4\}$/\1/p' "$cfg")
 cc=aarch64-linux-gnu-gcc-$gccmaj
 run=()
 command -v "$cc" >/dev/null || bash "$KAS_TOP/tests/vm/setup-host.sh"
-if ! command -v "$cc" >/dev/null; then
+if [ -r "$hdr/.kas-buildroot" ]; then
+	# A kernel built here (the debug kernel): the very compiler that built it.
+	run=(bash "$KAS_TOP/tests/vm/buildroot.sh" --run "$(cat "$hdr/.kas-buildroot")")
+elif ! command -v "$cc" >/dev/null; then
 	# A compiler bookworm does not have (gcc-14: Debian 13's kernels):
 	# the build runs in a build root of the release that has it.
 	broot=$(bash "$KAS_TOP/tests/vm/buildroot.sh" "$gccmaj") ||

@@ -172,10 +172,10 @@ if [ ! -e "$dir/.configured" ]; then
 	"${mk[@]}" -s kernelrelease > "$dir/kernelrelease"
 	[ "$(cat "$dir/kernelrelease")" = "$rel" ] ||
 		kas_die "the debug kernel's release is $(cat "$dir/kernelrelease"), not $rel"
+	cat "$dir/check.txt" >&2
+	echo "# uname -r: $(cat "$dir/kernelrelease")" >&2
 	touch "$dir/.configured"
 fi
-cat "$dir/check.txt" >&2
-echo "# uname -r: $(cat "$dir/kernelrelease")" >&2
 # The layout of an unpacked Debian 7.x kernel (fetch-kernel.sh), so that
 # kas_vmlinuz, mkinitrd.sh and build-module.sh find the image, the config
 # and the headers tree: root/usr/lib/modules/REL/{vmlinuz,config,

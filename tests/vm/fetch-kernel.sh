@@ -16,6 +16,19 @@ stamp=$kd/.unpacked
 [ "$what" = headers ] && stamp=$kd/.unpacked-headers
 [ -e "$kd/.unpacked" ] && stamp=$kd/.unpacked
 
+# The debug kernel is built, not downloaded: its tree (cached by its
+# config, laid out as an unpacked Debian 7.x kernel) is linked here.
+if [ "$(kas_fleet_field "$krel" flavour)" = debug ]; then
+	d=$(bash "$KAS_TOP/tests/vm/debug-kernel.sh" build | tail -n1)
+	[ -d "$d/root/usr/src/linux-headers-$krel" ] ||
+		kas_die "no debug kernel $krel (tests/vm/debug-kernel.sh build; tree '$d')"
+	mkdir -p "$kd"
+	ln -sfn "$d/root" "$root"
+	touch "$kd/.unpacked"
+	echo "$hdr"
+	exit 0
+fi
+
 if [ ! -e "$stamp" ]; then
 	bash "$KAS_TOP/tests/vm/setup-host.sh"
 	want=("linux-headers-$krel:arm64=$ver" "$(kas_fleet_field "$krel" common)=$ver"

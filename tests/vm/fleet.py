@@ -243,9 +243,12 @@ def resolve(spec):
     lock, rc = [], 0
     for e in parse_spec(spec):
         cands = []
+        # "debug": the arm64 build, rebuilt from its linux-source package
+        # with the debug options (tests/vm/debug-kernel.sh).
+        flavour = "arm64" if e["flavour"] == "debug" else e["flavour"]
         for b in builds:
             inside = [s for s in e["suites"] if s in b["suites"]]
-            if b["series"] == e["series"] and b["flavour"] == e["flavour"] and inside:
+            if b["series"] == e["series"] and b["flavour"] == flavour and inside:
                 cands.append(dict(b, suite=inside[0]))
         if not cands:
             # A suite that stopped carrying a series drops its entry; a
@@ -269,6 +272,9 @@ def resolve(spec):
                       "(%s); using the %s, %s (%s)"
                       % (e["name"], e["pin"], ",".join(e["suites"]), e["pick"],
                          pick["krel"], pick["version"]), file=NOTICES)
+        if e["flavour"] == "debug":
+            pick = dict(pick, krel=re.sub(r"-arm64$", "-kasdebug", pick["krel"]),
+                        flavour="debug")
         lock.append((e, pick))
     # Two entries that resolve to one build are one kernel with both boots.
     merged = {}

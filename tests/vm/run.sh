@@ -83,11 +83,16 @@ boot() { # boot KREL BOOT INITRD [KVMST] -> parses results into TAP
 	local t0=$SECONDS rc=0
 	# The hang timeout; longer for the boot that also runs the kernel's own
 	# KVM selftests (about 80 s more).
-	local tmo=${KAS_BOOT_TIMEOUT:-300}
+	local tmo=${KAS_BOOT_TIMEOUT:-300} mem=1G
 	case $extra in *kas.kvmst*) tmo=${KAS_BOOT_TIMEOUT:-600} ;; esac
+	# The debug kernel: KASAN's shadow and quarantine, lockdep and
+	# kmemleak need memory, and everything runs several times slower.
+	if [ "$(kas_fleet_field "$krel" flavour)" = debug ]; then
+		mem=2G tmo=${KAS_BOOT_TIMEOUT:-1500}
+	fi
 	timeout "$tmo" qemu-system-aarch64 \
 		-machine virt,virtualization=on,gic-version=$gic -cpu $cpu \
-		-smp 2 -m 1G -nographic -no-reboot -nic none \
+		-smp 2 -m $mem -nographic -no-reboot -nic none \
 		-kernel "$(kas_vmlinuz "$krel")" -initrd "$initrd" \
 		-append "console=ttyAMA0 panic=-1 oops=panic panic_on_warn=1 softlockup_panic=1 nmi_watchdog=panic loglevel=5 $extra ${KAS_APPEND:-}" \
 		-device virtio-serial-device \
