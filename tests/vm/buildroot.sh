@@ -7,9 +7,9 @@
 # compiler needs libc6 >= 2.38), so the whole build runs in a trixie root.
 # Prints the root's path. Idempotent; keyed by release and package list.
 #
-# buildroot.sh GCC-MAJOR kernel: a root of its own that can also build a
-# whole kernel (host gcc, flex, bison, OpenSSL and libelf headers; openssl
-# for a signing key, should a config sign modules): tests/vm/debug-kernel.sh.
+# The same root also builds a whole kernel (host gcc, flex, bison, the
+# OpenSSL and libelf headers): tests/vm/debug-kernel.sh. One root, not two:
+# on an empty cache each costs minutes.
 #
 # buildroot.sh --run ROOT CMD...: run CMD inside ROOT, with the cache
 # ($KAS_CACHE, where the headers and build trees are) bind-mounted at the
@@ -28,23 +28,17 @@ if [ "${1:-}" = --run ]; then
 			LC_ALL=C.UTF-8 HOME=/root "$@"' sh "$root" "$KAS_CACHE" "$@"
 fi
 
-gcc=${1:?usage: buildroot.sh GCC-MAJOR [kernel] | --run ROOT CMD...}
-variant=${2:-}
+gcc=${1:?usage: buildroot.sh GCC-MAJOR | --run ROOT CMD...}
 case $gcc in
 14) rel=trixie ;;
 *) kas_die "no build root is known for gcc-$gcc" ;;
 esac
 # What the kbuild tools and a module build need (the kbuild packages'
-# own Depends: libelf, libssl, zlib, pahole), sparse for the lint.
+# own Depends: libelf, libssl, zlib, pahole), sparse for the lint, and what
+# a kernel build adds.
 pkgs=("gcc-$gcc-aarch64-linux-gnu" make pahole libelf1t64 libssl3t64 zlib1g kmod sparse bc
-      xz-utils)
+      xz-utils gcc libc6-dev flex bison libssl-dev libelf-dev openssl cpio perl python3)
 name=$rel-gcc$gcc
-case $variant in
-"") ;;
-kernel) pkgs+=(gcc libc6-dev flex bison libssl-dev libelf-dev openssl cpio perl python3)
-	name=$name-kernel ;;
-*) kas_die "unknown build root variant '$variant'" ;;
-esac
 key=$(echo "v1 $rel ${pkgs[*]}" | md5sum | cut -c1-10)
 out=$KAS_CACHE/buildroot/$name-$key
 if [ -x "$out/usr/bin/aarch64-linux-gnu-gcc-$gcc" ]; then echo "$out"; exit 0; fi

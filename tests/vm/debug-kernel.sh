@@ -8,7 +8,7 @@
 # tests/vm/debug-kernel.config. uname -r: Debian's with the flavour
 # "kasdebug" (7.3.4+deb13-kasdebug). Cross-built with the compiler Debian
 # built the kernel with (its CONFIG_GCC_VERSION: gcc-14, in the trixie
-# build root of buildroot.sh, variant "kernel"), so that the module built
+# build root of buildroot.sh), so that the module built
 # against it uses that compiler too.
 #
 #   config  stop after make olddefconfig and the option checks
@@ -75,7 +75,7 @@ gccmaj=$(sed -n 's/^CONFIG_GCC_VERSION=\([0-9]*\)[0-9]\{4\}$/\1/p' "$base")
 cc=aarch64-linux-gnu-gcc-$gccmaj
 run=()
 if ! command -v "$cc" >/dev/null; then
-	broot=$(bash "$KAS_TOP/tests/vm/buildroot.sh" "$gccmaj" kernel | tail -n1)
+	broot=$(bash "$KAS_TOP/tests/vm/buildroot.sh" "$gccmaj" | tail -n1)
 	run=(bash "$KAS_TOP/tests/vm/buildroot.sh" --run "$broot")
 fi
 
