@@ -74,10 +74,14 @@ gccmaj=$(sed -n 's/^CONFIG_GCC_VERSION=\([0-9]*\)[0-9]\{4\}$/\1/p' "$base")
 [ -n "$gccmaj" ] || kas_die "cannot read the compiler version of $krel from $base"
 cc=aarch64-linux-gnu-gcc-$gccmaj
 run=()
-if ! command -v "$cc" >/dev/null; then
+# need_compiler: the build root (minutes on an empty cache) only when
+# something is left to configure or build.
+need_compiler() {
+	[ ${#run[@]} -eq 0 ] && ! command -v "$cc" >/dev/null || return 0
 	broot=$(bash "$KAS_TOP/tests/vm/buildroot.sh" "$gccmaj" | tail -n1)
 	run=(bash "$KAS_TOP/tests/vm/buildroot.sh" --run "$broot")
-fi
+	mk=("${run[@]}" "${mk[@]}")
+}
 
 # The kernel's own fragment for a virtual machine: no SoC platforms.
 virt=$src/arch/arm64/configs/virt.config
@@ -143,6 +147,7 @@ trim_config() {
 }
 
 if [ ! -e "$dir/.configured" ]; then
+	need_compiler
 	rm -rf "$dir"
 	mkdir -p "$out"
 	trim_config "$base" > "$out/.config"
@@ -187,6 +192,7 @@ ln -sfn ../../../../../out/System.map "$dir/root/usr/lib/modules/$rel/System.map
 ln -sfn ../../../out "$dir/root/usr/src/linux-headers-$rel"
 
 if [ "$what" = build ] && [ ! -e "$dir/.done" ]; then
+	need_compiler
 	t0=$(date +%s)
 	# modules: none of its own, but it writes Module.symvers, which
 	# modpost reads for an out-of-tree module (make M=).
