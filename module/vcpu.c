@@ -88,7 +88,7 @@ static int kas_vcpu_prepare(struct kas_vm *v, unsigned int id, u64 level)
 	ret = kas_idregs_prepare(level, &c->ccsidr);
 	if (!ret) {
 		kas_vcpu_reset(c);
-		ret = xa_insert(&v->vcpus, id, c, GFP_KERNEL_ACCOUNT);
+		ret = xa_insert_bh(&v->vcpus, id, c, GFP_KERNEL_ACCOUNT);
 	}
 	if (ret)
 		kas_vcpu_free(c);

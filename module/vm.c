@@ -55,7 +55,11 @@ struct kas_vm *kas_vm_alloc(void)
 	struct kas_vm *v = kzalloc(sizeof(*v), GFP_KERNEL_ACCOUNT);
 
 	if (v) {
-		xa_init(&v->vcpus);
+		/*
+		 * Softirq-safe: the last free (xa_destroy) runs in an RCU
+		 * callback, so every writer takes the lock with softirqs off.
+		 */
+		xa_init_flags(&v->vcpus, XA_FLAGS_LOCK_BH);
 		atomic64_inc(&kas_vm_allocs);
 	}
 	return v;
