@@ -165,16 +165,6 @@ static int vm_at(struct ctx *c)
 	return ret;
 }
 
-static int vcpu_init(struct vmm_vm *vm, int fd)
-{
-	struct kvm_vcpu_init init;
-
-	if (ioctl(vm->fd, KVM_ARM_PREFERRED_TARGET, &init))
-		return -errno;
-	init.features[0] = 1u << KVM_ARM_VCPU_PSCI_0_2;
-	return ioctl(fd, KVM_ARM_VCPU_INIT, &init) ? -errno : 0;
-}
-
 /* The VM's vCPU 0 shows exactly the reference state. */
 static int whole(struct ctx *c, int vcpu_fd)
 {
@@ -203,9 +193,12 @@ static int create_prep(struct ctx *c)
 {
 	char d[32];
 
-	snprintf(d, sizeof(d), "%s 0", c->level == NATIVE ? "native" :
-		 c->level == L(5, 10) ? "5.10" : c->level == L(6, 1) ? "6.1" :
-		 c->level == L(6, 12) ? "6.12" : "7.3");
+	if (c->level == NATIVE)
+		snprintf(d, sizeof(d), "native 0");
+	else
+		snprintf(d, sizeof(d), "%llu.%llu 0",
+			 (unsigned long long)KVM_ABI_SHIM_LEVEL_MAJOR(c->level),
+			 (unsigned long long)KVM_ABI_SHIM_LEVEL_MINOR(c->level));
 	memset(&c->vm, 0, sizeof(c->vm));
 	c->vm.fd = c->vm.gic_fd = -1;
 	c->vm.kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
@@ -277,7 +270,7 @@ static int vcpu_check(struct ctx *c, int ret)
 			 strerror(errno));
 		return -1;
 	}
-	if (vcpu_init(&c->vm, c->vm.vcpu[0].fd)) {
+	if (vmm_vcpu_init(&c->vm, c->vm.vcpu[0].fd, 1u << KVM_ARM_VCPU_PSCI_0_2)) {
 		snprintf(c->why, sizeof(c->why), "KVM_ARM_VCPU_INIT fails afterwards");
 		return -1;
 	}
@@ -292,13 +285,13 @@ static int init_prep(struct ctx *c)
 
 static int init_call(struct ctx *c)
 {
-	return vcpu_init(&c->vm, c->vm.vcpu[0].fd);
+	return vmm_vcpu_init(&c->vm, c->vm.vcpu[0].fd, 1u << KVM_ARM_VCPU_PSCI_0_2);
 }
 
 static int init_check(struct ctx *c, int ret)
 {
 	/* KVM lets a VMM repeat KVM_ARM_VCPU_INIT with the same features. */
-	if (ret && vcpu_init(&c->vm, c->vm.vcpu[0].fd)) {
+	if (ret && vmm_vcpu_init(&c->vm, c->vm.vcpu[0].fd, 1u << KVM_ARM_VCPU_PSCI_0_2)) {
 		snprintf(c->why, sizeof(c->why), "KVM_ARM_VCPU_INIT fails afterwards");
 		return -1;
 	}

@@ -154,10 +154,20 @@ int vmm_host_gic_version(void)
 	return 0;
 }
 
-int vmm_vcpu_add(struct vmm_vm *vm, uint32_t features)
+int vmm_vcpu_init(struct vmm_vm *vm, int vcpu_fd, uint32_t features)
 {
 	struct kvm_vcpu_init init;
+
+	if (ioctl(vm->fd, KVM_ARM_PREFERRED_TARGET, &init) < 0)
+		return -errno;
+	init.features[0] = features;
+	return ioctl(vcpu_fd, KVM_ARM_VCPU_INIT, &init) < 0 ? -errno : 0;
+}
+
+int vmm_vcpu_add(struct vmm_vm *vm, uint32_t features)
+{
 	struct vmm_vcpu *c;
+	int ret;
 	int mmap_size;
 
 	if (vm->nr_vcpus == VMM_MAX_VCPUS)
@@ -173,15 +183,14 @@ int vmm_vcpu_add(struct vmm_vm *vm, uint32_t features)
 	c->run = mmap(NULL, mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED, c->fd, 0);
 	if (c->run == MAP_FAILED)
 		goto err;
-	if (ioctl(vm->fd, KVM_ARM_PREFERRED_TARGET, &init) < 0)
-		goto err_unmap;
-	init.features[0] = features;
-	if (ioctl(c->fd, KVM_ARM_VCPU_INIT, &init) < 0)
-		goto err_unmap;
+	ret = vmm_vcpu_init(vm, c->fd, features);
+	if (ret) {
+		munmap(c->run, mmap_size);
+		close(c->fd);
+		return ret;
+	}
 	vm->nr_vcpus++;
 	return 0;
-err_unmap:
-	munmap(c->run, mmap_size);
 err:
 	{
 		int e = -errno;

@@ -51,6 +51,8 @@ int vmm_gic_create(struct vmm_vm *vm, int version);
 int vmm_gic_init(struct vmm_vm *vm);
 int vmm_host_gic_version(void);
 int vmm_vcpu_add(struct vmm_vm *vm, uint32_t features);
+/* KVM_ARM_VCPU_INIT of a created vCPU with the preferred target and @features. */
+int vmm_vcpu_init(struct vmm_vm *vm, int vcpu_fd, uint32_t features);
 int vmm_load_code(struct vmm_vm *vm, uint64_t off, const uint32_t *insn, size_t n);
 int vmm_set_reg(struct vmm_vcpu *c, uint64_t id, uint64_t val);
 int vmm_get_reg(struct vmm_vcpu *c, uint64_t id, uint64_t *val);
