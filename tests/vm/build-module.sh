@@ -36,6 +36,9 @@ test=${KAS_TEST-y}
 out=$(kas_build_dir "$krel")
 [ -n "$test" ] || out=$out-pkg
 mkdir -p "$out"
+# One build in a tree at a time (the fleet's lanes, a background build).
+exec {lk}> "$out.lock"
+flock "$lk"
 # Mirror the module sources; cp -u keeps kbuild's incremental build.
 (cd "$KAS_TOP" && cp -u --parents Kbuild VERSION module/*.[chS] module/compat/*.h \
 	uapi/linux/*.h "$out/")

@@ -42,6 +42,11 @@ name=$rel-gcc$gcc
 key=$(echo "v1 $rel ${pkgs[*]}" | md5sum | cut -c1-10)
 out=$KAS_CACHE/buildroot/$name-$key
 if [ -x "$out/usr/bin/aarch64-linux-gnu-gcc-$gcc" ]; then echo "$out"; exit 0; fi
+mkdir -p "$KAS_CACHE/buildroot"
+# One mmdebstrap of a root at a time; a second caller takes the first's.
+exec {lk}> "$KAS_CACHE/buildroot/$name.lock"
+flock "$lk"
+if [ -x "$out/usr/bin/aarch64-linux-gnu-gcc-$gcc" ]; then echo "$out"; exit 0; fi
 
 bash "$KAS_TOP/tests/pkg/setup-pkg-host.sh" >&2
 main=$(kas_mirror) sec=$(kas_mirror_security)

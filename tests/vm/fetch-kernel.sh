@@ -13,6 +13,10 @@ kd=$(kas_kdir "$krel")
 root=$kd/root
 hdr=$root/usr/src/linux-headers-$krel
 stamp=$kd/.unpacked
+# One fetch of a kernel at a time (the fleet's lanes, a background build).
+mkdir -p "${kd%/*}"
+exec {lk}> "$kd.lock"
+flock "$lk"
 [ "$what" = headers ] && stamp=$kd/.unpacked-headers
 [ -e "$kd/.unpacked" ] && stamp=$kd/.unpacked
 

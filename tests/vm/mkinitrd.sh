@@ -8,12 +8,16 @@ set -euo pipefail
 krel=$1 ko=$2 tests=$3 out=$4 inject=${5:-}
 kd=$(kas_kdir "$krel")
 bbdir=$KAS_CACHE/busybox
+mkdir -p "$bbdir"
+exec {lk}> "$bbdir.lock"
+flock "$lk"
 if [ ! -x "$bbdir/bin/busybox" ]; then
 	mkdir -p "$bbdir/deb"
 	(cd "$bbdir/deb" && apt-get -q download "busybox-static:arm64" >/dev/null 2>&1)
 	dpkg -x "$bbdir"/deb/busybox-static_*_arm64.deb "$bbdir"
 	rm -rf "$bbdir/deb"
 fi
+exec {lk}>&-
 
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT

@@ -144,22 +144,24 @@ cp "$(kas_fleet_lock)" "$logs/fleet.lock"
 for krel in "${kernels[@]}"; do
 	echo "# $krel: $(kas_fleet_field "$krel" image) and headers $(kas_fleet_field "$krel" version) ($(kas_fleet_field "$krel" suite)), $(kas_fleet_field "$krel" kbuild) $(kas_fleet_field "$krel" kbuild-version), $(kas_fleet_field "$krel" compiler)"
 done
-for krel in "${kernels[@]}"; do
+# kernel_job KREL: build the module, make the initramfs and run every boot
+# of one kernel; TAP on stdout (numbered and counted again by the replay).
+kernel_job() {
+	local krel=$1 ko initrd inject sx x kvmst b kb
 	if ! ko=$(bash "$KAS_TOP/tests/vm/build-module.sh" "$krel" 2> "$logs/$krel.build" | tail -n1) ||
 		[ ! -e "$ko" ]; then
 		tap notok "$(kas_fleet_describe "$krel"): module builds"
 		tail -n 20 "$logs/$krel.build" | sed 's/^/#   /'
-		continue
+		return 0
 	fi
 	initrd=$logs/$krel.initrd.gz
 	# Native fingerprints of the older series' reference kernels, booted
-	# earlier in this run, for the firmware-register restore test.
+	# earlier in this run (kernel_deps), for the firmware-register restore test.
 	inject=$logs/inject/$krel
 	mkdir -p "$inject"
 	for sx in 5.10 6.1 6.12; do
 		x=$(kas_series_ref "$sx")
-		if [ "$(printf '%s\n%s\n' "$sx" "$(kas_series "$krel")" | sort -V | head -n1)" = "$sx" ] &&
-			[ "$sx" != "$(kas_series "$krel")" ]; then
+		if older "$sx" "$krel"; then
 			cp "$logs/fp/$x".v[23].native "$logs/fp/$x".v[23].drill-native "$inject/" 2>/dev/null || true
 		fi
 	done
@@ -180,6 +182,84 @@ for krel in "${kernels[@]}"; do
 	for b in "${kb[@]}"; do
 		boot "$krel" "$b" "$initrd" "$kvmst"
 	done
+}
+
+# older SERIES KREL: SERIES is an older series than KREL's.
+older() {
+	[ "$1" != "$(kas_series "$2")" ] &&
+		[ "$(printf '%s\n%s\n' "$1" "$(kas_series "$2")" | sort -V | head -n1)" = "$1" ]
+}
+# kernel_deps KREL: the kernels of this run whose fingerprints KREL's
+# initramfs carries (the older series' references).
+kernel_deps() {
+	local sx x
+	for sx in 5.10 6.1 6.12; do
+		x=$(kas_series_ref "$sx")
+		older "$sx" "$1" && [ -n "${state[$x]:-}" ] && echo "$x"
+	done
+	return 0
+}
+
+# The kernels' jobs run in lanes (KAS_JOBS, default 2): one boot keeps
+# about 1.2 of 2 cores busy (TCG's vCPU threads wait on each other), so a
+# second boot beside it uses the rest. A job starts when the kernels it
+# depends on are done; the references first, since the others wait on them.
+# The output is replayed in fleet order, each kernel's once it is done.
+declare -A state=() deps=() pidk=()
+order=()
+for krel in "${kernels[@]}"; do
+	[ "$(kas_fleet_field "$krel" role)" = ref ] && order+=("$krel")
+	state[$krel]=pending
+done
+for krel in "${kernels[@]}"; do
+	[ "$(kas_fleet_field "$krel" role)" = ref ] || order+=("$krel")
+	deps[$krel]=$(kernel_deps "$krel" | tr '\n' ' ')
+done
+# A kernel built here (the debug kernel: most of an hour on 2 cores on an
+# empty cache) starts building at once, beside the first boots.
+for krel in "${kernels[@]}"; do
+	if [ "$(kas_fleet_field "$krel" flavour)" = debug ]; then
+		( renice -n 10 $BASHPID > /dev/null
+		  bash "$KAS_TOP/tests/vm/build-module.sh" "$krel" ) > /dev/null 2>&1 &
+	fi
+done
+lanes=${KAS_JOBS:-2}
+printed=0
+replay_done() { # print the finished jobs' TAP, in fleet order
+	local k line
+	while [ "$printed" -lt ${#kernels[@]} ]; do
+		k=${kernels[$printed]}
+		[ "${state[$k]}" = finished ] || break
+		while IFS= read -r line; do
+			kas_tap_line "" "$line" || echo "$line"
+		done < "$logs/$k.tap"
+		printed=$((printed + 1))
+	done
+}
+while :; do
+	running=${#pidk[@]}
+	for krel in "${order[@]}"; do
+		[ "$running" -lt "$lanes" ] || break
+		[ "${state[$krel]}" = pending ] || continue
+		ready=1
+		for d in ${deps[$krel]}; do [ "${state[$d]}" = finished ] || ready=; done
+		[ -n "$ready" ] || continue
+		state[$krel]=running
+		( kernel_job "$krel" ) > "$logs/$krel.tap" 2>&1 &
+		pidk[$!]=$krel
+		running=$((running + 1))
+	done
+	[ ${#pidk[@]} -gt 0 ] || break
+	rc=0
+	wait -n -p pid "${!pidk[@]}" || rc=$?
+	krel=${pidk[$pid]}
+	unset "pidk[$pid]"
+	[ "$rc" -eq 0 ] || echo "not ok 0 $krel: its job ended early (exit $rc)" >> "$logs/$krel.tap"
+	state[$krel]=finished
+	replay_done
+done
+for krel in "${kernels[@]}"; do
+	[ "${state[$krel]}" = finished ] || tap notok "$krel: never booted (its dependencies: ${deps[$krel]})"
 done
 # Reverse direction: each older series' reference kernel, natively, takes
 # the firmware registers newer kernels saved at its level.
@@ -190,8 +270,7 @@ for sx in 5.10 6.1 6.12; do
 	# ... and, as the negative control, what they saved natively.
 	for f in "$logs"/fp/*.v[23].level-"$sx" "$logs"/fp/*.v[23].native \
 		 "$logs"/fp/*.v[23].drill-"$sx" "$logs"/fp/*.v[23].drill-native; do
-		if [ -e "$f" ] && [ "$(printf '%s\n%s\n' "$sx" "$(kas_series "${f##*/}")" | sort -V | head -n1)" = "$sx" ] &&
-			[ "$(kas_series "${f##*/}")" != "$sx" ]; then cp "$f" "$inject/"; fi
+		if [ -e "$f" ] && older "$sx" "${f##*/}"; then cp "$f" "$inject/"; fi
 	done
 	ls "$inject"/* > /dev/null 2>&1 || continue
 	ko=$(bash "$KAS_TOP/tests/vm/build-module.sh" "$x" 2>/dev/null | tail -n1) || continue
