@@ -224,6 +224,18 @@ for krel in "${kernels[@]}"; do
 	fi
 done
 lanes=${KAS_JOBS:-2}
+# Interrupted (a CI timeout, ^C): the lanes' boots and builds go with it.
+kill_tree() {
+	local c
+	for c in $(pgrep -P "$1"); do kill_tree "$c"; done
+	kill "$1" 2> /dev/null || true
+}
+kill_jobs() {
+	local p
+	for p in $(jobs -p); do kill_tree "$p"; done
+}
+trap kill_jobs EXIT
+trap 'exit 130' INT TERM
 printed=0
 replay_done() { # print the finished jobs' TAP, in fleet order
 	local k line
