@@ -203,7 +203,9 @@ kernel_deps() {
 # The kernels' jobs run in lanes (KAS_JOBS, default 2): one boot keeps
 # about 1.2 of 2 cores busy (TCG's vCPU threads wait on each other), so a
 # second boot beside it uses the rest. A job starts when the kernels it
-# depends on are done; the references first, since the others wait on them.
+# depends on are done. Of the ready ones: the references first (the others
+# wait on them), then the newest series first (the longest boots, the debug
+# kernel's above all, start early and do not end the run alone).
 # The output is replayed in fleet order, each kernel's once it is done.
 declare -A state=() deps=() pidk=()
 order=()
@@ -211,9 +213,10 @@ for krel in "${kernels[@]}"; do
 	[ "$(kas_fleet_field "$krel" role)" = ref ] && order+=("$krel")
 	state[$krel]=pending
 done
-for krel in "${kernels[@]}"; do
+for krel in "${kernels[@]}"; do deps[$krel]=$(kernel_deps "$krel" | tr '\n' ' '); done
+for ((i = ${#kernels[@]} - 1; i >= 0; i--)); do
+	krel=${kernels[$i]}
 	[ "$(kas_fleet_field "$krel" role)" = ref ] || order+=("$krel")
-	deps[$krel]=$(kernel_deps "$krel" | tr '\n' ' ')
 done
 # A kernel built here (the debug kernel: most of an hour on 2 cores on an
 # empty cache) starts building at once, beside the first boots.
