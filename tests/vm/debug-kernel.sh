@@ -43,7 +43,9 @@ flock "$lk"
 
 # Debian's config of the build: the one its headers package ships (the
 # image's own /usr/lib/modules/KREL/config lacks the signing lines).
-hdr=$(bash "$KAS_TOP/tests/vm/fetch-kernel.sh" "$krel" headers | tail -n1)
+# The whole build (not headers only): a fleet run fetches the image anyway,
+# and a headers-only tree is replaced when someone fetches the whole.
+hdr=$(bash "$KAS_TOP/tests/vm/fetch-kernel.sh" "$krel" | tail -n1)
 base=$hdr/.config
 [ -r "$base" ] || kas_die "no .config in $hdr"
 

@@ -220,13 +220,16 @@ for ((i = ${#kernels[@]} - 1; i >= 0; i--)); do
 done
 # A kernel built here (the debug kernel: most of an hour on 2 cores on an
 # empty cache) starts building at once, beside the first boots.
+bg=()
 for krel in "${kernels[@]}"; do
 	if [ "$(kas_fleet_field "$krel" flavour)" = debug ]; then
 		( renice -n 10 $BASHPID > /dev/null
 		  bash "$KAS_TOP/tests/vm/build-module.sh" "$krel" ) > /dev/null 2>&1 &
+		bg+=($!)
 	fi
 done
 lanes=${KAS_JOBS:-2}
+[[ $lanes =~ ^[1-9][0-9]*$ ]] || kas_die "KAS_JOBS must be a number of lanes (1 or more), not '$lanes'"
 # Interrupted (a CI timeout, ^C): the lanes' boots and builds go with it.
 kill_tree() {
 	local c
@@ -235,19 +238,22 @@ kill_tree() {
 }
 kill_jobs() {
 	local p
-	for p in $(jobs -p); do kill_tree "$p"; done
+	for p in $(jobs -pr); do kill_tree "$p"; done
 }
 trap kill_jobs EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' INT
+trap 'exit 143' TERM
 printed=0
 replay_done() { # print the finished jobs' TAP, in fleet order
 	local k line
 	while [ "$printed" -lt ${#kernels[@]} ]; do
 		k=${kernels[$printed]}
 		[ "${state[$k]}" = finished ] || break
-		while IFS= read -r line; do
-			kas_tap_line "" "$line" || echo "$line"
+		while IFS= read -r line || [ -n "$line" ]; do
+			kas_tap_line "" "$line" || printf '%s\n' "$line"
 		done < "$logs/$k.tap"
+		# What the job said on stderr (a build's or a tool's error).
+		[ ! -s "$logs/$k.err" ] || cat "$logs/$k.err" >&2
 		printed=$((printed + 1))
 	done
 }
@@ -260,19 +266,31 @@ while :; do
 		for d in ${deps[$krel]}; do [ "${state[$d]}" = finished ] || ready=; done
 		[ -n "$ready" ] || continue
 		state[$krel]=running
-		( kernel_job "$krel" ) > "$logs/$krel.tap" 2>&1 &
+		( kernel_job "$krel" ) > "$logs/$krel.tap" 2> "$logs/$krel.err" &
 		pidk[$!]=$krel
 		running=$((running + 1))
 	done
 	[ ${#pidk[@]} -gt 0 ] || break
-	rc=0
+	rc=0 pid=
 	wait -n -p pid "${!pidk[@]}" || rc=$?
+	if [ -z "$pid" ]; then
+		# A job bash already reaped (one that ended beside another):
+		# wait PID still has its status.
+		for p in "${!pidk[@]}"; do
+			kill -0 "$p" 2> /dev/null && continue
+			pid=$p rc=0
+			wait "$p" || rc=$?
+			break
+		done
+		[ -n "$pid" ] || continue
+	fi
 	krel=${pidk[$pid]}
 	unset "pidk[$pid]"
-	[ "$rc" -eq 0 ] || echo "not ok 0 $krel: its job ended early (exit $rc)" >> "$logs/$krel.tap"
+	[ "$rc" -eq 0 ] || printf '\nnot ok 0 %s: its job ended early (exit %s)\n' "$krel" "$rc" >> "$logs/$krel.tap"
 	state[$krel]=finished
 	replay_done
 done
+wait "${bg[@]}" 2> /dev/null || true
 for krel in "${kernels[@]}"; do
 	[ "${state[$krel]}" = finished ] || tap notok "$krel: never booted (its dependencies: ${deps[$krel]})"
 done

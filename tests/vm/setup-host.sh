@@ -6,7 +6,7 @@
 # and installs the host tools.
 set -euo pipefail
 
-stamp=/var/cache/kvm-abi-shim/host-setup.v5
+stamp=/var/cache/kvm-abi-shim/host-setup.v6
 [ -e "$stamp" ] && exit 0
 [ "$(id -u)" -eq 0 ] || { echo "setup-host: run as root" >&2; exit 1; }
 
@@ -52,7 +52,7 @@ touch "${KAS_CACHE:-/var/cache/kvm-abi-shim}/apt-updated"
 apt-get -o DPkg::Lock::Timeout=900 -q install -y --no-install-recommends \
 	qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross make bc cpio \
 	kmod pahole sparse flex bison libelf-dev libssl-dev xz-utils python3 \
-	binutils-aarch64-linux-gnu shellcheck dash
+	binutils-aarch64-linux-gnu shellcheck dash procps
 # The 5.10 kernel was built with gcc-10: bullseye's cross compiler, installed
 # on its own so that its runtime libraries come from bookworm.
 apt-get -o DPkg::Lock::Timeout=900 -q install -y --no-install-recommends \
