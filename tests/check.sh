@@ -81,7 +81,7 @@ stage sweep bash "$top/tests/vm/sweep.sh" --newest
 stage qemu bash "$top/tests/qemu/run.sh"
 stage pkg bash "$top/tests/pkg/run.sh"
 
-wait "$prebuild" $prebuild2 2>/dev/null || true
+wait "$prebuild" ${prebuild2:+"$prebuild2"} 2>/dev/null || true
 echo "# make check took $((SECONDS - t0))s"
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]
