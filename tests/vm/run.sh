@@ -161,11 +161,8 @@ kernel_job() {
 	# earlier in this run (kernel_deps), for the firmware-register restore test.
 	inject=$logs/inject/$krel
 	mkdir -p "$inject"
-	for sx in 5.10 6.1 6.12; do
-		x=$(kas_series_ref "$sx")
-		if older "$sx" "$krel"; then
-			cp "$logs/fp/$x".v[23].native "$logs/fp/$x".v[23].drill-native "$inject/" 2>/dev/null || true
-		fi
+	for x in ${deps[$krel]}; do
+		cp "$logs/fp/$x".v[23].native "$logs/fp/$x".v[23].drill-native "$inject/" 2>/dev/null || true
 	done
 	# The series' own KVM selftests, run by its reference's v3 boot.
 	kvmst=
@@ -192,12 +189,16 @@ older() {
 		[ "$(printf '%s\n%s\n' "$1" "$(kas_series "$2")" | sort -V | head -n1)" = "$1" ]
 }
 # kernel_deps KREL: the kernels of this run whose fingerprints KREL's
-# initramfs carries (the older series' references).
+# initramfs carries (the older series' references). The debug kernel takes
+# the oldest one's only: its boot, the longest of the fleet, then starts
+# early instead of after the chain of references; the stock 7.3 boots
+# restore from every older reference.
 kernel_deps() {
 	local sx x
 	for sx in 5.10 6.1 6.12; do
 		x=$(kas_series_ref "$sx")
-		older "$sx" "$1" && [ -n "${state[$x]:-}" ] && echo "$x"
+		older "$sx" "$1" && [ -n "${state[$x]:-}" ] && echo "$x" &&
+			[ "$(kas_fleet_field "$1" flavour)" = debug ] && break
 	done
 	return 0
 }
