@@ -149,7 +149,7 @@ done
 # kernel_job KREL: build the module, make the initramfs and run every boot
 # of one kernel; TAP on stdout (numbered and counted again by the replay).
 kernel_job() {
-	local krel=$1 ko initrd inject sx x kvmst b kb
+	local krel=$1 ko initrd inject x kvmst b kb
 	if ! ko=$(bash "$KAS_TOP/tests/vm/build-module.sh" "$krel" 2> "$logs/$krel.build" | tail -n1) ||
 		[ ! -e "$ko" ]; then
 		tap notok "$(kas_fleet_describe "$krel"): module builds"
