@@ -220,3 +220,8 @@ bool kas_idreg_host_aarch32_el0(u64 host_aa64pfr0)
 {
 	return GET(host_aa64pfr0, 0) == 2;
 }
+
+/* This file is part of the module's one translation unit (unity.c). */
+#undef L
+#undef F
+#undef GET

@@ -412,3 +412,6 @@ unsigned int kas_reg_filter(u64 level, u64 host_level, u64 clidr, u64 *ids,
 	}
 	return m;
 }
+
+/* This file is part of the module's one translation unit (unity.c). */
+#undef L

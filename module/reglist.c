@@ -134,7 +134,7 @@ struct kas_list {
 	unsigned int cap;
 };
 
-static void kas_put(struct kas_list *l, u64 id)
+static void kas_list_put(struct kas_list *l, u64 id)
 {
 	if (l->n < l->cap)
 		l->ids[l->n] = id;
@@ -212,38 +212,38 @@ static unsigned int kas_compose(struct kvm_vcpu *vcpu, u64 level, struct kas_lis
 	l->n = 0;
 	/* Core: struct kvm_regs in 32-bit words (copy_core_reg_indices()). */
 	for (i = 0; i < KVM_REG_ARM_CORE_REG(sp_el1); i += 2)
-		kas_put(l, KAS_CORE_ID(U64, i));	/* x0-x30, sp, pc, pstate */
+		kas_list_put(l, KAS_CORE_ID(U64, i));	/* x0-x30, sp, pc, pstate */
 	/* (fp_regs is 16-byte aligned: a word pair of padding before it.) */
 	for (i = KVM_REG_ARM_CORE_REG(sp_el1);
 	     i <= KVM_REG_ARM_CORE_REG(spsr[KVM_NR_SPSR - 1]); i += 2)
-		kas_put(l, KAS_CORE_ID(U64, i));	/* sp_el1, elr_el1, spsr[] */
+		kas_list_put(l, KAS_CORE_ID(U64, i));	/* sp_el1, elr_el1, spsr[] */
 	/* An SVE vCPU has the Z registers instead of the V registers. */
 	for (i = 0; !sve && i < 32; i++)
-		kas_put(l, KAS_CORE_ID(U128, KVM_REG_ARM_CORE_REG(fp_regs.vregs[0]) + 4 * i));
-	kas_put(l, KAS_CORE_ID(U32, KVM_REG_ARM_CORE_REG(fp_regs.fpsr)));
-	kas_put(l, KAS_CORE_ID(U32, KVM_REG_ARM_CORE_REG(fp_regs.fpcr)));
+		kas_list_put(l, KAS_CORE_ID(U128, KVM_REG_ARM_CORE_REG(fp_regs.vregs[0]) + 4 * i));
+	kas_list_put(l, KAS_CORE_ID(U32, KVM_REG_ARM_CORE_REG(fp_regs.fpsr)));
+	kas_list_put(l, KAS_CORE_ID(U32, KVM_REG_ARM_CORE_REG(fp_regs.fpcr)));
 	if (sve) {
 		/* One slice: vectors of at most 2048 bits. */
-		kas_put(l, KVM_REG_ARM64_SVE_VLS);
+		kas_list_put(l, KVM_REG_ARM64_SVE_VLS);
 		for (i = 0; i < SVE_NUM_ZREGS; i++)
-			kas_put(l, KVM_REG_ARM64_SVE_ZREG(i, 0));
+			kas_list_put(l, KVM_REG_ARM64_SVE_ZREG(i, 0));
 		for (i = 0; i < SVE_NUM_PREGS; i++)
-			kas_put(l, KVM_REG_ARM64_SVE_PREG(i, 0));
-		kas_put(l, KVM_REG_ARM64_SVE_FFR(0));
+			kas_list_put(l, KVM_REG_ARM64_SVE_PREG(i, 0));
+		kas_list_put(l, KVM_REG_ARM64_SVE_FFR(0));
 	}
 	for (i = 0; fl && i < fl->nr_regs; i++)
-		kas_put(l, fl->regs[i]);
+		kas_list_put(l, fl->regs[i]);
 	for (fixed = kas_compat_reglist_timer(); *fixed; fixed++)
-		kas_put(l, *fixed);
+		kas_list_put(l, *fixed);
 	sys = l->n;
 	for (fixed = kas_compat_reglist_invariant(); *fixed; fixed++)
-		kas_put(l, *fixed);
+		kas_list_put(l, *fixed);
 	for_each_set_bit(enc, kas_enc_seen, KAS_NR_ENC)
 		if (kas_enc_listed(vcpu, enc))
-			kas_put(l, kas_enc_listed_id(enc));
+			kas_list_put(l, kas_enc_listed_id(enc));
 	for (i = 0; i < KAS_CSSELR_MAX; i++)
 		if (KAS_REGLIST_ALL_CACHES || kas_reg_valid_cache(kas_host_clidr(), i))
-			kas_put(l, KAS_CCSIDR_ID(i));
+			kas_list_put(l, KAS_CCSIDR_ID(i));
 	return l->n - sys;
 }
 

@@ -26,15 +26,47 @@ count() {
 	echo "$p $f $s" > "$tmp/$1"
 }
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp" "${KAS_PKG_PREP:-}"' EXIT
+# Interrupted (a CI timeout, ^C): the background work goes with it.
+kill_tree() {
+	local c
+	for c in $(pgrep -P "$1"); do kill_tree "$c"; done
+	kill "$1" 2> /dev/null || true
+}
+finish() {
+	local p
+	for p in $(jobs -pr); do kill_tree "$p"; done
+	rm -rf "$tmp" "${KAS_PKG_PREP:-}"
+}
+trap finish EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
+totals() { # totals NAME: add a counted stage's results
+	local p f s
+	read -r p f s < "$tmp/$1"
+	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
+}
 stage() { # stage NAME CMD...
-	local name=$1 p f s
+	local name=$1
 	shift
 	echo "# === $name"
 	{ "$@" 2>&1; echo "# stage exit $?"; } | count "$name"
-	read -r p f s < "$tmp/$name"
-	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
+	totals "$name"
+}
+# stage_bg NAME CMD...: a stage that runs in the background from now on;
+# stage_join NAME prints and counts its output in the order of the stages.
+declare -A bgstage=()
+stage_bg() {
+	local name=$1
+	shift
+	{ "$@" > "$tmp/$name.out" 2>&1; echo "# stage exit $?" >> "$tmp/$name.out"; } &
+	bgstage[$name]=$!
+}
+stage_join() {
+	wait "${bgstage[$1]}"
+	echo "# === $1"
+	count "$1" < "$tmp/$1.out"
+	totals "$1"
 }
 
 bash "$top/tests/vm/setup-host.sh" || { echo "host setup failed"; exit 1; }
@@ -75,11 +107,15 @@ run_unit() { make -s -C "$top/tests/unit" run; }
 stage unit run_unit
 stage lint bash "$top/tests/lint.sh"
 stage vm bash "$top/tests/vm/run.sh"
+# After the fleet's boots, a single TCG boot leaves part of the machine
+# idle: the packaging test (which first waits for its releases' preparation)
+# boots beside the sweep's builds and the QEMU drill's boots.
+stage_bg pkg bash "$top/tests/pkg/run.sh"
 # The newest build of every series, flavour and release in the archive
 # (make sweep builds every one).
 stage sweep bash "$top/tests/vm/sweep.sh" --newest
 stage qemu bash "$top/tests/qemu/run.sh"
-stage pkg bash "$top/tests/pkg/run.sh"
+stage_join pkg
 
 wait "$prebuild" ${prebuild2:+"$prebuild2"} 2>/dev/null || true
 echo "# make check took $((SECONDS - t0))s"
