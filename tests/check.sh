@@ -27,14 +27,11 @@ count() {
 }
 tmp=$(mktemp -d)
 # Interrupted (a CI timeout, ^C): the background work goes with it.
-kill_tree() {
-	local c
-	for c in $(pgrep -P "$1"); do kill_tree "$c"; done
-	kill "$1" 2> /dev/null || true
-}
+# shellcheck source=vm/lib.sh
+. "$top/tests/vm/lib.sh"
 finish() {
 	local p
-	for p in $(jobs -pr); do kill_tree "$p"; done
+	for p in $(jobs -pr); do kas_kill_tree "$p"; done
 	rm -rf "$tmp" "${KAS_PKG_PREP:-}"
 }
 trap finish EXIT

@@ -11,6 +11,32 @@ KAS_BUILDS_LOCK=${KAS_BUILDS_LOCK:-$KAS_CACHE/builds.lock}
 
 kas_die() { echo "kvm-abi-shim: $*" >&2; exit 1; }
 
+# kas_kill_tree PID: end PID and every process below it (an interrupted
+# run's boots and builds).
+kas_kill_tree() {
+	local c
+	for c in $(pgrep -P "$1"); do kas_kill_tree "$c"; done
+	kill "$1" 2> /dev/null || true
+}
+
+# kas_wait_one PID...: wait until one of these background jobs ends; its
+# PID in kas_done_pid (empty if none could be waited for), its exit status
+# in kas_done_rc.
+kas_wait_one() {
+	local p
+	kas_done_pid= kas_done_rc=0
+	wait -n -p kas_done_pid "$@" || kas_done_rc=$?
+	[ -z "$kas_done_pid" ] || return 0
+	# A job bash already reaped (one that ended beside another): wait
+	# PID still has its status.
+	for p in "$@"; do
+		kill -0 "$p" 2> /dev/null && continue
+		kas_done_pid=$p kas_done_rc=0
+		wait "$p" || kas_done_rc=$?
+		return 0
+	done
+}
+
 # kas_fleet_lock: the fleet resolved against the archive (tests/vm/fleet.py),
 # made again when the spec or the apt metadata is newer than the lock.
 # Notices (a pinned build gone) are printed once, when the lock is made.

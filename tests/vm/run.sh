@@ -234,14 +234,9 @@ done
 lanes=${KAS_JOBS:-2}
 [[ $lanes =~ ^[1-9][0-9]*$ ]] || kas_die "KAS_JOBS must be a number of lanes (1 or more), not '$lanes'"
 # Interrupted (a CI timeout, ^C): the lanes' boots and builds go with it.
-kill_tree() {
-	local c
-	for c in $(pgrep -P "$1"); do kill_tree "$c"; done
-	kill "$1" 2> /dev/null || true
-}
 kill_jobs() {
 	local p
-	for p in $(jobs -pr); do kill_tree "$p"; done
+	for p in $(jobs -pr); do kas_kill_tree "$p"; done
 }
 trap kill_jobs EXIT
 trap 'exit 130' INT
@@ -274,19 +269,9 @@ while :; do
 		running=$((running + 1))
 	done
 	[ ${#pidk[@]} -gt 0 ] || break
-	rc=0 pid=
-	wait -n -p pid "${!pidk[@]}" || rc=$?
-	if [ -z "$pid" ]; then
-		# A job bash already reaped (one that ended beside another):
-		# wait PID still has its status.
-		for p in "${!pidk[@]}"; do
-			kill -0 "$p" 2> /dev/null && continue
-			pid=$p rc=0
-			wait "$p" || rc=$?
-			break
-		done
-		[ -n "$pid" ] || continue
-	fi
+	kas_wait_one "${!pidk[@]}"
+	pid=$kas_done_pid rc=$kas_done_rc
+	[ -n "$pid" ] || continue
 	krel=${pidk[$pid]}
 	unset "pidk[$pid]"
 	[ "$rc" -eq 0 ] || printf '\nnot ok 0 %s: its job ended early (exit %s)\n' "$krel" "$rc" >> "$logs/$krel.tap"
