@@ -12,6 +12,11 @@
  * The pure policy files (no kernel headers) come last: their short local
  * macros are undefined at their end.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include "compat/compat.h"
+/* A kernel the module refuses: the refusal is the build's only error. */
+#ifndef KAS_REFUSED
 #include "main.c"
 #include "hooks.c"
 #include "vm.c"
@@ -30,3 +35,4 @@
 #ifdef KAS_TEST
 #include "testhooks.c"
 #endif
+#endif /* !KAS_REFUSED */

@@ -35,7 +35,11 @@
 #define KAS_HOST_MAJOR 7
 #define KAS_HOST_MINOR 3
 #else
-/* The first error of the build names the kernel and the reason. */
+/*
+ * The build's only error names the kernel and the reason: with
+ * KAS_REFUSED, nothing else of the module is compiled (unity.c).
+ */
+#define KAS_REFUSED
 static_assert(0, "kvm-abi-shim: kernel " UTS_RELEASE
 	      ": not a supported series (5.10, 6.1, 6.12, 7.3)");
 #endif
@@ -52,9 +56,12 @@ static_assert(0, "kvm-abi-shim: kernel " UTS_RELEASE
  * vermagic, which names PREEMPT_RT.
  */
 #ifdef CONFIG_PREEMPT_RT
+#define KAS_REFUSED
 static_assert(0, "kvm-abi-shim: kernel " UTS_RELEASE
 	      ": PREEMPT_RT, not supported (tested on PREEMPT_VOLUNTARY and PREEMPT_LAZY only)");
 #endif
+
+#ifndef KAS_REFUSED
 
 /* The level the running kernel itself provides. */
 #define KAS_HOST_LEVEL KVM_ABI_SHIM_LEVEL(KAS_HOST_MAJOR, KAS_HOST_MINOR)
@@ -419,5 +426,7 @@ static inline u64 kas_compat_desc_id(const void *rd)
 #define KAS_SYM_READ_ID_REG	NULL
 #define KAS_COMPAT_READ_ID_REG	0
 #endif
+
+#endif /* !KAS_REFUSED */
 
 #endif /* KAS_COMPAT_H */
