@@ -27,7 +27,12 @@ finish() {
 	sync
 	# No init system here: sysrq syncs, remounts read-only, powers off.
 	echo 1 > /proc/sys/kernel/sysrq
-	for c in s u o; do echo $c > /proc/sysrq-trigger; sleep 1; done
-	sleep 30
+	for c in s u; do echo $c > /proc/sysrq-trigger; sleep 1; done
+	# Nothing may read the disk once the power-off has reset it (an
+	# exec would, and ext4 would then log errors): the sleep to wait in
+	# starts before, and the shell waits for it with a builtin.
+	sleep 30 &
+	echo o > /proc/sysrq-trigger
+	wait
 	exit 0
 }
