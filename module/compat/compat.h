@@ -55,7 +55,7 @@ static_assert(0, "kvm-abi-shim: kernel " UTS_RELEASE
  * At load time a module built for another kernel is refused by its
  * vermagic, which names PREEMPT_RT.
  */
-#ifdef CONFIG_PREEMPT_RT
+#if defined(CONFIG_PREEMPT_RT) && !defined(KAS_REFUSED)
 #define KAS_REFUSED
 static_assert(0, "kvm-abi-shim: kernel " UTS_RELEASE
 	      ": PREEMPT_RT, not supported (tested on PREEMPT_VOLUNTARY and PREEMPT_LAZY only)");

@@ -86,6 +86,10 @@ for r in "${rows[@]}"; do
 		res=built
 	elif refusal=$(grep -m1 -o 'static assertion failed: "kvm-abi-shim: [^"]*"' "$log"); then
 		res="refused: $(echo "$refusal" | sed -E 's/^static assertion failed: "kvm-abi-shim: kernel [^ ]+: //; s/"$//')"
+		# The refusal must be the build's only error: nothing else of
+		# the module is compiled for a kernel it refuses.
+		errs=$(grep -c 'error:' "$log" || true)
+		[ "$errs" = 1 ] || res="failed: the refusal is followed by $((errs - 1)) more errors ($res)"
 	else
 		res="failed: ${first:-exit $rc, see $log}"
 	fi
