@@ -30,8 +30,7 @@ tmp=$(mktemp -d)
 # shellcheck source=vm/lib.sh
 . "$top/tests/vm/lib.sh"
 finish() {
-	local p
-	for p in $(jobs -pr); do kas_kill_tree "$p"; done
+	kas_kill_jobs
 	rm -rf "$tmp" "${KAS_PKG_PREP:-}"
 }
 trap finish EXIT

@@ -18,6 +18,12 @@ kas_kill_tree() {
 	for c in $(pgrep -P "$1"); do kas_kill_tree "$c"; done
 	kill "$1" 2> /dev/null || true
 }
+# kas_kill_jobs: end the calling shell's running background jobs, each
+# with its process tree.
+kas_kill_jobs() {
+	local p
+	for p in $(jobs -pr); do kas_kill_tree "$p"; done
+}
 
 # kas_wait_one PID...: wait until one of these background jobs ends; its
 # PID in kas_done_pid (empty if none could be waited for), its exit status

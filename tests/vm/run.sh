@@ -234,11 +234,7 @@ done
 lanes=${KAS_JOBS:-2}
 [[ $lanes =~ ^[1-9][0-9]*$ ]] || kas_die "KAS_JOBS must be a number of lanes (1 or more), not '$lanes'"
 # Interrupted (a CI timeout, ^C): the lanes' boots and builds go with it.
-kill_jobs() {
-	local p
-	for p in $(jobs -pr); do kas_kill_tree "$p"; done
-}
-trap kill_jobs EXIT
+trap kas_kill_jobs EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 printed=0
