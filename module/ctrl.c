@@ -32,11 +32,25 @@ static u64 kas_attr_value(struct kas_vm *v, u64 attr)
 
 static int kas_set(struct kvm *kvm, struct kas_vm *v, u64 attr, u64 __user *uaddr)
 {
-	u64 val;
+	u64 val, hooks = 0;
 	int ret;
 
 	if (get_user(val, uaddr))
 		return -EFAULT;
+	/*
+	 * The new level's hooks are armed first (this may sleep, so not
+	 * under kvm->lock); the VM then holds them instead of its old
+	 * level's, or, if it keeps its level, they are released again. A
+	 * SET that will be refused arms nothing, so that a VMM cannot make
+	 * the host patch its text at will; the checks are repeated below.
+	 */
+	if (attr == KVM_ABI_SHIM_ATTR_LEVEL && v &&
+	    !kas_ctrl_set_level(val, READ_ONCE(v->rev_req), KAS_HOST_LEVEL,
+				kas_disabled_levels, READ_ONCE(kvm->created_vcpus) > 0))
+		hooks = val;
+	ret = kas_hooks_get(hooks);
+	if (ret)
+		return ret;
 	/* kvm->lock orders us against KVM_CREATE_VCPU and vGIC accesses. */
 	mutex_lock(&kvm->lock);
 	if (attr == KVM_ABI_SHIM_ATTR_LEVEL)
@@ -48,15 +62,19 @@ static int kas_set(struct kvm *kvm, struct kas_vm *v, u64 attr, u64 __user *uadd
 				       kvm->created_vcpus > 0);
 	if (!ret && !v)
 		ret = -EOPNOTSUPP;	/* VM predates the module */
-	if (!ret && attr == KVM_ABI_SHIM_ATTR_LEVEL)
+	if (!ret && attr == KVM_ABI_SHIM_ATTR_LEVEL) {
 		ret = kas_vm_update(v, val, v->rev_req);
-	else if (!ret)
+		if (!ret)
+			swap(v->hooks, hooks);
+	} else if (!ret) {
 		ret = kas_vm_update(v, v->level, val);
+	}
 	if (!ret) {
 		kas_vgic_reapply(kvm, v);
 		kas_fw_apply(kvm, v);
 	}
 	mutex_unlock(&kvm->lock);
+	kas_hooks_put(hooks);
 	return ret;
 }
 

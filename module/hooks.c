@@ -24,21 +24,33 @@
  * instructions after it dropped the reference, which synchronize_rcu_tasks()
  * waits for (it waits until every task has switched voluntarily, the way
  * ftrace frees its trampolines).
+ *
+ * A hook that only VMs at older levels need is registered disarmed and
+ * armed while such a VM lives (kas_hooks_get()), so that a host whose VMs
+ * are all native runs the kernel's paths as if the module were absent.
+ * Arming patches kernel text and may sleep, so it is done in process
+ * context before the VM can run (at creation or when its level is set);
+ * disarming waits a while after the last such VM went.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/atomic.h>
+#include <linux/bitops.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/mutex.h>
 #include <linux/printk.h>
 #include <linux/rcupdate.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/utsname.h>
+#include <linux/workqueue.h>
 #include <asm/debug-monitors.h>
 
 #include "callthru.h"
+#include "compat/compat.h"
 #include "hooks.h"
+#include "levels.h"
 
 unsigned long kas_hook_target[KAS_NR_THUNKS];
 
@@ -47,6 +59,21 @@ static atomic_t kas_inflight = ATOMIC_INIT(0);
 
 /* Whether handlers act; see kas_hooks_go_live(). */
 static bool kas_live;
+
+/* The attached table, for arming on demand. */
+static struct kas_hook *kas_table;
+static unsigned int kas_table_n;
+/* Levels some attached on-demand hook is needed by (fixed once live). */
+static u64 kas_demand_bits;
+/* Per level bit: the live VMs at that level that hold the hooks armed. */
+static atomic_t kas_demand_users[BITS_PER_TYPE(u64)];
+/* How long on-demand hooks stay armed after their last VM. */
+#define KAS_DISARM_DELAY	(2 * HZ)
+/* Serialises arming and disarming. */
+static DEFINE_MUTEX(kas_arm_lock);
+
+static void kas_disarm_idle(struct work_struct *work);
+static DECLARE_DELAYED_WORK(kas_disarm_work, kas_disarm_idle);
 
 /*
  * Kprobes can be disarmed for the whole kernel (debugfs kprobes/enabled):
@@ -229,6 +256,7 @@ static void kas_detach_feature(struct kas_hook *hooks, unsigned int n,
 			continue;
 		unregister_kprobe(&hooks[i].kp);
 		hooks[i].attached = false;
+		WRITE_ONCE(hooks[i].armed, false);
 	}
 }
 
@@ -248,6 +276,7 @@ static void kas_detach_feature(struct kas_hook *hooks, unsigned int n,
 int kas_hooks_attach(struct kas_hook *hooks, unsigned int n, u64 *disabled)
 {
 	unsigned int i;
+	u64 older = 0;
 	int ret;
 
 	if (n > KAS_NR_THUNKS)
@@ -262,6 +291,8 @@ int kas_hooks_attach(struct kas_hook *hooks, unsigned int n, u64 *disabled)
 		memset(&h->kp, 0, sizeof(h->kp));
 		h->kp.symbol_name = h->symbol;
 		h->kp.pre_handler = kas_gate_pre;
+		if (h->on_demand)
+			h->kp.flags = KPROBE_FLAG_DISABLED;
 		if (kas_test_fail_hook(h->symbol))
 			ret = -ENOENT;
 		else
@@ -270,6 +301,7 @@ int kas_hooks_attach(struct kas_hook *hooks, unsigned int n, u64 *disabled)
 			kas_hook_target[i] = (unsigned long)h->kp.addr;
 			h->call = kas_thunks[i];
 			h->attached = true;
+			WRITE_ONCE(h->armed, !h->on_demand);
 			continue;
 		}
 		if (!h->feature) {
@@ -283,7 +315,126 @@ int kas_hooks_attach(struct kas_hook *hooks, unsigned int n, u64 *disabled)
 		*disabled |= h->needed_by;
 		kas_detach_feature(hooks, n, h->feature);
 	}
+	kas_table = hooks;
+	kas_table_n = n;
+	/* Native and the host's own level never need them. */
+	for (i = 0; i < kas_nr_levels; i++)
+		if (kas_levels[i].level < KAS_HOST_LEVEL)
+			older |= kas_levels[i].bit;
+	for (i = 0; i < n; i++)
+		if (hooks[i].attached && hooks[i].on_demand)
+			kas_demand_bits |= hooks[i].needed_by & older;
 	return 0;
+}
+
+/* Caller holds kas_arm_lock. Is any VM at a level in @mask? */
+static bool kas_demanded(u64 mask)
+{
+	unsigned int b;
+
+	for (b = 0; b < ARRAY_SIZE(kas_demand_users); b++)
+		if ((mask & BIT_ULL(b)) && atomic_read(&kas_demand_users[b]))
+			return true;
+	return false;
+}
+
+/* Disarm the on-demand hooks no live VM needs any more. */
+static void kas_disarm_idle(struct work_struct *work)
+{
+	unsigned int i;
+
+	mutex_lock(&kas_arm_lock);
+	for (i = 0; i < kas_table_n; i++) {
+		struct kas_hook *h = &kas_table[i];
+
+		if (!h->attached || !h->armed || !h->on_demand || kas_demanded(h->needed_by))
+			continue;
+		/* On failure it stays armed; its handler checks the VM anyway. */
+		if (!disable_kprobe(&h->kp))
+			WRITE_ONCE(h->armed, false);
+	}
+	mutex_unlock(&kas_arm_lock);
+}
+
+/**
+ * kas_hooks_get() - arm the hooks VMs at @level need, and hold them armed
+ * @level: the level a VM is about to get (native and the host's own level
+ *         need nothing)
+ *
+ * Called before the VM can run, so its guest never sees the switch.
+ * Pairs with kas_hooks_put().
+ *
+ * Context: process context, no KVM lock held: arming patches kernel text
+ * and may sleep.
+ * Return: 0 (the hooks fire from now on), enable_kprobe()'s error, or
+ * -EAGAIN while kprobes are disarmed for the whole kernel; on error
+ * nothing is held.
+ */
+int kas_hooks_get(u64 level)
+{
+	u64 bit = kas_level_bit(level);
+	unsigned int i;
+	int ret = 0;
+
+	if (!(bit & kas_demand_bits))
+		return 0;
+	mutex_lock(&kas_arm_lock);
+	for (i = 0; i < kas_table_n && !ret; i++) {
+		struct kas_hook *h = &kas_table[i];
+
+		if (!h->attached || h->armed || !h->on_demand || !(h->needed_by & bit))
+			continue;
+		ret = enable_kprobe(&h->kp);
+		/* Enabled but left out of the text while kprobes are disarmed. */
+		if (!ret && kprobe_disabled(&h->kp))
+			ret = -EAGAIN;
+		if (!ret)
+			WRITE_ONCE(h->armed, true);
+	}
+	if (!ret)
+		atomic_inc(&kas_demand_users[__ffs64(bit)]);
+	mutex_unlock(&kas_arm_lock);
+	if (ret) {
+		pr_warn_ratelimited("cannot arm the hooks of level %s (error %d); the VM is refused that level\n",
+				    kas_level_name(level), ret);
+		/* Those armed before the failure go again. */
+		mod_delayed_work(system_wq, &kas_disarm_work, 0);
+	}
+	return ret;
+}
+
+/**
+ * kas_hooks_put() - a VM no longer holds the hooks of @level armed
+ * @level: the level given to kas_hooks_get()
+ *
+ * The hooks are disarmed KAS_DISARM_DELAY after the last put, unless a VM
+ * needs them again meanwhile: VMs created and destroyed in turn do not
+ * patch the kernel's text each time.
+ *
+ * Context: any (the VM table's spinlock may be held).
+ */
+void kas_hooks_put(u64 level)
+{
+	u64 bit = kas_level_bit(level);
+
+	if (!(bit & kas_demand_bits))
+		return;
+	if (atomic_dec_and_test(&kas_demand_users[__ffs64(bit)]) && READ_ONCE(kas_live))
+		mod_delayed_work(system_wq, &kas_disarm_work, KAS_DISARM_DELAY);
+}
+
+/**
+ * kas_hooks_nr_armed() - how many on-demand hooks are armed now
+ *
+ * Return: the number, for the operator's statistics.
+ */
+unsigned int kas_hooks_nr_armed(void)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < kas_table_n; i++)
+		n += kas_table[i].on_demand && READ_ONCE(kas_table[i].armed);
+	return n;
 }
 
 /**
@@ -320,11 +471,18 @@ void kas_hooks_detach(struct kas_hook *hooks, unsigned int n)
 
 	/* All hooks stop acting together, before any is unregistered. */
 	WRITE_ONCE(kas_live, false);
+	/*
+	 * No VM holds hooks armed here (each such VM holds a module
+	 * reference; a refused load never tracked one), so none is queued
+	 * from now on.
+	 */
+	cancel_delayed_work_sync(&kas_disarm_work);
 	for (i = 0; i < n; i++) {
 		if (!hooks[i].attached)
 			continue;
 		unregister_kprobe(&hooks[i].kp);
 		hooks[i].attached = false;
+		WRITE_ONCE(hooks[i].armed, false);
 	}
 	/*
 	 * Module exit runs only with no reference held, so no task is in a

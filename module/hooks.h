@@ -17,18 +17,24 @@
  * @feature: 0 for a core hook (missing = refuse to load), else the feature
  *           the hook belongs to; a feature attaches all its hooks or none
  * @needed_by: KVM_ABI_SHIM_LEVEL_BIT_* of the levels that need @feature
+ * @on_demand: armed only while a live VM is at a level in @needed_by
+ *             below the host's (registered disarmed: see kas_hooks_get())
  * @kp: the kprobe, filled in by kas_hooks_attach()
  * @call: the original, callable from a redirect target (a thunk)
  * @attached: whether @kp is registered
+ * @armed: whether @kp is enabled (an on-demand hook may be registered but
+ *         disabled)
  */
 struct kas_hook {
 	const char *symbol;
 	kprobe_pre_handler_t pre;
 	unsigned int feature;
 	u64 needed_by;
+	bool on_demand;
 	struct kprobe kp;
 	void *call;
 	bool attached;
+	bool armed;
 };
 
 int kas_kprobes_work(void);
@@ -37,6 +43,9 @@ void *kas_resolve(const char *sym);
 void kas_hooks_detach(struct kas_hook *hooks, unsigned int n);
 void kas_hooks_go_live(void);
 bool kas_hook_armed(const struct kas_hook *h);
+int kas_hooks_get(u64 level);
+void kas_hooks_put(u64 level);
+unsigned int kas_hooks_nr_armed(void);
 int kas_redirect(struct pt_regs *regs, void *fn);
 void kas_redirect_done(void);
 bool kas_hook_passthrough(struct pt_regs *regs);

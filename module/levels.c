@@ -34,6 +34,19 @@ const struct kas_level_info *kas_level_find(u64 level)
 }
 
 /**
+ * kas_level_bit() - a level's bit in KVM_ABI_SHIM_ATTR_SUPPORTED
+ * @level: encoded level
+ *
+ * Return: the bit, or 0 for native and for what is not a fleet level.
+ */
+u64 kas_level_bit(u64 level)
+{
+	const struct kas_level_info *li = kas_level_find(level);
+
+	return li ? li->bit : 0;
+}
+
+/**
  * kas_level_name() - the operator-facing name of a level
  * @level: encoded level
  *

@@ -40,6 +40,7 @@ extern const unsigned int kas_nr_levels;
 enum kas_op { KAS_OP_HAS, KAS_OP_GET, KAS_OP_SET };
 
 const struct kas_level_info *kas_level_find(u64 level);
+u64 kas_level_bit(u64 level);
 const char *kas_level_name(u64 level);
 int kas_level_parse(const char *s, u64 *level);
 u64 kas_host_level(unsigned int major, unsigned int minor);

@@ -262,10 +262,18 @@ static int kas_init_vm(struct kvm *kvm, unsigned long type)
 		ret = -ENOMEM;
 		goto out;
 	}
-	/* Published first: a VM the table has no room for is refused. */
 	kas_default_get_pair(&level, &rev);
+	/* Armed before the VM exists: its guest never sees the switch. */
+	v->hooks = level;
+	ret = kas_hooks_get(v->hooks);
+	if (ret) {
+		kas_vm_free(v);
+		goto out;
+	}
+	/* Published first: a VM the table has no room for is refused. */
 	ret = kas_vm_insert(v, kvm, level, rev);
 	if (ret) {
+		kas_hooks_put(v->hooks);
 		kas_vm_free(v);
 		goto out;
 	}
@@ -352,12 +360,17 @@ static void kas_watch(struct work_struct *work)
 
 #define KAS_ALL_LEVELS (KVM_ABI_SHIM_LEVEL_BIT_5_10 | KVM_ABI_SHIM_LEVEL_BIT_6_1 | \
 			KVM_ABI_SHIM_LEVEL_BIT_6_12)
+/*
+ * The vGIC hooks stay armed: a VMM's GICD_IIDR write can ask for revision
+ * 1 from inside the kernel's vGIC code, where nothing may sleep. The
+ * others act only for VMs at their levels and are armed while one lives.
+ */
 #define KAS_VGIC_HOOK(sym, pre) { sym, pre, KAS_FEAT_VGIC, KAS_ALL_LEVELS }
 #define KAS_GICR510_HOOK(sym, pre) \
-	{ sym, pre, KAS_FEAT_GICR_510, KVM_ABI_SHIM_LEVEL_BIT_5_10 }
-#define KAS_FW_HOOK(sym, pre) { sym, pre, KAS_FEAT_FW, KAS_NEED_FW }
-#define KAS_IDREGS_HOOK(sym, pre) { sym, pre, KAS_FEAT_IDREGS, KAS_NEED_IDREGS }
-#define KAS_REGLIST_HOOK(sym, pre) { sym, pre, KAS_FEAT_REGLIST, KAS_NEED_REGLIST }
+	{ sym, pre, KAS_FEAT_GICR_510, KVM_ABI_SHIM_LEVEL_BIT_5_10, true }
+#define KAS_FW_HOOK(sym, pre) { sym, pre, KAS_FEAT_FW, KAS_NEED_FW, true }
+#define KAS_IDREGS_HOOK(sym, pre) { sym, pre, KAS_FEAT_IDREGS, KAS_NEED_IDREGS, true }
+#define KAS_REGLIST_HOOK(sym, pre) { sym, pre, KAS_FEAT_REGLIST, KAS_NEED_REGLIST, true }
 
 struct kas_hook kas_hook_table[KAS_NR_HOOKS] = {
 	[KAS_HOOK_VM_IOCTL]	= { "kvm_arch_vm_ioctl", kas_vm_ioctl_pre },
@@ -397,7 +410,8 @@ struct kas_hook kas_hook_table[KAS_NR_HOOKS] = {
 	[KAS_HOOK_PSCI_CALL]	= KAS_FW_HOOK(KAS_SYM_PSCI_CALL, kas_psci_call_pre),
 	/* The SMC conduit, serviced from 6.4: hidden from older levels. */
 	[KAS_HOOK_HANDLE_SMC]	= { KAS_SYM_HANDLE_SMC, kas_handle_smc_pre, KAS_FEAT_SMC,
-				    KVM_ABI_SHIM_LEVEL_BIT_5_10 | KVM_ABI_SHIM_LEVEL_BIT_6_1 },
+				    KVM_ABI_SHIM_LEVEL_BIT_5_10 | KVM_ABI_SHIM_LEVEL_BIT_6_1,
+				    true },
 	/* vCPU registers older kernels do not have (not needed on 5.10). */
 	[KAS_HOOK_NUM_REGS]	= KAS_REGLIST_HOOK(KAS_SYM_NUM_REGS, kas_num_regs_pre),
 	[KAS_HOOK_COPY_REGS]	= KAS_REGLIST_HOOK(KAS_SYM_COPY_REGS, kas_copy_regs_pre),

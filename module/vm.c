@@ -20,6 +20,7 @@
 #include <linux/spinlock.h>
 
 #include "compat/compat.h"
+#include "hooks.h"
 #include "kas.h"
 #include "vgic_policy.h"
 #include "vm.h"
@@ -192,6 +193,7 @@ NOKPROBE_SYMBOL(kas_vm_lookup);
 static void kas_vm_unlink(struct kas_vm *v)
 {
 	rhashtable_remove_fast(&kas_vms, &v->node, kas_vm_params);
+	kas_hooks_put(v->hooks);
 	if (v->pinned)
 		module_put(THIS_MODULE);
 	atomic64_inc(&kas_vm_frees);
@@ -311,9 +313,9 @@ static int kas_stats_show(struct seq_file *m, void *unused)
 {
 	s64 a = atomic64_read(&kas_vm_allocs), f = atomic64_read(&kas_vm_frees);
 
-	seq_printf(m, "vm_allocs %lld\nvm_frees %lld\nvm_live %lld\nvm_stale_dropped %lld\ndisarmed_ticks %lld\n",
+	seq_printf(m, "vm_allocs %lld\nvm_frees %lld\nvm_live %lld\nvm_stale_dropped %lld\ndisarmed_ticks %lld\nhooks_armed %u\n",
 		   a, f, a - f, (s64)atomic64_read(&kas_vm_stale),
-		   (s64)atomic64_read(&kas_disarmed_ticks));
+		   (s64)atomic64_read(&kas_disarmed_ticks), kas_hooks_nr_armed());
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(kas_stats);

@@ -51,6 +51,8 @@ struct kas_vcpu {
  *           replaces them
  * @fw_saved: @fw_bmap is valid
  * @idregs_done: the level's ID register values are in the VM (6.12 hosts)
+ * @hooks: the level whose hooks the VM holds armed (kas_hooks_get()),
+ *         native for none; released when the entry goes
  * @vcpus: per vCPU (at its vcpu_id), a struct kas_vcpu
  */
 struct kas_vm {
@@ -67,6 +69,7 @@ struct kas_vm {
 	unsigned long fw_bmap[3];
 	bool fw_saved;
 	bool idregs_done;
+	u64 hooks;
 	struct xarray vcpus;
 };
 

@@ -31,4 +31,24 @@ for krel in "$@"; do
 	grep -qx '# END' "$work/out" || kas_die "benchmark boot of $krel did not complete"
 	echo "# $(kas_fleet_describe "$krel")"
 	sed -n 's/^bench /'"$krel"' /p' "$work/out"
+	# The same, as ratios against the run without the module.
+	awk '/^bench / {
+		lbl = $2; sub(/^level=/, "", lbl); cols[++nc] = lbl
+		for (i = 3; i <= NF; i++) if (split($i, kv, "=") == 2 && $i !~ /^module=/) {
+			if (!(kv[1] in seen)) { seen[kv[1]] = 1; ops[++no] = kv[1] }
+			val[lbl, kv[1]] = kv[2]
+		}
+	}
+	END {
+		printf "# %-20s %8s", "op (ratio)", "none"
+		for (c = 2; c <= nc; c++) printf " %20s", cols[c]
+		printf "\n"
+		for (o = 1; o <= no; o++) {
+			printf "# %-20s %8d", ops[o], val[cols[1], ops[o]]
+			for (c = 2; c <= nc; c++)
+				printf " %11d (%5.2f)", val[cols[c], ops[o]],
+					val[cols[1], ops[o]] ? val[cols[c], ops[o]] / val[cols[1], ops[o]] : 0
+			printf "\n"
+		}
+	}' "$work/out"
 done

@@ -157,6 +157,131 @@ static void test_cycles(void)
 	       kas_stat("vm_allocs") - a0, kas_stat("vm_frees") - f0);
 }
 
+/* The firmware register level 5.10 lacks (6.0's standard-services bitmap). */
+#define STD_BMAP (KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_FW_FEAT_BMAP | 0)
+
+/* A VM with one vCPU at @level (0: the default): its STD_BMAP read. */
+static int vm_std_bmap(struct vmm_vm *vm, uint64_t level)
+{
+	uint64_t val;
+	int ret;
+
+	if (vmm_vm_create(vm))
+		tap_bail("cannot create a VM");
+	ret = level ? vmm_shim_set(vm, KVM_ABI_SHIM_ATTR_LEVEL, level) : 0;
+	return ret ?: vmm_vcpu_add(vm, 0) ?: vmm_get_reg(&vm->vcpu[0], STD_BMAP, &val);
+}
+
+/* The kernel's own view: probes listed as [DISABLED] in debugfs. */
+static int kprobes_disabled(void)
+{
+	FILE *f = fopen("/sys/kernel/debug/kprobes/list", "r");
+	char line[512];
+	int n = 0;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		n += !!strstr(line, "[DISABLED]");
+	fclose(f);
+	return n;
+}
+
+/* Wait up to 10 s for the on-demand hooks armed to number @want. */
+static long armed_after_wait(long want, long *ms)
+{
+	struct timespec t = { 0, 50 * 1000 * 1000 };
+	long n = kas_stat("hooks_armed");
+
+	for (*ms = 0; *ms < 10000 && n != want; *ms += 50) {
+		nanosleep(&t, NULL);
+		n = kas_stat("hooks_armed");
+	}
+	return n;
+}
+
+static char default_level0[16];
+
+static void restore_default_level(void)
+{
+	if (default_level0[0])
+		vmm_param_write("default_level", default_level0);
+}
+
+/*
+ * Hooks that only older levels need are armed while a VM at such a level
+ * lives, before its guest can run, and disarmed a while after the last one
+ * went: a host whose VMs are all native runs the kernel's own paths.
+ */
+static void test_on_demand(uint64_t host)
+{
+	struct timespec delay = { 3, 0 };	/* beyond the disarm delay */
+	struct vmm_vm a, b, c;
+	int i, d0, d1;
+	long n, n510, ms;
+
+	if (host < KVM_ABI_SHIM_LEVEL(6, 1)) {
+		for (i = 0; i < 13; i++)
+			tap_skip("no level is older than a 5.10 host's: nothing is armed on demand");
+		return;
+	}
+	vmm_param_read("default_level", default_level0, sizeof(default_level0));
+	default_level0[strcspn(default_level0, "\n")] = 0;
+	atexit(restore_default_level);
+	n = armed_after_wait(0, &ms);
+	d0 = kprobes_disabled();
+	tap_ok(n == 0 && d0 > 0,
+	       "no VM at an older level: no on-demand hook armed (hooks_armed %ld, %d probes disabled)",
+	       n, d0);
+	/* A SET the module refuses arms nothing. */
+	if (vmm_vm_create(&a))
+		tap_bail("cannot create a VM");
+	TAP_ERRNO(vmm_vcpu_add(&a, 0), 0, "a native VM with a vCPU");
+	TAP_ERRNO(vmm_shim_set(&a, KVM_ABI_SHIM_ATTR_LEVEL, KVM_ABI_SHIM_LEVEL(5, 10)), -EBUSY,
+		  "... cannot be set to 5.10 (EBUSY)");
+	n = kas_stat("hooks_armed");
+	tap_ok(n == 0 && kprobes_disabled() == d0, "... and nothing was armed (hooks_armed %ld)", n);
+	vmm_vm_destroy(&a);
+
+	if (vmm_vm_create(&a))
+		tap_bail("cannot create a VM");
+	TAP_ERRNO(vmm_shim_set(&a, KVM_ABI_SHIM_ATTR_LEVEL, KVM_ABI_SHIM_LEVEL(5, 10)), 0,
+		  "a VM set to 5.10");
+	n510 = kas_stat("hooks_armed");
+	d1 = kprobes_disabled();
+	tap_ok(n510 > 0 && d0 - d1 == n510,
+	       "... has its hooks armed when the SET returns, before it has a vCPU (%ld armed; %d of %d probes still disabled)",
+	       n510, d1, d0);
+	TAP_ERRNO(vmm_shim_set(&a, KVM_ABI_SHIM_ATTR_LEVEL, KVM_ABI_SHIM_LEVEL_NATIVE), 0,
+		  "... set back to native");
+	n = armed_after_wait(0, &ms);
+	tap_ok(n == 0 && kprobes_disabled() == d0, "... which disarms them after %ld ms (hooks_armed %ld)",
+	       ms, n);
+	vmm_vm_destroy(&a);
+
+	TAP_ERRNO(vm_std_bmap(&a, KVM_ABI_SHIM_LEVEL(5, 10)), -ENOENT,
+		  "a VM at 5.10 has no KVM_REG_ARM_STD_BMAP, as on 5.10");
+	TAP_ERRNO(vm_std_bmap(&b, 0), 0, "a native VM beside it has the kernel's");
+	nanosleep(&delay, NULL);
+	n = kas_stat("hooks_armed");
+	tap_ok(n == n510 && vmm_get_reg(&a.vcpu[0], STD_BMAP, &(uint64_t){ 0 }) == -ENOENT,
+	       "3 s on, the VM at 5.10 still has its hooks and its level's answer (hooks_armed %ld)", n);
+	vmm_vm_destroy(&a);
+	n = armed_after_wait(0, &ms);
+	i = vm_std_bmap(&c, 0);
+	tap_ok(n == 0 && kprobes_disabled() == d0 && !i,
+	       "its end disarms them after %ld ms; a new native VM has the kernel's register (hooks_armed %ld)",
+	       ms, n);
+	vmm_vm_destroy(&c);
+	/* The operator's default arms them too, at VM creation. */
+	if (vmm_param_write("default_level", "5.10"))
+		tap_bail("cannot set default_level 5.10");
+	TAP_ERRNO(vm_std_bmap(&a, 0), -ENOENT, "a VM created at the default level 5.10 re-arms them");
+	restore_default_level();
+	vmm_vm_destroy(&a);
+	vmm_vm_destroy(&b);
+}
+
 static void test_unload_with_native_vm(const char *ko)
 {
 	struct vmm_vm vm;
@@ -413,11 +538,12 @@ int main(int argc, char **argv)
 	test_banner();
 	test_listing_and_rmmod();
 	test_cycles();
+	if (vmm_host_level(&host))
+		tap_bail("cannot read the kernel version");
+	test_on_demand(host);
 	test_unload_with_native_vm(argv[1]);
 	test_unload_bounded(argv[1]);
 	test_rev_until_init(argv[1]);
-	if (vmm_host_level(&host))
-		tap_bail("cannot read the kernel version");
 	test_refusal(argv[1], host, rounds);
 	return tap_finish();
 }

@@ -28,6 +28,10 @@ static void test_encoding(void)
 	       !strcmp(kas_level_name(L(6, 1)), "6.1") && !strcmp(kas_level_name(L(6, 12)), "6.12") &&
 	       !strcmp(kas_level_name(L(7, 3)), "7.3") &&
 	       !strcmp(kas_level_name(L(6, 5)), "invalid"), "level names");
+	tap_ok(kas_level_bit(L(5, 10)) == B510 && kas_level_bit(L(6, 1)) == B61 &&
+	       kas_level_bit(L(6, 12)) == B612 && kas_level_bit(L(7, 3)) == B73 &&
+	       !kas_level_bit(KVM_ABI_SHIM_LEVEL_NATIVE) && !kas_level_bit(L(6, 5)),
+	       "level bits (none for native or a level not in the fleet)");
 }
 
 static void test_parse(void)
