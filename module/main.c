@@ -365,12 +365,15 @@ static void kas_watch(struct work_struct *work)
  * 1 from inside the kernel's vGIC code, where nothing may sleep. The
  * others act only for VMs at their levels and are armed while one lives.
  */
-#define KAS_VGIC_HOOK(sym, pre) { sym, pre, KAS_FEAT_VGIC, KAS_ALL_LEVELS }
-#define KAS_GICR510_HOOK(sym, pre) \
-	{ sym, pre, KAS_FEAT_GICR_510, KVM_ABI_SHIM_LEVEL_BIT_5_10, true }
-#define KAS_FW_HOOK(sym, pre) { sym, pre, KAS_FEAT_FW, KAS_NEED_FW, true }
-#define KAS_IDREGS_HOOK(sym, pre) { sym, pre, KAS_FEAT_IDREGS, KAS_NEED_IDREGS, true }
-#define KAS_REGLIST_HOOK(sym, pre) { sym, pre, KAS_FEAT_REGLIST, KAS_NEED_REGLIST, true }
+#define KAS_VGIC_HOOK(sym, fn) \
+	{ .symbol = sym, .pre = fn, .feature = KAS_FEAT_VGIC, .needed_by = KAS_ALL_LEVELS }
+#define KAS_DEMAND_HOOK(sym, fn, feat, levels) \
+	{ .symbol = sym, .pre = fn, .feature = feat, .needed_by = levels, .on_demand = true }
+#define KAS_GICR510_HOOK(sym, fn) \
+	KAS_DEMAND_HOOK(sym, fn, KAS_FEAT_GICR_510, KVM_ABI_SHIM_LEVEL_BIT_5_10)
+#define KAS_FW_HOOK(sym, fn) KAS_DEMAND_HOOK(sym, fn, KAS_FEAT_FW, KAS_NEED_FW)
+#define KAS_IDREGS_HOOK(sym, fn) KAS_DEMAND_HOOK(sym, fn, KAS_FEAT_IDREGS, KAS_NEED_IDREGS)
+#define KAS_REGLIST_HOOK(sym, fn) KAS_DEMAND_HOOK(sym, fn, KAS_FEAT_REGLIST, KAS_NEED_REGLIST)
 
 struct kas_hook kas_hook_table[KAS_NR_HOOKS] = {
 	[KAS_HOOK_VM_IOCTL]	= { "kvm_arch_vm_ioctl", kas_vm_ioctl_pre },
@@ -409,9 +412,9 @@ struct kas_hook kas_hook_table[KAS_NR_HOOKS] = {
 	[KAS_HOOK_FW_SET]	= KAS_FW_HOOK(KAS_SYM_FW_SET, kas_fw_set_pre),
 	[KAS_HOOK_PSCI_CALL]	= KAS_FW_HOOK(KAS_SYM_PSCI_CALL, kas_psci_call_pre),
 	/* The SMC conduit, serviced from 6.4: hidden from older levels. */
-	[KAS_HOOK_HANDLE_SMC]	= { KAS_SYM_HANDLE_SMC, kas_handle_smc_pre, KAS_FEAT_SMC,
-				    KVM_ABI_SHIM_LEVEL_BIT_5_10 | KVM_ABI_SHIM_LEVEL_BIT_6_1,
-				    true },
+	[KAS_HOOK_HANDLE_SMC]	= KAS_DEMAND_HOOK(KAS_SYM_HANDLE_SMC, kas_handle_smc_pre,
+						  KAS_FEAT_SMC, KVM_ABI_SHIM_LEVEL_BIT_5_10 |
+						  KVM_ABI_SHIM_LEVEL_BIT_6_1),
 	/* vCPU registers older kernels do not have (not needed on 5.10). */
 	[KAS_HOOK_NUM_REGS]	= KAS_REGLIST_HOOK(KAS_SYM_NUM_REGS, kas_num_regs_pre),
 	[KAS_HOOK_COPY_REGS]	= KAS_REGLIST_HOOK(KAS_SYM_COPY_REGS, kas_copy_regs_pre),
