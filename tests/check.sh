@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # check.sh: the whole test suite (make check). Runs the host unit tests,
-# the lint checks, the QEMU fleet run, the QEMU save/restore drill and the
-# packaging test, and ends with the combined line
+# the lint checks, the QEMU fleet run, the QEMU save/restore drill, the
+# probes' cost per operation and the packaging test, and ends with the combined line
 # "N passed, N failed, N skipped". Exit status 0 iff nothing failed.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -111,6 +111,9 @@ stage_bg pkg bash "$top/tests/pkg/run.sh"
 # (make sweep builds every one).
 stage sweep bash "$top/tests/vm/sweep.sh" --newest
 stage qemu bash "$top/tests/qemu/run.sh"
+# The probes' cost per operation, as ratios against no module (make bench),
+# each under its limit in tests/bench/limits.
+stage bench bash "$top/tests/bench/run.sh" --check
 stage_join pkg
 
 wait "$prebuild" ${prebuild2:+"$prebuild2"} 2>/dev/null || true

@@ -7,10 +7,22 @@
 set -euo pipefail
 . "$(dirname "$0")/../vm/lib.sh"
 
+# --check (make check): also TAP, each ratio against tests/bench/limits;
+# by default on every series' reference.
+check=
+if [ "${1:-}" = --check ]; then
+	check=y
+	shift
+	if [ $# -eq 0 ]; then
+		mapfile -t refs < <(for s in 5.10 6.1 6.12 7.3; do kas_series_ref $s; done)
+		set -- "${refs[@]}"
+	fi
+fi
 # The kernels of the published figures; the series' references where the
 # archive no longer has them.
 [ $# -gt 0 ] || set -- "$(kas_fleet_kernel 6.1-point 2>/dev/null || kas_series_ref 6.1)" \
 	"$(kas_fleet_kernel 6.12-bpo 2>/dev/null || kas_series_ref 6.12)"
+n=0
 bash "$KAS_TOP/tests/vm/setup-host.sh"
 work=$KAS_CACHE/bench/$$
 mkdir -p "$work/tests"
@@ -28,9 +40,15 @@ for krel in "$@"; do
 		-initrd "$work/initrd.gz" -append "console=ttyAMA0 panic=-1 loglevel=3 kas.mode=bench kas.gic=v3" \
 		-device virtio-serial-device -chardev file,id=res,path="$work/out" \
 		-device virtserialport,chardev=res,name=kas.results < /dev/null > "$work/console" 2>&1
-	grep -qx '# END' "$work/out" || kas_die "benchmark boot of $krel did not complete"
+	if ! grep -qx '# END' "$work/out"; then
+		[ -n "$check" ] || kas_die "benchmark boot of $krel did not complete"
+		n=$((n + 1))
+		echo "not ok $n $krel: benchmark boot did not complete"
+		tail -n 20 "$work/console" | sed 's/^/# /'
+		continue
+	fi
 	echo "# $(kas_fleet_describe "$krel")"
-	sed -n 's/^bench /'"$krel"' /p' "$work/out"
+	sed -n 's/^bench /'"$krel"' /p' "$work/out" | sed "${check:+s/^/# /}"
 	# The same, as ratios against the run without the module.
 	awk '/^bench / {
 		lbl = $2; sub(/^level=/, "", lbl); cols[++nc] = lbl
@@ -51,4 +69,26 @@ for krel in "$@"; do
 			printf "\n"
 		}
 	}' "$work/out"
+	[ -n "$check" ] || continue
+	# One TAP line per run and operation, against the first matching limit.
+	awk -v krel="$krel" -v n="$n" 'FNR == NR {
+		if ($0 !~ /^#/ && NF == 3) { rr[++nr] = $1; ro[nr] = $2; rm[nr] = $3 }
+		next
+	}
+	/^bench / {
+		lbl = $2; sub(/^level=/, "", lbl)
+		for (i = 3; i <= NF; i++) if (split($i, kv, "=") == 2 && $i !~ /^module=/) {
+			if (lbl == "none") { base[kv[1]] = kv[2]; continue }
+			for (r = 1; r <= nr; r++)
+				if ((rr[r] == "*" || rr[r] == lbl) && (ro[r] == "*" || ro[r] == kv[1]))
+					break
+			ratio = base[kv[1]] ? kv[2] / base[kv[1]] : 0
+			ok = base[kv[1]] && r <= nr && ratio <= rm[r] + 0
+			printf "%s %d %s %s %s: %d instructions, %.2f x without the module (limit %s)\n",
+				ok ? "ok" : "not ok", ++n, krel, lbl, kv[1], kv[2], ratio, rm[r]
+		}
+	}
+	END { print n > "/dev/stderr" }' "$KAS_TOP/tests/bench/limits" "$work/out" 2> "$work/n"
+	n=$(cat "$work/n")
 done
+[ -z "$check" ] || echo "1..$n"
