@@ -17,7 +17,7 @@
 const struct kas_reg_since kas_reg_since[] = {
 	{ KAS_SYSREG(2, 0, 1, 1, 4), L(6, 1), "OSLSR_EL1" },
 	{ KAS_SYSREG(3, 3, 14, 2, 1), L(6, 12), "CNTP_CTL_EL0 (KVM_REG_ARM_PTIMER_CTL)" },
-	{ KAS_SYSREG(3, 3, 14, 0, 1), L(6, 12), "CNTPCT_EL0 (KVM_REG_ARM_PTIMER_CNT)" },
+	{ KAS_PTIMER_CNT, L(6, 12), "CNTPCT_EL0 (KVM_REG_ARM_PTIMER_CNT)" },
 	{ KAS_SYSREG(3, 3, 14, 2, 2), L(6, 12), "CNTP_CVAL_EL0 (KVM_REG_ARM_PTIMER_CVAL)" },
 	{ KAS_SYSREG(3, 0, 2, 0, 3), L(6, 12), "TCR2_EL1" },
 	{ KAS_SYSREG(3, 0, 10, 2, 2), L(6, 12), "PIRE0_EL1" },
@@ -244,6 +244,26 @@ bool kas_reg_hidden(u64 level, u64 host_level, u64 clidr, u64 id)
 			return level < kas_reg_since[i].since &&
 			       host_level >= kas_reg_since[i].since;
 	return false;
+}
+
+/**
+ * kas_reg_set_passes() - does KVM_SET_ONE_REG of hidden register @id reach
+ *                        the kernel anyway?
+ * @host_level: the running kernel's level
+ * @id: a register kas_reg_hidden() hides at the VM's level
+ *
+ * The physical counter (KVM_REG_ARM_PTIMER_CNT) belongs to the counter
+ * offset interface, which a host from 6.4 on offers whatever the VM's level
+ * (KVM_CAP_COUNTER_OFFSET on /dev/kvm, which knows no VM). A VMM that sees
+ * the capability sets the register (Firecracker resets it to 0 at boot and
+ * fails if it cannot), so the write goes through; the register stays out of
+ * the level's list and its reads.
+ *
+ * Return: true if the kernel takes the write.
+ */
+bool kas_reg_set_passes(u64 host_level, u64 id)
+{
+	return id == KAS_PTIMER_CNT && host_level >= L(6, 12);
 }
 
 #define KAS_CLIDR_EL1	KAS_SYSREG(3, 1, 0, 0, 1)

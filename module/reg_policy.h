@@ -38,6 +38,8 @@ extern const unsigned int kas_nr_reg_since;
 /* 5.10's PMU registers of a vCPU without a PMU (see reg_policy.c). */
 #define KAS_NR_PMU510		74
 #define KAS_PMCR_EL0		KAS_SYSREG(3, 3, 9, 12, 0)
+/* CNTPCT_EL0: KVM_REG_ARM_PTIMER_CNT, the physical counter. */
+#define KAS_PTIMER_CNT		KAS_SYSREG(3, 3, 14, 0, 1)
 
 /* Level 6.12's TCR2_EL1, PIRE0_EL1, PIR_EL1 where the host hides them. */
 #define KAS_NR_KEPT_612		3
@@ -54,6 +56,7 @@ unsigned int kas_reg_add_sorted(u64 *ids, unsigned int n, u64 id);
 
 bool kas_reg_valid_cache(u64 clidr, unsigned int csselr);
 bool kas_reg_hidden(u64 level, u64 host_level, u64 clidr, u64 id);
+bool kas_reg_set_passes(u64 host_level, u64 id);
 bool kas_reg_level_filters(u64 level, u64 host_level);
 unsigned int kas_reg_filter(u64 level, u64 host_level, u64 clidr, u64 *ids,
 			    unsigned int n);

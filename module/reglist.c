@@ -496,8 +496,9 @@ static int kas_kept612_set(struct kvm_vcpu *vcpu, const struct kvm_one_reg *reg)
  * @p: the kprobe
  * @regs: (vcpu, reg); reg is the kernel's copy of struct kvm_one_reg
  *
- * Return: 1 with -ENOENT for a register the VM's level does not have, or
- * redirected for a 5.10 PMU register of a vCPU without a PMU; else 0.
+ * Return: 1 with -ENOENT for a register the VM's level does not have (but
+ * for the physical counter's writes: kas_reg_set_passes()), or redirected
+ * for a 5.10 PMU register of a vCPU without a PMU; else 0.
  */
 int kas_one_reg_pre(struct kprobe *p, struct pt_regs *regs)
 {
@@ -508,7 +509,9 @@ int kas_one_reg_pre(struct kprobe *p, struct pt_regs *regs)
 	if (!level || kas_hook_passthrough(regs))
 		return 0;
 	if (kas_reg_hidden(level, KAS_HOST_LEVEL, kas_host_clidr(), reg->id))
-		return kas_return(regs, -ENOENT);
+		return p == &kas_hook_table[KAS_HOOK_SET_REG].kp &&
+		       kas_reg_set_passes(KAS_HOST_LEVEL, reg->id) ?
+		       0 : kas_return(regs, -ENOENT);
 	if (kas_reg_pmu510_applies(level, KAS_HOST_LEVEL) && !kas_compat_vcpu_has_pmu(vcpu) &&
 	    kas_reg_pmu510_index(reg->id) >= 0)
 		return kas_redirect(regs, p == &kas_hook_table[KAS_HOOK_GET_REG].kp ?

@@ -53,6 +53,11 @@ int main(void)
 	       kas_reg_hidden(L(6, 1), L(6, 12), QCLIDR, TCR2) &&
 	       !kas_reg_hidden(L(6, 1), L(6, 12), QCLIDR, OSLSR),
 	       "6.1 on 6.12: no physical timer, TCR2; OSLSR stays");
+	tap_ok(kas_reg_set_passes(L(6, 12), KAS_PTIMER_CNT) &&
+	       kas_reg_set_passes(L(7, 3), KAS_PTIMER_CNT) &&
+	       !kas_reg_set_passes(L(6, 12), PCTL) && !kas_reg_set_passes(L(6, 12), TCR2) &&
+	       !kas_reg_set_passes(L(6, 1), OSLSR),
+	       "a hidden PTIMER_CNT is still writable (counter offsets, 6.12+ hosts); nothing else");
 	tap_ok(kas_reg_hidden(L(5, 10), L(6, 1), QCLIDR, OSLSR) &&
 	       !kas_reg_hidden(L(5, 10), L(6, 1), QCLIDR, PCTL) &&
 	       !kas_reg_hidden(L(5, 10), L(6, 1), QCLIDR, KAS_DEMUX_CCSIDR(3)),
