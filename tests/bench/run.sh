@@ -30,8 +30,9 @@ trap 'rm -rf "$work"' EXIT
 make -s -C "$KAS_TOP/tests/selftests" OUT="$work/tests"
 aarch64-linux-gnu-gcc -O2 -static -Wall -o "$work/tests/exitcost" \
 	"$KAS_TOP/tests/bench/exitcost.c" "$KAS_TOP/tests/bench/guest.S" "$KAS_TOP/tools/lib/vmm.c"
+aarch64-linux-gnu-gcc -O2 -static -Wall -o "$work/tests/modload" "$KAS_TOP/tests/bench/modload.c"
 for krel in "$@"; do
-	ko=$(KAS_TEST= bash "$KAS_TOP/tests/vm/build-module.sh" "$krel" | tail -n1)
+	ko=$(KAS_TEST='' bash "$KAS_TOP/tests/vm/build-module.sh" "$krel" | tail -n1)
 	bash "$KAS_TOP/tests/vm/mkinitrd.sh" "$krel" "$ko" "$work/tests" "$work/initrd.gz"
 	rm -f "$work/out"
 	timeout 600 qemu-system-aarch64 -machine virt,virtualization=on,gic-version=3 \
@@ -49,6 +50,17 @@ for krel in "$@"; do
 	fi
 	echo "# $(kas_fleet_describe "$krel")"
 	sed -n 's/^bench /'"$krel"' /p' "$work/out" | sed "${check:+s/^/# /}"
+	load=$(sed -n 's/^bench-load instructions=//p' "$work/out")
+	echo "# $krel: loading the module took ${load:-?} instructions"
+	if [ -n "$check" ]; then
+		max=$(awk '$1 == "load" && $2 == "finit_module" { print $3 }' "$KAS_TOP/tests/bench/limits")
+		n=$((n + 1))
+		if [ -n "$load" ] && [ "$load" -le "$max" ]; then
+			echo "ok $n $krel: module load, $load instructions (limit $max)"
+		else
+			echo "not ok $n $krel: module load, ${load:-no} instructions (limit $max)"
+		fi
+	fi
 	# The same, as ratios against the run without the module.
 	awk '/^bench / {
 		lbl = $2; sub(/^level=/, "", lbl); cols[++nc] = lbl

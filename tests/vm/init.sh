@@ -160,7 +160,7 @@ fi
 # Benchmark mode (make bench): exit costs without and with the module.
 if grep -qw kas.mode=bench /proc/cmdline; then
 	say "$(/tests/exitcost) module=no"
-	insmod /kvm_abi_shim.ko
+	say "bench-load instructions=$(/tests/modload /kvm_abi_shim.ko)"
 	# Each run starts with no probe armed for an earlier run's VM (they
 	# stay armed a while after it): the guest's sleep warps the clock.
 	settle() {
