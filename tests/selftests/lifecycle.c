@@ -187,13 +187,21 @@ static int kprobes_disabled(void)
 	return n;
 }
 
+static long now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
 /* Wait up to 10 s for the on-demand hooks armed to number @want. */
 static long armed_after_wait(long want, long *ms)
 {
 	struct timespec t = { 0, 50 * 1000 * 1000 };
-	long n = kas_stat("hooks_armed");
+	long n = kas_stat("hooks_armed"), t0 = now_ms();
 
-	for (*ms = 0; *ms < 10000 && n != want; *ms += 50) {
+	while ((*ms = now_ms() - t0) < 10000 && n != want) {
 		nanosleep(&t, NULL);
 		n = kas_stat("hooks_armed");
 	}
