@@ -398,7 +398,7 @@ int kas_hooks_get(u64 level)
 		pr_warn_ratelimited("cannot arm the hooks of level %s (error %d); the VM is refused that level\n",
 				    kas_level_name(level), ret);
 		/* Those armed before the failure go again. */
-		mod_delayed_work(system_wq, &kas_disarm_work, 0);
+		mod_delayed_work(KAS_SYSTEM_WQ, &kas_disarm_work, 0);
 	}
 	return ret;
 }
@@ -420,7 +420,7 @@ void kas_hooks_put(u64 level)
 	if (!(bit & kas_demand_bits))
 		return;
 	if (atomic_dec_and_test(&kas_demand_users[__ffs64(bit)]) && READ_ONCE(kas_live))
-		mod_delayed_work(system_wq, &kas_disarm_work, KAS_DISARM_DELAY);
+		mod_delayed_work(KAS_SYSTEM_WQ, &kas_disarm_work, KAS_DISARM_DELAY);
 }
 
 /**

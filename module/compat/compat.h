@@ -85,6 +85,17 @@ static_assert(0, "kvm-abi-shim: kernel " UTS_RELEASE
 #endif
 
 /*
+ * The per-CPU system workqueue, for mod_delayed_work(): 7.3 warns when
+ * work is queued on system_wq, renamed system_percpu_wq (which
+ * schedule_delayed_work() uses there).
+ */
+#if KAS_HOST_AT_LEAST(7, 3)
+#define KAS_SYSTEM_WQ		system_percpu_wq
+#else
+#define KAS_SYSTEM_WQ		system_wq
+#endif
+
+/*
  * Redistributor features 6.x added and 5.10 lacks (INVLPIR/INVALLR/SYNCR,
  * GICR_CTLR.RWP, GICR_TYPER.Last reported to userspace): hooked on 6.x
  * hosts only, to hide them from VMs at level 5.10. NULL: not needed here.
