@@ -74,6 +74,23 @@ bool kas_fw_differs(u64 level, u64 host_level)
 }
 
 /**
+ * kas_fw_hooked() - do the firmware-register hooks act for a VM at @level?
+ * @level: the VM's level
+ * @host_level: the running kernel's level
+ * @need: the levels that arm those hooks on this host (KAS_NEED_FW)
+ *
+ * Only for the levels that arm them, so that what a VM sees does not
+ * depend on whether another VM holds the hooks armed.
+ *
+ * Return: true if the VM's firmware registers are its level's, not the
+ * kernel's.
+ */
+bool kas_fw_hooked(u64 level, u64 host_level, u64 need)
+{
+	return (kas_level_bit(level) & need) && kas_fw_differs(level, host_level);
+}
+
+/**
  * kas_psci_mask_affinity() - mask this PSCI call's target affinity?
  * @level: the VM's level
  * @host_level: the running kernel's level

@@ -52,6 +52,7 @@ const struct kas_fw_level *kas_fw_level(u64 level);
 int kas_fw_reg_access(u64 level, u64 host_level, u64 id);
 int kas_fw_psci_set(u64 level, u64 host_level, u64 val);
 bool kas_fw_differs(u64 level, u64 host_level);
+bool kas_fw_hooked(u64 level, u64 host_level, u64 need);
 bool kas_psci_mask_affinity(u64 level, u64 host_level, u32 fn);
 
 #endif /* KAS_FW_POLICY_H */

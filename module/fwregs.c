@@ -19,30 +19,13 @@
 
 typedef int (*kas_copy_ids_fn)(struct kvm_vcpu *, u64 __user *);
 
-/**
- * kas_fw_hooked() - do the firmware-register hooks act for a VM at @level?
- * @level: the VM's level
- *
- * Only for the levels that arm them (KAS_NEED_FW), so that what a VM sees
- * does not depend on whether another VM holds the hooks armed.
- *
- * Return: true if the VM's firmware registers are its level's, not the
- * kernel's.
- */
-bool kas_fw_hooked(u64 level)
-{
-	return (kas_level_bit(level) & KAS_NEED_FW) && kas_fw_differs(level, KAS_HOST_LEVEL);
-}
-
-NOKPROBE_SYMBOL(kas_fw_hooked);
-
 /* The table of @kvm's level when its hooks act for it. */
 static const struct kas_fw_level *kas_fw_of(struct kvm *kvm)
 {
 	struct kas_vm *v = kas_vm_lookup(kvm);
 	u64 level = v ? READ_ONCE(v->level) : KVM_ABI_SHIM_LEVEL_NATIVE;
 
-	return kas_fw_hooked(level) ? kas_fw_level(level) : NULL;
+	return kas_fw_hooked(level, KAS_HOST_LEVEL, KAS_NEED_FW) ? kas_fw_level(level) : NULL;
 }
 
 NOKPROBE_SYMBOL(kas_fw_of);
@@ -146,7 +129,7 @@ int kas_fw_get_pre(struct kprobe *p, struct pt_regs *regs)
 	struct kas_vm *v = kas_vm_lookup(vcpu->kvm);
 	int ret;
 
-	if (!v || !kas_fw_hooked(READ_ONCE(v->level)))
+	if (!v || !kas_fw_hooked(READ_ONCE(v->level), KAS_HOST_LEVEL, KAS_NEED_FW))
 		return 0;
 	ret = kas_fw_reg_access(READ_ONCE(v->level), KAS_HOST_LEVEL, reg->id);
 	return ret ? kas_return(regs, ret) : 0;
@@ -193,7 +176,7 @@ int kas_fw_set_pre(struct kprobe *p, struct pt_regs *regs)
 	if (kas_hook_passthrough(regs))
 		return 0;
 	v = kas_vm_lookup(vcpu->kvm);
-	if (!v || !kas_fw_hooked(READ_ONCE(v->level)))
+	if (!v || !kas_fw_hooked(READ_ONCE(v->level), KAS_HOST_LEVEL, KAS_NEED_FW))
 		return 0;
 	ret = kas_fw_reg_access(READ_ONCE(v->level), KAS_HOST_LEVEL, reg->id);
 	if (ret)

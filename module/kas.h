@@ -86,7 +86,6 @@ int kas_gicr510_uaccess_pre(struct kprobe *p, struct pt_regs *regs);
 
 /* fwregs.c, smccc.c */
 void kas_fw_apply(struct kvm *kvm, struct kas_vm *v);
-bool kas_fw_hooked(u64 level);
 int kas_fw_num_regs_pre(struct kprobe *p, struct pt_regs *regs);
 int kas_fw_copy_ids_pre(struct kprobe *p, struct pt_regs *regs);
 int kas_fw_get_pre(struct kprobe *p, struct pt_regs *regs);

@@ -203,8 +203,8 @@ static void kas_enc_sweep(struct kvm_vcpu *vcpu)
  */
 static unsigned int kas_compose(struct kvm_vcpu *vcpu, u64 level, struct kas_list *l)
 {
-	const struct kas_fw_level *fl = kas_fw_level(kas_fw_hooked(level) ?
-						     level : KAS_HOST_LEVEL);
+	bool own = kas_fw_hooked(level, KAS_HOST_LEVEL, KAS_NEED_FW);
+	const struct kas_fw_level *fl = kas_fw_level(own ? level : KAS_HOST_LEVEL);
 	unsigned int i, enc, sys;
 	bool sve = vcpu_has_sve(vcpu);
 	const u64 *fixed;

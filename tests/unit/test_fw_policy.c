@@ -37,6 +37,12 @@ int main(void)
 	tap_ok(kas_fw_differs(L(5, 10), L(6, 1)) && kas_fw_differs(L(6, 1), L(6, 12)) &&
 	       !kas_fw_differs(L(6, 1), L(6, 1)) && !kas_fw_differs(0, L(6, 12)) &&
 	       !kas_fw_differs(L(5, 10), L(5, 10)), "emulation only below the running kernel");
+	tap_ok(kas_fw_hooked(L(5, 10), L(6, 12), KVM_ABI_SHIM_LEVEL_BIT_5_10) &&
+	       !kas_fw_hooked(L(6, 1), L(6, 12), KVM_ABI_SHIM_LEVEL_BIT_5_10) &&
+	       kas_fw_hooked(L(6, 12), L(7, 3), KVM_ABI_SHIM_LEVEL_BIT_6_12) &&
+	       !kas_fw_hooked(L(7, 3), L(7, 3), KVM_ABI_SHIM_LEVEL_BIT_7_3) &&
+	       !kas_fw_hooked(0, L(6, 12), KVM_ABI_SHIM_LEVEL_BIT_5_10),
+	       "firmware hooks act only for older levels that arm them");
 	tap_ok(kas_fw_reg_access(L(5, 10), L(6, 1), KAS_FW_BMAP_REG(0)) == -ENOENT &&
 	       kas_fw_reg_access(L(5, 10), L(6, 12), KAS_FW_BMAP_REG(2)) == -ENOENT &&
 	       kas_fw_reg_access(L(5, 10), L(6, 12), KAS_FW_BMAP_REG(3)) == -ENOENT,
