@@ -38,16 +38,20 @@ static int kas_set(struct kvm *kvm, struct kas_vm *v, u64 attr, u64 __user *uadd
 	if (get_user(val, uaddr))
 		return -EFAULT;
 	/*
-	 * The new level's hooks are armed first (this may sleep, so not
-	 * under kvm->lock); the VM then holds them instead of its old
-	 * level's, or, if it keeps its level, they are released again. A
-	 * SET that will be refused arms nothing, so that a VMM cannot make
-	 * the host patch its text at will; the checks are repeated below.
+	 * The hooks of the new state are armed first (this may sleep, so not
+	 * under kvm->lock); the VM then holds what its new state needs and
+	 * the rest is released again. A SET that will be refused arms
+	 * nothing, so that a VMM cannot make the host patch its text at
+	 * will; the checks are repeated below.
 	 */
 	if (attr == KVM_ABI_SHIM_ATTR_LEVEL && v &&
 	    !kas_ctrl_set_level(val, READ_ONCE(v->rev_req), KAS_HOST_LEVEL,
 				kas_disabled_levels, READ_ONCE(kvm->created_vcpus) > 0))
-		hooks = val;
+		hooks = kas_hooks_demand(val, READ_ONCE(v->rev_req));
+	else if (attr == KVM_ABI_SHIM_ATTR_IIDR_REV && v &&
+		 !kas_ctrl_set_rev(val, READ_ONCE(v->level), KAS_HOST_LEVEL, kas_vgic_attached(),
+				   READ_ONCE(kvm->created_vcpus) > 0))
+		hooks = kas_hooks_demand(READ_ONCE(v->level), val);
 	ret = kas_hooks_get(hooks);
 	if (ret)
 		return ret;
@@ -62,14 +66,13 @@ static int kas_set(struct kvm *kvm, struct kas_vm *v, u64 attr, u64 __user *uadd
 				       kvm->created_vcpus > 0);
 	if (!ret && !v)
 		ret = -EOPNOTSUPP;	/* VM predates the module */
-	if (!ret && attr == KVM_ABI_SHIM_ATTR_LEVEL) {
+	if (!ret && attr == KVM_ABI_SHIM_ATTR_LEVEL)
 		ret = kas_vm_update(v, val, v->rev_req);
-		if (!ret)
-			swap(v->hooks, hooks);
-	} else if (!ret) {
+	else if (!ret)
 		ret = kas_vm_update(v, v->level, val);
-	}
 	if (!ret) {
+		/* Never less than it needs: its old hooks or those just armed. */
+		kas_hooks_move(&v->hooks, &hooks, kas_hooks_demand(v->level, v->rev_req));
 		kas_vgic_reapply(kvm, v);
 		kas_fw_apply(kvm, v);
 	}

@@ -19,13 +19,28 @@
 
 typedef int (*kas_copy_ids_fn)(struct kvm_vcpu *, u64 __user *);
 
+/**
+ * kas_fw_acts() - do the firmware-register hooks act for a VM at @level
+ *                 on this kernel?
+ * @level: the VM's level
+ *
+ * Return: true if the module, not the kernel, decides the VM's firmware
+ * registers.
+ */
+bool kas_fw_acts(u64 level)
+{
+	return kas_fw_hooked(level, KAS_HOST_LEVEL, KAS_NEED_FW);
+}
+
+NOKPROBE_SYMBOL(kas_fw_acts);
+
 /* The table of @kvm's level when its hooks act for it. */
 static const struct kas_fw_level *kas_fw_of(struct kvm *kvm)
 {
 	struct kas_vm *v = kas_vm_lookup(kvm);
 	u64 level = v ? READ_ONCE(v->level) : KVM_ABI_SHIM_LEVEL_NATIVE;
 
-	return kas_fw_hooked(level, KAS_HOST_LEVEL, KAS_NEED_FW) ? kas_fw_level(level) : NULL;
+	return kas_fw_acts(level) ? kas_fw_level(level) : NULL;
 }
 
 NOKPROBE_SYMBOL(kas_fw_of);
@@ -115,6 +130,27 @@ int kas_fw_copy_ids_pre(struct kprobe *p, struct pt_regs *regs)
 
 NOKPROBE_SYMBOL(kas_fw_copy_ids_pre);
 
+/*
+ * Does the module decide the access to firmware register @id for @vcpu's
+ * VM? If so, @ret is its answer (0: allowed, else the errno). The level is
+ * read once: the CLI may change it beside this call.
+ */
+static bool kas_fw_decides(struct kvm_vcpu *vcpu, u64 id, int *ret)
+{
+	struct kas_vm *v = kas_vm_lookup(vcpu->kvm);
+	u64 level;
+
+	if (!v)
+		return false;
+	level = READ_ONCE(v->level);
+	if (!kas_fw_acts(level))
+		return false;
+	*ret = kas_fw_reg_access(level, KAS_HOST_LEVEL, id);
+	return true;
+}
+
+NOKPROBE_SYMBOL(kas_fw_decides);
+
 /**
  * kas_fw_get_pre() - pre-handler on kvm_arm_get_fw_reg()
  * @p: the kprobe
@@ -124,14 +160,11 @@ NOKPROBE_SYMBOL(kas_fw_copy_ids_pre);
  */
 int kas_fw_get_pre(struct kprobe *p, struct pt_regs *regs)
 {
-	struct kvm_vcpu *vcpu = (struct kvm_vcpu *)regs->regs[0];
 	const struct kvm_one_reg *reg = (const struct kvm_one_reg *)regs->regs[1];
-	struct kas_vm *v = kas_vm_lookup(vcpu->kvm);
-	int ret;
+	int ret = 0;
 
-	if (!v || !kas_fw_hooked(READ_ONCE(v->level), KAS_HOST_LEVEL, KAS_NEED_FW))
+	if (!kas_fw_decides((struct kvm_vcpu *)regs->regs[0], reg->id, &ret))
 		return 0;
-	ret = kas_fw_reg_access(READ_ONCE(v->level), KAS_HOST_LEVEL, reg->id);
 	return ret ? kas_return(regs, ret) : 0;
 }
 
@@ -168,17 +201,12 @@ static int kas_fw_set_psci(struct kvm_vcpu *vcpu, const struct kvm_one_reg *reg)
  */
 int kas_fw_set_pre(struct kprobe *p, struct pt_regs *regs)
 {
-	struct kvm_vcpu *vcpu = (struct kvm_vcpu *)regs->regs[0];
 	const struct kvm_one_reg *reg = (const struct kvm_one_reg *)regs->regs[1];
-	struct kas_vm *v;
-	int ret;
+	int ret = 0;
 
-	if (kas_hook_passthrough(regs))
+	if (kas_hook_passthrough(regs) ||
+	    !kas_fw_decides((struct kvm_vcpu *)regs->regs[0], reg->id, &ret))
 		return 0;
-	v = kas_vm_lookup(vcpu->kvm);
-	if (!v || !kas_fw_hooked(READ_ONCE(v->level), KAS_HOST_LEVEL, KAS_NEED_FW))
-		return 0;
-	ret = kas_fw_reg_access(READ_ONCE(v->level), KAS_HOST_LEVEL, reg->id);
 	if (ret)
 		return kas_return(regs, ret);
 	if (reg->id == KVM_REG_ARM_PSCI_VERSION)

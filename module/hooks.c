@@ -25,11 +25,12 @@
  * waits for (it waits until every task has switched voluntarily, the way
  * ftrace frees its trampolines).
  *
- * A hook that only VMs at older levels need is registered disarmed and
- * armed while such a VM lives (kas_hooks_get()), so that a host whose VMs
- * are all native runs the kernel's paths as if the module were absent.
- * Arming patches kernel text and may sleep, so it is done in process
- * context before the VM can run (at creation or when its level is set);
+ * A hook that only some VMs need (those at older levels, or whose vGIC
+ * runs at revision 1) is registered disarmed and armed while such a VM
+ * lives (kas_hooks_get()), so that a host whose VMs are all native runs
+ * the kernel's paths as if the module were absent. Arming patches kernel
+ * text and may sleep, so it is done in process context before the VM can
+ * see the change (at creation, when its level or revision is set);
  * disarming waits a while after the last such VM went.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -51,6 +52,7 @@
 #include "compat/compat.h"
 #include "hooks.h"
 #include "levels.h"
+#include "vgic_policy.h"
 
 unsigned long kas_hook_target[KAS_NR_THUNKS];
 
@@ -63,86 +65,55 @@ static bool kas_live;
 /* The attached table, for arming on demand. */
 static struct kas_hook *kas_table;
 static unsigned int kas_table_n;
-/* Levels some attached on-demand hook is needed by (fixed once live). */
+/* Demand bits some attached on-demand hook is armed for (fixed once live). */
 static u64 kas_demand_bits;
-/* Per level bit: the live VMs at that level that hold the hooks armed. */
+/* Per demand bit: the live VMs that hold the hooks armed for it. */
 static atomic_t kas_demand_users[BITS_PER_TYPE(u64)];
 /* How long on-demand hooks stay armed after their last VM. */
 #define KAS_DISARM_DELAY	(2 * HZ)
 /* Serialises arming and disarming. */
 static DEFINE_MUTEX(kas_arm_lock);
 
+/* The probes kas_hooks_detach() unregisters together. */
+static struct kprobe *kas_detach_list[KAS_NR_THUNKS];
+
 static void kas_disarm_idle(struct work_struct *work);
 static DECLARE_DELAYED_WORK(kas_disarm_work, kas_disarm_idle);
 
-/*
- * Kprobes can be disarmed for the whole kernel (debugfs kprobes/enabled):
- * probes then register but never fire, and every VM would silently get the
- * native ABI. Probe a function of our own and call it to find out.
- */
-static bool kas_selftest_hit;
-
-static noinline int kas_selftest_target(int x)
-{
-	barrier();
-	return x + 1;
-}
-
-static int kas_selftest_pre(struct kprobe *p, struct pt_regs *regs)
-{
-	WRITE_ONCE(kas_selftest_hit, true);
-	return 0;
-}
-
 /**
- * kas_kprobes_work() - do kprobes fire on this kernel right now?
+ * kas_resolve() - the addresses of kernel functions the module calls
+ * @syms: their names (global, not exported)
+ * @addrs: filled with the addresses, NULL for one missing (logged with
+ *         the running kernel)
+ * @n: how many
  *
- * Return: 0 if a probe on a module function fired, -EOPNOTSUPP if it did
- * not (kprobes disarmed), or register_kprobe()'s error.
+ * Disabled kprobes resolve them, as for the hooks; nothing is armed, and
+ * they go together (one RCU grace period, not one each).
  */
-int kas_kprobes_work(void)
+void kas_resolve(const char *const syms[], void *addrs[], unsigned int n)
 {
-	struct kprobe kp = {
-		.addr = (kprobe_opcode_t *)kas_selftest_target,
-		.pre_handler = kas_selftest_pre,
-	};
-	int (*fn)(int) = kas_selftest_target;
+	struct kprobe kp[KAS_MAX_RESOLVE] = { };
+	struct kprobe *reg[KAS_MAX_RESOLVE];
+	unsigned int i, nr = 0;
 	int ret;
 
-	/* A real call, not inlined or folded away. */
-	OPTIMIZER_HIDE_VAR(fn);
-	WRITE_ONCE(kas_selftest_hit, false);
-	ret = register_kprobe(&kp);
-	if (ret)
-		return ret;
-	fn(1);
-	unregister_kprobe(&kp);
-	return READ_ONCE(kas_selftest_hit) ? 0 : -EOPNOTSUPP;
-}
-
-/**
- * kas_resolve() - the address of a kernel function the module calls
- * @sym: its name (global, not exported)
- *
- * A disabled kprobe resolves it, as for the hooks; nothing is armed.
- *
- * Return: the address, or NULL (logged with the running kernel).
- */
-void *kas_resolve(const char *sym)
-{
-	struct kprobe kp = { .symbol_name = sym, .flags = KPROBE_FLAG_DISABLED };
-	void *addr;
-	int ret;
-
-	ret = kas_test_fail_hook(sym) ? -ENOENT : register_kprobe(&kp);
-	if (ret) {
-		pr_warn("cannot find %s on kernel %s (error %d); levels needing it are disabled\n",
-			sym, init_utsname()->release, ret);
-		return NULL;
+	for (i = 0; i < n; i++) {
+		addrs[i] = NULL;
+		if (i >= KAS_MAX_RESOLVE)
+			continue;
+		kp[i].symbol_name = syms[i];
+		kp[i].flags = KPROBE_FLAG_DISABLED;
+		ret = kas_test_fail_hook(syms[i]) ? -ENOENT : register_kprobe(&kp[i]);
+		if (ret) {
+			pr_warn("cannot find %s on kernel %s (error %d); levels needing it are disabled\n",
+				syms[i], init_utsname()->release, ret);
+			continue;
+		}
+		addrs[i] = kp[i].addr;
+		reg[nr++] = &kp[i];
 	}
-	addr = kp.addr;
-	unregister_kprobe(&kp);
-	return addr;
+	if (nr)
+		unregister_kprobes(reg, nr);
 }
 
 /**
@@ -246,6 +217,12 @@ void kas_hooks_go_live(void)
 	smp_store_release(&kas_live, true);
 }
 
+/* The demand that arms an on-demand hook. */
+static u64 kas_hook_arms_for(const struct kas_hook *h)
+{
+	return h->armed_for ?: h->needed_by;
+}
+
 static void kas_detach_feature(struct kas_hook *hooks, unsigned int n,
 			       unsigned int feature)
 {
@@ -323,11 +300,12 @@ int kas_hooks_attach(struct kas_hook *hooks, unsigned int n, u64 *disabled)
 			older |= kas_levels[i].bit;
 	for (i = 0; i < n; i++)
 		if (hooks[i].attached && hooks[i].on_demand)
-			kas_demand_bits |= hooks[i].needed_by & older;
+			kas_demand_bits |= kas_hook_arms_for(&hooks[i]) &
+					    (older | KAS_DEMAND_VGIC_REV1);
 	return 0;
 }
 
-/* Caller holds kas_arm_lock. Is any VM at a level in @mask? */
+/* Caller holds kas_arm_lock. Does any VM hold a demand bit of @mask? */
 static bool kas_demanded(u64 mask)
 {
 	unsigned int b;
@@ -338,6 +316,25 @@ static bool kas_demanded(u64 mask)
 	return false;
 }
 
+/**
+ * kas_hooks_demand() - what a VM needs armed
+ * @level: the VM's level
+ * @rev_req: its requested vGIC revision (0: none)
+ *
+ * Return: the demand bits for kas_hooks_get(): its level's bit, and
+ * KAS_DEMAND_VGIC_REV1 if its vGIC runs at revision 1.
+ */
+u64 kas_hooks_demand(u64 level, unsigned int rev_req)
+{
+	u64 d = kas_level_bit(level);
+
+	if (kas_vgic_groups_fixed(kas_vgic_rev(level, rev_req)))
+		d |= KAS_DEMAND_VGIC_REV1;
+	return d;
+}
+
+NOKPROBE_SYMBOL(kas_hooks_demand);
+
 /* Disarm the on-demand hooks no live VM needs any more. */
 static void kas_disarm_idle(struct work_struct *work)
 {
@@ -347,7 +344,8 @@ static void kas_disarm_idle(struct work_struct *work)
 	for (i = 0; i < kas_table_n; i++) {
 		struct kas_hook *h = &kas_table[i];
 
-		if (!h->attached || !h->armed || !h->on_demand || kas_demanded(h->needed_by))
+		if (!h->attached || !h->armed || !h->on_demand ||
+		    kas_demanded(kas_hook_arms_for(h)))
 			continue;
 		/* On failure it stays armed; its handler checks the VM anyway. */
 		if (!disable_kprobe(&h->kp))
@@ -357,32 +355,34 @@ static void kas_disarm_idle(struct work_struct *work)
 }
 
 /**
- * kas_hooks_get() - arm the hooks VMs at @level need, and hold them armed
- * @level: the level a VM is about to get (native and the host's own level
- *         need nothing)
+ * kas_hooks_get() - arm the hooks a VM's demand needs, and hold them armed
+ * @demand: kas_hooks_demand() of the state the VM is about to get (native
+ *          and the host's own level need nothing)
  *
- * Called before the VM can run, so its guest never sees the switch.
- * Pairs with kas_hooks_put().
+ * Called before the VM can see the state, so its guest never sees the
+ * switch. Pairs with kas_hooks_put() of the same demand.
  *
- * Context: process context, no KVM lock held: arming patches kernel text
- * and may sleep.
+ * Context: process context: arming patches kernel text and may sleep. No
+ * KVM lock held, but for a VMM's GICD_IIDR write, which the kernel makes
+ * under kvm->lock (the module's own locks and the kernel's text patching
+ * never take a KVM lock).
  * Return: 0 (the hooks fire from now on), enable_kprobe()'s error, or
  * -EAGAIN while kprobes are disarmed for the whole kernel; on error
  * nothing is held.
  */
-int kas_hooks_get(u64 level)
+int kas_hooks_get(u64 demand)
 {
-	u64 bit = kas_level_bit(level);
+	u64 bits = demand & kas_demand_bits;
 	unsigned int i;
 	int ret = 0;
 
-	if (!(bit & kas_demand_bits))
+	if (!bits)
 		return 0;
 	mutex_lock(&kas_arm_lock);
 	for (i = 0; i < kas_table_n && !ret; i++) {
 		struct kas_hook *h = &kas_table[i];
 
-		if (!h->attached || h->armed || !h->on_demand || !(h->needed_by & bit))
+		if (!h->attached || h->armed || !h->on_demand || !(kas_hook_arms_for(h) & bits))
 			continue;
 		ret = enable_kprobe(&h->kp);
 		/* Enabled but left out of the text while kprobes are disarmed. */
@@ -391,12 +391,12 @@ int kas_hooks_get(u64 level)
 		if (!ret)
 			WRITE_ONCE(h->armed, true);
 	}
-	if (!ret)
-		atomic_inc(&kas_demand_users[__ffs64(bit)]);
+	for (; !ret && bits; bits &= bits - 1)
+		atomic_inc(&kas_demand_users[__ffs64(bits)]);
 	mutex_unlock(&kas_arm_lock);
 	if (ret) {
-		pr_warn_ratelimited("cannot arm the hooks of level %s (error %d); the VM is refused that level\n",
-				    kas_level_name(level), ret);
+		pr_warn_ratelimited("cannot arm the hooks a VM needs (error %d); it is refused its level or revision\n",
+				    ret);
 		/* Those armed before the failure go again. */
 		mod_delayed_work(KAS_SYSTEM_WQ, &kas_disarm_work, 0);
 	}
@@ -404,8 +404,8 @@ int kas_hooks_get(u64 level)
 }
 
 /**
- * kas_hooks_put() - a VM no longer holds the hooks of @level armed
- * @level: the level given to kas_hooks_get()
+ * kas_hooks_put() - a VM no longer holds the hooks of @demand armed
+ * @demand: the demand given to kas_hooks_get()
  *
  * The hooks are disarmed KAS_DISARM_DELAY after the last put, unless a VM
  * needs them again meanwhile: VMs created and destroyed in turn do not
@@ -413,15 +413,54 @@ int kas_hooks_get(u64 level)
  *
  * Context: any (the VM table's spinlock may be held).
  */
-void kas_hooks_put(u64 level)
+void kas_hooks_put(u64 demand)
 {
-	u64 bit = kas_level_bit(level);
+	u64 bits = demand & kas_demand_bits;
+	bool idle = false;
 
-	if (!(bit & kas_demand_bits))
-		return;
-	if (atomic_dec_and_test(&kas_demand_users[__ffs64(bit)]) && READ_ONCE(kas_live))
+	for (; bits; bits &= bits - 1)
+		idle |= atomic_dec_and_test(&kas_demand_users[__ffs64(bits)]);
+	if (idle && READ_ONCE(kas_live))
 		mod_delayed_work(KAS_SYSTEM_WQ, &kas_disarm_work, KAS_DISARM_DELAY);
 }
+
+NOKPROBE_SYMBOL(kas_hooks_put);
+
+/**
+ * kas_hooks_missing() - would @want need hooks armed beyond @held?
+ * @held: the demand a VM holds
+ * @want: the demand of its next state
+ *
+ * Return: true if kas_hooks_get() of @want minus @held would arm (and so
+ * may sleep); false if it returns at once.
+ */
+bool kas_hooks_missing(u64 held, u64 want)
+{
+	return want & ~held & kas_demand_bits;
+}
+
+NOKPROBE_SYMBOL(kas_hooks_missing);
+
+/**
+ * kas_hooks_move() - a VM's state changed: it holds what it now needs
+ * @held: the demand the VM holds; becomes @want
+ * @armed: the demand the caller armed for the change (kas_hooks_get());
+ *         becomes what is left for the caller to put
+ * @want: kas_hooks_demand() of the VM's new state, within *@held | *@armed
+ *
+ * What the VM no longer needs is put here. Context: any, like
+ * kas_hooks_put(); the caller serialises changes of the VM's state.
+ */
+void kas_hooks_move(u64 *held, u64 *armed, u64 want)
+{
+	u64 keep = *held & want, take = *armed & want & ~keep;
+
+	kas_hooks_put(*held & ~keep);
+	*held = keep | take;
+	*armed &= ~take;
+}
+
+NOKPROBE_SYMBOL(kas_hooks_move);
 
 /**
  * kas_hooks_nr_armed() - how many on-demand hooks are armed now
@@ -467,7 +506,10 @@ bool kas_hook_armed(const struct kas_hook *h)
  */
 void kas_hooks_detach(struct kas_hook *hooks, unsigned int n)
 {
-	unsigned int i;
+	unsigned int i, nr = 0;
+
+	/* kas_hooks_attach() attaches no more than that. */
+	n = min_t(unsigned int, n, KAS_NR_THUNKS);
 
 	/* All hooks stop acting together, before any is unregistered. */
 	WRITE_ONCE(kas_live, false);
@@ -480,10 +522,13 @@ void kas_hooks_detach(struct kas_hook *hooks, unsigned int n)
 	for (i = 0; i < n; i++) {
 		if (!hooks[i].attached)
 			continue;
-		unregister_kprobe(&hooks[i].kp);
+		kas_detach_list[nr++] = &hooks[i].kp;
 		hooks[i].attached = false;
 		WRITE_ONCE(hooks[i].armed, false);
 	}
+	/* Together: one RCU grace period, not one per probe. */
+	if (nr)
+		unregister_kprobes(kas_detach_list, nr);
 	/*
 	 * Module exit runs only with no reference held, so no task is in a
 	 * redirect target; a refused load never redirected. Never wait here.

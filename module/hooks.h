@@ -17,8 +17,11 @@
  * @feature: 0 for a core hook (missing = refuse to load), else the feature
  *           the hook belongs to; a feature attaches all its hooks or none
  * @needed_by: KVM_ABI_SHIM_LEVEL_BIT_* of the levels that need @feature
- * @on_demand: armed only while a live VM is at a level in @needed_by
- *             below the host's (registered disarmed: see kas_hooks_get())
+ * @on_demand: armed only while a live VM needs it (registered disarmed:
+ *             see kas_hooks_get())
+ * @armed_for: with @on_demand, the demand that arms it: level bits (VMs at
+ *             those levels below the host's) and KAS_DEMAND_VGIC_REV1;
+ *             0 for @needed_by
  * @kp: the kprobe, filled in by kas_hooks_attach()
  * @call: the original, callable from a redirect target (a thunk)
  * @attached: whether @kp is registered
@@ -31,20 +34,31 @@ struct kas_hook {
 	unsigned int feature;
 	u64 needed_by;
 	bool on_demand;
+	u64 armed_for;
 	struct kprobe kp;
 	void *call;
 	bool attached;
 	bool armed;
 };
 
-int kas_kprobes_work(void);
 int kas_hooks_attach(struct kas_hook *hooks, unsigned int n, u64 *disabled);
-void *kas_resolve(const char *sym);
+/* At most this many symbols per kas_resolve() call. */
+#define KAS_MAX_RESOLVE	4
+void kas_resolve(const char *const syms[], void *addrs[], unsigned int n);
 void kas_hooks_detach(struct kas_hook *hooks, unsigned int n);
 void kas_hooks_go_live(void);
 bool kas_hook_armed(const struct kas_hook *h);
-int kas_hooks_get(u64 level);
-void kas_hooks_put(u64 level);
+/*
+ * A demand bit beside the level bits: a VM whose vGIC runs at IIDR
+ * revision 1, whose interrupt group registers the module answers.
+ */
+#define KAS_DEMAND_VGIC_REV1	BIT_ULL(63)
+
+u64 kas_hooks_demand(u64 level, unsigned int rev_req);
+int kas_hooks_get(u64 demand);
+void kas_hooks_put(u64 demand);
+bool kas_hooks_missing(u64 held, u64 want);
+void kas_hooks_move(u64 *held, u64 *armed, u64 want);
 unsigned int kas_hooks_nr_armed(void);
 int kas_redirect(struct pt_regs *regs, void *fn);
 void kas_redirect_done(void);

@@ -264,7 +264,7 @@ static int kas_init_vm(struct kvm *kvm, unsigned long type)
 	}
 	kas_default_get_pair(&level, &rev);
 	/* Armed before the VM exists: its guest never sees the switch. */
-	v->hooks = level;
+	v->hooks = kas_hooks_demand(level, rev);
 	ret = kas_hooks_get(v->hooks);
 	if (ret) {
 		kas_vm_free(v);
@@ -361,12 +361,16 @@ static void kas_watch(struct work_struct *work)
 #define KAS_ALL_LEVELS (KVM_ABI_SHIM_LEVEL_BIT_5_10 | KVM_ABI_SHIM_LEVEL_BIT_6_1 | \
 			KVM_ABI_SHIM_LEVEL_BIT_6_12)
 /*
- * The vGIC hooks stay armed: a VMM's GICD_IIDR write can ask for revision
- * 1 from inside the kernel's vGIC code, where nothing may sleep. The
- * others act only for VMs at their levels and are armed while one lives.
+ * The vGIC hooks that give VMs their revision stay armed (every level has
+ * one); those of the interrupt groups act only at revision 1 and are armed
+ * while a VM runs at it. The others act only for VMs at their levels and
+ * are armed while one lives.
  */
 #define KAS_VGIC_HOOK(sym, fn) \
 	{ .symbol = sym, .pre = fn, .feature = KAS_FEAT_VGIC, .needed_by = KAS_ALL_LEVELS }
+#define KAS_GROUP_HOOK(sym, fn) \
+	{ .symbol = sym, .pre = fn, .feature = KAS_FEAT_VGIC, .needed_by = KAS_ALL_LEVELS, \
+	  .on_demand = true, .armed_for = KAS_DEMAND_VGIC_REV1 }
 #define KAS_DEMAND_HOOK(sym, fn, feat, levels) \
 	{ .symbol = sym, .pre = fn, .feature = feat, .needed_by = levels, .on_demand = true }
 #define KAS_GICR510_HOOK(sym, fn) \
@@ -388,10 +392,10 @@ struct kas_hook kas_hook_table[KAS_NR_HOOKS] = {
 						kas_vgic_misc_pre),
 	[KAS_HOOK_V3_MISC]	= KAS_VGIC_HOOK("vgic_mmio_uaccess_write_v3_misc",
 						kas_vgic_misc_pre),
-	[KAS_HOOK_READ_GROUP]	= KAS_VGIC_HOOK("vgic_mmio_read_group",
-						kas_vgic_read_group_pre),
-	[KAS_HOOK_WRITE_GROUP]	= KAS_VGIC_HOOK("vgic_mmio_write_group",
-						kas_vgic_write_group_pre),
+	[KAS_HOOK_READ_GROUP]	= KAS_GROUP_HOOK("vgic_mmio_read_group",
+						 kas_vgic_read_group_pre),
+	[KAS_HOOK_WRITE_GROUP]	= KAS_GROUP_HOOK("vgic_mmio_write_group",
+						 kas_vgic_write_group_pre),
 	[KAS_HOOK_V3_SET_ATTR]	= KAS_VGIC_HOOK("vgic_v3_set_attr", kas_vgic_v3_attr_pre),
 	[KAS_HOOK_V3_GET_ATTR]	= KAS_VGIC_HOOK("vgic_v3_get_attr", kas_vgic_v3_attr_pre),
 	/* 5.10's GICv3 redistributor on 6.x hosts. */
@@ -436,12 +440,6 @@ static int __init kas_init(void)
 	pr_info("version %s on kernel %s (%s), host level %s\n", KAS_VERSION,
 		init_utsname()->release, init_utsname()->version,
 		kas_level_name(KAS_HOST_LEVEL));
-	ret = kas_kprobes_work();
-	if (ret) {
-		pr_err("kprobes do not fire on kernel %s (disabled in /sys/kernel/debug/kprobes/enabled?); refusing to load\n",
-		       init_utsname()->release);
-		return ret;
-	}
 	kas_idregs_init();
 	ret = kas_vm_init();
 	if (ret)
@@ -453,6 +451,19 @@ static int __init kas_init(void)
 	if (ret) {
 		kas_vm_remove_all();
 		return ret;
+	}
+	/*
+	 * Kprobes can be disarmed for the whole kernel (debugfs
+	 * kprobes/enabled): probes then register but never fire, and every
+	 * VM would silently get the native ABI. A core hook, always armed,
+	 * is a breakpoint in the kernel's text when they fire.
+	 */
+	if (!kas_hook_armed(&kas_hook_table[KAS_HOOK_INIT_VM])) {
+		pr_err("kprobes do not fire on kernel %s (disabled in /sys/kernel/debug/kprobes/enabled?); refusing to load\n",
+		       init_utsname()->release);
+		kas_hooks_detach(kas_hook_table, KAS_NR_HOOKS);
+		kas_vm_remove_all();
+		return -EOPNOTSUPP;
 	}
 	/*
 	 * Defaults given at load time must still be honourable; from here

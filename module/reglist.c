@@ -203,7 +203,7 @@ static void kas_enc_sweep(struct kvm_vcpu *vcpu)
  */
 static unsigned int kas_compose(struct kvm_vcpu *vcpu, u64 level, struct kas_list *l)
 {
-	bool own = kas_fw_hooked(level, KAS_HOST_LEVEL, KAS_NEED_FW);
+	bool own = kas_fw_acts(level);
 	const struct kas_fw_level *fl = kas_fw_level(own ? level : KAS_HOST_LEVEL);
 	unsigned int i, enc, sys;
 	bool sve = vcpu_has_sve(vcpu);
@@ -378,8 +378,12 @@ static int kas_copy_regs(struct kvm_vcpu *vcpu, u64 __user *uindices)
  */
 int kas_reglist_init(void)
 {
-	kas_sys_reg_get = kas_resolve(KAS_SYM_SYS_REG_GET);
-	kas_num_sys_regs = kas_resolve(KAS_SYM_NUM_SYS_REGS);
+	static const char *const syms[] = { KAS_SYM_SYS_REG_GET, KAS_SYM_NUM_SYS_REGS };
+	void *addrs[ARRAY_SIZE(syms)];
+
+	kas_resolve(syms, addrs, ARRAY_SIZE(syms));
+	kas_sys_reg_get = addrs[0];
+	kas_num_sys_regs = addrs[1];
 	return kas_sys_reg_get && kas_num_sys_regs ? 0 : -ENOENT;
 }
 

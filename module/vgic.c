@@ -111,6 +111,66 @@ int kas_vgic_init_pre(struct kprobe *p, struct pt_regs *regs)
 
 NOKPROBE_SYMBOL(kas_vgic_init_pre);
 
+/*
+ * A VMM's GICD_IIDR write @val to @v's VM, whose vGIC runs at @cur: decide
+ * it and give the VM the revision, with the hooks the revision needs armed
+ * first. Caller holds kvm->lock. Sleeps only if something must be armed
+ * (kas_vgic_iidr_arms()); @rev gets the revision given.
+ */
+static int kas_vgic_iidr_set(struct kas_vm *v, unsigned int cur, u32 val, unsigned int *rev)
+{
+	u64 armed;
+	int ret;
+
+	ret = kas_vgic_iidr_write(cur, val, v->level, KAS_HOST_LEVEL, rev);
+	if (ret)
+		return ret;
+	armed = kas_hooks_demand(v->level, *rev) & ~v->hooks;
+	ret = kas_hooks_get(armed);
+	if (ret)
+		return ret;
+	ret = kas_vm_update(v, v->level, *rev);
+	if (!ret)
+		kas_hooks_move(&v->hooks, &armed, kas_hooks_demand(v->level, v->rev_req));
+	kas_hooks_put(armed);
+	return ret;
+}
+
+NOKPROBE_SYMBOL(kas_vgic_iidr_set);
+
+/* Would kas_vgic_iidr_set() arm hooks (and so sleep)? */
+static bool kas_vgic_iidr_arms(struct kas_vm *v, unsigned int cur, u32 val)
+{
+	unsigned int rev;
+
+	return !kas_vgic_iidr_write(cur, val, v->level, KAS_HOST_LEVEL, &rev) &&
+	       kas_hooks_missing(v->hooks, kas_hooks_demand(v->level, rev));
+}
+
+NOKPROBE_SYMBOL(kas_vgic_iidr_arms);
+
+/*
+ * Redirect target of vgic_mmio_uaccess_write_v{2,3}_misc() for a GICD_IIDR
+ * write whose revision needs hooks armed: in process context, under the
+ * caller's kvm->lock, before any vCPU can run again.
+ */
+static int kas_vgic_misc_arm(struct kvm_vcpu *vcpu, gpa_t addr, unsigned int len,
+			     unsigned long val)
+{
+	struct kvm *kvm = vcpu->kvm;
+	struct kas_vm *v = kas_vm_lookup(kvm);
+	unsigned int rev;
+	int ret = -EINVAL;
+
+	if (v) {
+		ret = kas_vgic_iidr_set(v, kvm->arch.vgic.implementation_rev, val, &rev);
+		if (!ret)
+			kas_vgic_give_rev(kvm, v, rev);
+	}
+	kas_redirect_done();
+	return ret;
+}
+
 /**
  * kas_vgic_misc_pre() - pre-handler on vgic_mmio_uaccess_write_v{2,3}_misc()
  * @p: the kprobe
@@ -118,15 +178,17 @@ NOKPROBE_SYMBOL(kas_vgic_init_pre);
  *
  * Userspace GICD_IIDR writes of a tracked VM follow our rules: revision 1,
  * 2 or 3, nothing else may differ; revision 3 refused at level 5.10. The
- * callers hold kvm->lock, which orders this against the control plane.
+ * callers hold kvm->lock, which orders this against the control plane. A
+ * revision whose hooks are not armed yet is given in process context.
  *
- * Return: 1 if the write was decided here, 0 for other registers.
+ * Return: 1 if the write was decided or redirected here, 0 for other
+ * registers.
  */
 int kas_vgic_misc_pre(struct kprobe *p, struct pt_regs *regs)
 {
 	struct kvm_vcpu *vcpu = (struct kvm_vcpu *)regs->regs[0];
 	struct kvm *kvm = vcpu->kvm;
-	unsigned int rev;
+	unsigned int rev, cur;
 	struct kas_vm *v;
 	int ret;
 
@@ -138,10 +200,12 @@ int kas_vgic_misc_pre(struct kprobe *p, struct pt_regs *regs)
 		rcu_read_unlock();
 		return 0;
 	}
-	ret = kas_vgic_iidr_write(kvm->arch.vgic.implementation_rev, regs->regs[3],
-				  v->level, KAS_HOST_LEVEL, &rev);
-	if (!ret)
-		ret = kas_vm_update(v, v->level, rev);
+	cur = kvm->arch.vgic.implementation_rev;
+	if (kas_vgic_iidr_arms(v, cur, regs->regs[3])) {
+		rcu_read_unlock();
+		return kas_redirect(regs, kas_vgic_misc_arm);
+	}
+	ret = kas_vgic_iidr_set(v, cur, regs->regs[3], &rev);
 	if (!ret)
 		kas_vgic_give_rev(kvm, v, rev);
 	rcu_read_unlock();
@@ -226,11 +290,8 @@ static int kas_v3_attr(struct kvm_device *dev, struct kvm_device_attr *attr,
 	cur = kas_vgic_rev(v->level, v->rev_req);
 	if (!cur)
 		cur = kas_level_default_rev(KAS_HOST_LEVEL);
-	if (write) {
-		ret = kas_vgic_iidr_write(cur, val, v->level, KAS_HOST_LEVEL, &rev);
-		if (!ret)
-			ret = kas_vm_update(v, v->level, rev);
-	}
+	if (write)
+		ret = kas_vgic_iidr_set(v, cur, val, &rev);
 	mutex_unlock(&kvm->lock);
 	/* Not under kvm->lock: a stalled user page must not stall the VM. */
 	if (!write)

@@ -92,6 +92,19 @@ int kas_vgic_iidr_write(unsigned int cur_rev, u32 val, u64 level,
 }
 
 /**
+ * kas_vgic_groups_fixed() - does the module answer a VM's interrupt group
+ *                           registers?
+ * @rev: the VM's revision (0: kernel default)
+ *
+ * Return: true at revision 1 (the groups are not configurable), which no
+ * kernel implements itself.
+ */
+bool kas_vgic_groups_fixed(unsigned int rev)
+{
+	return rev == 1;
+}
+
+/**
  * kas_vgic_group_read() - the value of an IGROUPR read, if fixed
  * @rev: the VM's revision (0: kernel default)
  * @v3: GICv3 model
@@ -103,7 +116,7 @@ int kas_vgic_iidr_write(unsigned int cur_rev, u32 val, u64 level,
 bool kas_vgic_group_read(unsigned int rev, bool v3, unsigned int len,
 			 unsigned long *val)
 {
-	if (rev != 1)
+	if (!kas_vgic_groups_fixed(rev))
 		return false;
 	*val = v3 ? (len >= sizeof(long) ? ~0UL : (1UL << (len * 8)) - 1) : 0;
 	return true;
@@ -117,7 +130,7 @@ bool kas_vgic_group_read(unsigned int rev, bool v3, unsigned int len,
  */
 bool kas_vgic_group_write_ignored(unsigned int rev)
 {
-	return rev == 1;
+	return kas_vgic_groups_fixed(rev);
 }
 
 /**

@@ -29,6 +29,7 @@ unsigned int kas_vgic_rev(u64 level, unsigned int rev_req);
 int kas_vgic_rev_check(unsigned int rev, u64 level, u64 host_level);
 int kas_vgic_iidr_write(unsigned int cur_rev, u32 val, u64 level,
 			u64 host_level, unsigned int *rev);
+bool kas_vgic_groups_fixed(unsigned int rev);
 bool kas_vgic_group_read(unsigned int rev, bool v3, unsigned int len,
 			 unsigned long *val);
 bool kas_vgic_group_write_ignored(unsigned int rev);

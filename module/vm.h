@@ -51,8 +51,9 @@ struct kas_vcpu {
  *           replaces them
  * @fw_saved: @fw_bmap is valid
  * @idregs_done: the level's ID register values are in the VM (6.12 hosts)
- * @hooks: the level whose hooks the VM holds armed (kas_hooks_get()),
- *         native for none; released when the entry goes
+ * @hooks: the demand whose hooks the VM holds armed (kas_hooks_demand(),
+ *         kas_hooks_get()), at least that of its level and revision;
+ *         released when the entry goes
  * @vcpus: per vCPU (at its vcpu_id), a struct kas_vcpu
  */
 struct kas_vm {

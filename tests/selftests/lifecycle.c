@@ -290,6 +290,57 @@ static void test_on_demand(uint64_t host)
 	vmm_vm_destroy(&b);
 }
 
+/* A VMM's GICD_IIDR (offset 8) or GICD_IGROUPR1 (0x84) access. */
+static int dist_reg(struct vmm_vm *vm, bool write, uint32_t off, uint32_t *val)
+{
+	return vmm_attr(vm->gic_fd, write ? KVM_SET_DEVICE_ATTR : KVM_GET_DEVICE_ATTR,
+			KVM_DEV_ARM_VGIC_GRP_DIST_REGS, off, val);
+}
+
+static int vm_with_vgic(struct vmm_vm *vm, int gic)
+{
+	if (vmm_vm_create(vm))
+		tap_bail("cannot create a VM");
+	return vmm_gic_create(vm, gic) ?: vmm_vcpu_add(vm, 0) ?: vmm_gic_init(vm);
+}
+
+/*
+ * The interrupt group hooks act only for a vGIC at revision 1, which only
+ * the module implements: armed while a VM runs at it, whether a VMM's
+ * GICD_IIDR write or the revision attribute asked for it, on every host.
+ */
+static void test_on_demand_rev1(uint64_t host)
+{
+	uint32_t iidr1 = 0x4b00043b | (1 << 12), back, g = 0x5a5a5a5a;
+	uint32_t fixed;
+	int gic = vmm_host_gic_version();
+	struct vmm_vm a;
+	long n, ms;
+
+	if (!gic) {
+		for (n = 0; n < 6; n++)
+			tap_skip("no vGIC on this host");
+		return;
+	}
+	fixed = gic == 3 ? 0xffffffff : 0;
+	back = 0x4b00043b | ((host == KVM_ABI_SHIM_LEVEL(5, 10) ? 2u : 3u) << 12);
+	n = armed_after_wait(0, &ms);
+	TAP_ERRNO(vm_with_vgic(&a, gic), 0, "a native VM with an initialised GICv%d", gic);
+	n = kas_stat("hooks_armed");
+	tap_ok(n == 0, "... arms no hook (hooks_armed %ld)", n);
+	TAP_ERRNO(dist_reg(&a, true, 8, &iidr1), 0, "... takes a GICD_IIDR write of revision 1");
+	dist_reg(&a, true, 0x84, &g);
+	dist_reg(&a, false, 0x84, &g);
+	n = kas_stat("hooks_armed");
+	tap_ok(n == 2 && g == fixed,
+	       "... which armed the group hooks before it returned: hooks_armed %ld, IGROUPR1 keeps 0x%x",
+	       n, g);
+	TAP_ERRNO(dist_reg(&a, true, 8, &back), 0, "... and a write of revision %u back", back >> 12 & 15);
+	n = armed_after_wait(0, &ms);
+	tap_ok(n == 0, "... which disarms them after %ld ms (hooks_armed %ld)", ms, n);
+	vmm_vm_destroy(&a);
+}
+
 static void test_unload_with_native_vm(const char *ko)
 {
 	struct vmm_vm vm;
@@ -549,6 +600,7 @@ int main(int argc, char **argv)
 	if (vmm_host_level(&host))
 		tap_bail("cannot read the kernel version");
 	test_on_demand(host);
+	test_on_demand_rev1(host);
 	test_unload_with_native_vm(argv[1]);
 	test_unload_bounded(argv[1]);
 	test_rev_until_init(argv[1]);

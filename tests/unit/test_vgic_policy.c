@@ -90,6 +90,13 @@ static void test_groups(void)
 	tap_ok(kas_vgic_group_read(1, false, 4, &v) && v == 0, "rev 1 GICv2 IGROUPR reads zero");
 	tap_ok(!kas_vgic_group_read(2, true, 4, &v) && !kas_vgic_group_read(3, false, 4, &v) &&
 	       !kas_vgic_group_read(0, true, 4, &v), "rev 0/2/3 read the stored groups");
+	tap_ok(kas_vgic_groups_fixed(kas_vgic_rev(NATIVE, 1)) &&
+	       kas_vgic_groups_fixed(kas_vgic_rev(L(5, 10), 1)) &&
+	       !kas_vgic_groups_fixed(kas_vgic_rev(L(5, 10), 0)) &&
+	       !kas_vgic_groups_fixed(kas_vgic_rev(L(6, 1), 0)) &&
+	       !kas_vgic_groups_fixed(kas_vgic_rev(NATIVE, 0)) &&
+	       !kas_vgic_groups_fixed(kas_vgic_rev(NATIVE, 2)),
+	       "the group hooks are needed at rev 1 only, requested; no level defaults to it");
 	tap_ok(kas_vgic_group_write_ignored(1) && !kas_vgic_group_write_ignored(2) &&
 	       !kas_vgic_group_write_ignored(3) && !kas_vgic_group_write_ignored(0),
 	       "only rev 1 drops group writes");
