@@ -52,16 +52,8 @@ base=$hdr/.config
 # The source, as Debian ships it for this version.
 src=$top/src/$(echo "$ver" | tr ':~' '__')
 if [ ! -e "$src/.done" ]; then
-	tmp=$(mktemp -d /var/tmp/kas-dbgsrc.XXXXXX)
-	(cd "$tmp" && apt-get -q download "linux-source-$series=$ver" >/dev/null 2>&1) ||
-		{ rm -rf "$tmp"; kas_die "cannot download linux-source-$series=$ver"; }
 	rm -rf "$src"
-	mkdir -p "$src"
-	dpkg --fsys-tarfile "$tmp"/linux-source-"$series"_*.deb |
-		tar -xO "./usr/src/linux-source-$series.tar.xz" |
-		tar -xJ -C "$src" --strip-components=1 ||
-		{ rm -rf "$tmp" "$src"; kas_die "cannot unpack linux-source-$series=$ver"; }
-	rm -rf "$tmp"
+	kas_unpack_linux_source "$series" "$ver" "$src" || { rm -rf "$src"; exit 1; }
 	# Complete: the version and the last files of the tarball are there.
 	kv=$(make -s -C "$src" kernelversion)
 	if [ "$kv" != "${ver%%-*}" ] || [ ! -e "$src/virt/kvm/kvm_main.c" ] ||

@@ -226,6 +226,27 @@ kas_boot_disk() {
 		< /dev/null > "$log" 2>&1
 }
 
+# kas_unpack_linux_source SERIES VERSION DIR: Debian's linux-source-SERIES
+# package at VERSION, its kernel tree unpacked into DIR (created).
+kas_unpack_linux_source() {
+	local series=$1 ver=$2 dest=$3 dl
+	dl=$(mktemp -d /var/tmp/kas-lsdl.XXXXXX)
+	if ! (cd "$dl" && apt-get -q download "linux-source-$series=$ver" >/dev/null 2>&1); then
+		rm -rf "$dl"
+		echo "kvm-abi-shim: cannot download linux-source-$series=$ver" >&2
+		return 1
+	fi
+	mkdir -p "$dest"
+	if ! dpkg --fsys-tarfile "$dl"/linux-source-"$series"_*.deb |
+		tar -xO "./usr/src/linux-source-$series.tar.xz" |
+		tar -xJ -C "$dest" --strip-components=1; then
+		rm -rf "$dl"
+		echo "kvm-abi-shim: cannot unpack linux-source-$series=$ver" >&2
+		return 1
+	fi
+	rm -rf "$dl"
+}
+
 # kas_linux_source [SERIES]: the directory (cached by version) holding what
 # we take from the archive's newest linux-source-SERIES (default 6.12): the
 # kernel's own KVM selftests, built static for arm64 (kvm-selftests/, with
@@ -243,13 +264,7 @@ kas_linux_source() {
 	flock "$lk"
 	if [ ! -e "$dir/.done-v2" ]; then
 		tmp=$(mktemp -d /var/tmp/kas-lsrc.XXXXXX)
-		(cd "$tmp" && apt-get -q download "linux-source-$series=$lsv" >/dev/null 2>&1) ||
-			{ rm -rf "$tmp"; kas_die "cannot download linux-source-$series=$lsv"; }
-		mkdir -p "$tmp/src"
-		dpkg --fsys-tarfile "$tmp"/linux-source-"$series"_*.deb |
-			tar -xO "./usr/src/linux-source-$series.tar.xz" |
-			tar -xJ -C "$tmp/src" --strip-components=1 ||
-			{ rm -rf "$tmp"; kas_die "cannot unpack linux-source-$series=$lsv"; }
+		kas_unpack_linux_source "$series" "$lsv" "$tmp/src" || { rm -rf "$tmp"; exit 1; }
 		rm -rf "$dir"
 		mkdir -p "$dir/kvm-selftests"
 		(cd "$tmp/src" && cp --parents scripts/checkpatch.pl scripts/spelling.txt \
