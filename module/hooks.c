@@ -363,9 +363,9 @@ static void kas_disarm_idle(struct work_struct *work)
  * switch. Pairs with kas_hooks_put() of the same demand.
  *
  * Context: process context: arming patches kernel text and may sleep. No
- * KVM lock held, but for a VMM's GICD_IIDR write, which the kernel makes
- * under kvm->lock (the module's own locks and the kernel's text patching
- * never take a KVM lock).
+ * KVM lock held, except for a VMM's GICD_IIDR write, decided under
+ * kvm->lock (after vGIC init the kernel holds it): neither the module's
+ * own locks nor the kernel's text patching ever take a KVM lock.
  * Return: 0 (the hooks fire from now on), enable_kprobe()'s error, or
  * -EAGAIN while kprobes are disarmed for the whole kernel; on error
  * nothing is held.

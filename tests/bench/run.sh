@@ -31,14 +31,21 @@ make -s -C "$KAS_TOP/tests/selftests" OUT="$work/tests"
 aarch64-linux-gnu-gcc -O2 -static -Wall -o "$work/tests/exitcost" \
 	"$KAS_TOP/tests/bench/exitcost.c" "$KAS_TOP/tests/bench/guest.S" "$KAS_TOP/tools/lib/vmm.c"
 aarch64-linux-gnu-gcc -O2 -static -Wall -o "$work/tests/modload" "$KAS_TOP/tests/bench/modload.c"
+aarch64-linux-gnu-gcc -O2 -static -Wall -o "$work/tests/vmscale" \
+	"$KAS_TOP/tests/bench/vmscale.c" "$KAS_TOP/tools/lib/vmm.c"
+# VM creation with up to 10,000 VMs live: on the newest kernel only (a few
+# minutes of emulation per run).
+newest=${*: -1}
 for krel in "$@"; do
+	scale=
+	[ "$krel" != "$newest" ] || scale=kas.scale
 	ko=$(KAS_TEST='' bash "$KAS_TOP/tests/vm/build-module.sh" "$krel" | tail -n1)
 	bash "$KAS_TOP/tests/vm/mkinitrd.sh" "$krel" "$ko" "$work/tests" "$work/initrd.gz"
 	rm -f "$work/out"
 	timeout 600 qemu-system-aarch64 -machine virt,virtualization=on,gic-version=3 \
 		-cpu max,pauth-impdef=on -smp 1 -icount shift=0,sleep=off -m 1G -nographic \
 		-no-reboot -nic none -kernel "$(kas_vmlinuz "$krel")" \
-		-initrd "$work/initrd.gz" -append "console=ttyAMA0 panic=-1 loglevel=3 kas.mode=bench kas.gic=v3" \
+		-initrd "$work/initrd.gz" -append "console=ttyAMA0 panic=-1 loglevel=3 kas.mode=bench kas.gic=v3 $scale" \
 		-device virtio-serial-device -chardev file,id=res,path="$work/out" \
 		-device virtserialport,chardev=res,name=kas.results < /dev/null > "$work/console" 2>&1
 	if ! grep -qx '# END' "$work/out"; then
@@ -81,21 +88,47 @@ for krel in "$@"; do
 			printf "\n"
 		}
 	}' "$work/out"
+	# VM creation and destruction with N VMs live.
+	awk '/^bench-scale / {
+		lbl = $2; sub(/^level=/, "", lbl)
+		if (!hdr++) {
+			printf "# %-20s", "create+destroy"
+			for (i = 3; i <= NF; i++) { split($i, kv, "="); printf " %16s", kv[1] }
+			printf "\n"
+		}
+		printf "# %-20s", lbl
+		for (i = 3; i <= NF; i++) {
+			split($i, kv, "=")
+			if (lbl == "none") { base[i] = kv[2]; printf " %16d", kv[2] }
+			else printf " %9d (%4.2f)", kv[2], base[i] ? kv[2] / base[i] : 0
+		}
+		printf "\n"
+	}' "$work/out"
 	[ -n "$check" ] || continue
 	# One TAP line per run and operation, against the first matching limit.
-	awk -v krel="$krel" -v n="$n" 'FNR == NR {
+	awk -v krel="$krel" -v n="$n" '
+	# A run pattern: exact, or a prefix ending in "*".
+	function match_run(pat, run) {
+		if (pat ~ /\*$/)
+			return index(run, substr(pat, 1, length(pat) - 1)) == 1
+		return pat == run
+	}
+	FNR == NR {
 		if ($0 !~ /^#/ && NF == 3) { rr[++nr] = $1; ro[nr] = $2; rm[nr] = $3 }
 		next
 	}
-	/^bench / {
+	/^bench(-scale)? / {
 		lbl = $2; sub(/^level=/, "", lbl)
+		if ($1 == "bench-scale") lbl = "scale-" lbl
 		for (i = 3; i <= NF; i++) if (split($i, kv, "=") == 2 && $i !~ /^module=/) {
+			if (lbl == "scale-none") { sbase[kv[1]] = kv[2]; continue }
+			if (lbl ~ /^scale-/) { b = sbase[kv[1]] } else { b = base[kv[1]] }
 			if (lbl == "none") { base[kv[1]] = kv[2]; continue }
 			for (r = 1; r <= nr; r++)
-				if ((rr[r] == "*" || rr[r] == lbl) && (ro[r] == "*" || ro[r] == kv[1]))
+				if (match_run(rr[r], lbl) && (ro[r] == "*" || ro[r] == kv[1]))
 					break
-			ratio = base[kv[1]] ? kv[2] / base[kv[1]] : 0
-			ok = base[kv[1]] && r <= nr && ratio <= rm[r] + 0
+			ratio = b ? kv[2] / b : 0
+			ok = b && r <= nr && ratio <= rm[r] + 0
 			printf "%s %d %s %s %s: %d instructions, %.2f x without the module (limit %s)\n",
 				ok ? "ok" : "not ok", ++n, krel, lbl, kv[1], kv[2], ratio, rm[r]
 		}

@@ -160,6 +160,9 @@ fi
 # Benchmark mode (make bench): exit costs without and with the module.
 if grep -qw kas.mode=bench /proc/cmdline; then
 	say "$(/tests/exitcost) module=no"
+	# VM creation with up to 10,000 VMs live (kas.scale: one kernel).
+	scale=$(grep -ow kas.scale /proc/cmdline || true)
+	[ -z "$scale" ] || say "$(/tests/vmscale)"
 	say "bench-load instructions=$(/tests/modload /kvm_abi_shim.ko)"
 	# Each run starts with no probe armed for an earlier run's VM (they
 	# stay armed a while after it): the guest's sleep warps the clock.
@@ -190,6 +193,16 @@ if grep -qw kas.mode=bench /proc/cmdline; then
 		exec 4>&-
 		wait $!
 	done
+	# The same with the module: native, then every VM at 5.10 (the VMs
+	# hold its probes armed), where the host is newer.
+	if [ -n "$scale" ]; then
+		settle
+		say "$(/tests/vmscale native)"
+		if [ "$(series "$(uname -r)")" != 5.10 ]; then
+			settle
+			say "$(/tests/vmscale 5.10)"
+		fi
+	fi
 	say "# END"
 	exec 3>&-
 	sync
