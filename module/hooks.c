@@ -88,7 +88,8 @@ static DECLARE_DELAYED_WORK(kas_disarm_work, kas_disarm_idle);
  * @n: how many
  *
  * Disabled kprobes resolve them, as for the hooks; nothing is armed, and
- * they go together (one RCU grace period, not one each).
+ * they go together (one RCU grace period, not one each). At most
+ * KAS_MAX_RESOLVE (callers check at build time); any beyond stay NULL.
  */
 void kas_resolve(const char *const syms[], void *addrs[], unsigned int n)
 {

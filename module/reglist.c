@@ -381,6 +381,7 @@ int kas_reglist_init(void)
 	static const char *const syms[] = { KAS_SYM_SYS_REG_GET, KAS_SYM_NUM_SYS_REGS };
 	void *addrs[ARRAY_SIZE(syms)];
 
+	BUILD_BUG_ON(ARRAY_SIZE(syms) > KAS_MAX_RESOLVE);
 	kas_resolve(syms, addrs, ARRAY_SIZE(syms));
 	kas_sys_reg_get = addrs[0];
 	kas_num_sys_regs = addrs[1];
