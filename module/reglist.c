@@ -322,22 +322,42 @@ static void kas_stash(struct kas_vcpu *c, u64 *ids, long n)
 	c->list_task = (ids || n < 0) ? current : NULL;
 }
 
-/* Redirect target of kvm_arm_num_regs(). */
+/*
+ * Redirect target of kvm_arm_num_regs(). Once the VM has run, the list is
+ * kept for the vCPU's life (until its next reset): composing it asks the
+ * kernel about every sys-reg candidate, which is most of what a VMM's
+ * register save would cost at an older level. The flag is read before
+ * composing, so the list kept was composed after the last change the
+ * kernel allowed.
+ */
 static unsigned long kas_num_regs(struct kvm_vcpu *vcpu)
 {
-	struct kas_vcpu *c;
+	struct kas_vcpu *c = kas_regs_of(vcpu);
 	u64 *ids = NULL, level;
+	bool ran;
 	long n;
 
+	if (c && c->regs) {
+		n = c->regs_n;
+		goto out;
+	}
+	ran = kas_compat_vm_ran_once(vcpu->kvm);
+	/* Pairs with the kernel's lock ordering ID writes before the flag. */
+	smp_rmb();
 	rcu_read_lock();
 	level = kas_older_level(vcpu->kvm);
 	rcu_read_unlock();
 	n = kas_reglist_fetch(vcpu, level, &ids);
-	c = kas_regs_of(vcpu);
-	if (c)
+	if (c && n >= 0 && ran) {
+		kas_stash(c, NULL, 0);
+		c->regs = ids;
+		c->regs_n = n;
+	} else if (c) {
 		kas_stash(c, n < 0 ? NULL : ids, n);
-	else
+	} else {
 		kvfree(ids);
+	}
+out:
 	kas_redirect_done();
 	/* On failure, none: the copy then reports the error. */
 	return n < 0 ? 0 : n;
@@ -351,6 +371,11 @@ static int kas_copy_regs(struct kvm_vcpu *vcpu, u64 __user *uindices)
 	long n;
 	int ret;
 
+	if (c && c->regs) {
+		ret = copy_to_user(uindices, c->regs, c->regs_n * sizeof(u64)) ? -EFAULT : 0;
+		kas_redirect_done();
+		return ret;
+	}
 	if (c && c->list_task == current) {
 		ids = c->list;
 		n = c->list_n;

@@ -48,12 +48,16 @@ struct kas_vcpu *kas_vcpu_of(struct kas_vm *v, struct kvm_vcpu *vcpu)
  * @c: its state
  *
  * As the level's kernel resets its own copies in kvm_reset_sys_regs().
- * Caller holds the vCPU's mutex, or runs the vCPU; nothing is allocated.
+ * The kept register list goes too: a reset is where the kernel takes a
+ * vCPU's features. Caller holds the vCPU's mutex, or runs the vCPU, in
+ * process context; nothing is allocated.
  */
 void kas_vcpu_reset(struct kas_vcpu *c)
 {
 	kas_pmu510_reset_values(c->pmu510);
 	memcpy(c->kept612, kas_reg_kept_612_reset, sizeof(c->kept612));
+	kvfree(c->regs);
+	c->regs = NULL;
 }
 
 /**
@@ -65,6 +69,7 @@ void kas_vcpu_free(struct kas_vcpu *c)
 	if (c) {
 		kfree(c->ccsidr);
 		kvfree(c->list);
+		kvfree(c->regs);
 	}
 	kfree(c);
 }

@@ -24,6 +24,10 @@
  * @list: the register list KVM_GET_REG_LIST counted, for its copy
  * @list_n: its length, or the error the copy is to return
  * @list_task: the task whose ioctl counted it; NULL when none is kept
+ * @regs: the register list, kept from the first KVM_GET_REG_LIST after the
+ *        VM has run (the kernel then refuses what would change it) until
+ *        the vCPU is reset; NULL when none is kept
+ * @regs_n: its length
  */
 struct kas_vcpu {
 	u64 pmu510[KAS_NR_PMU510];
@@ -32,6 +36,8 @@ struct kas_vcpu {
 	u64 *list;
 	long list_n;
 	const struct task_struct *list_task;
+	u64 *regs;
+	unsigned int regs_n;
 };
 
 /**

@@ -277,6 +277,27 @@ static inline bool kas_compat_vcpu_has_pmu(struct kvm_vcpu *vcpu)
 #endif
 }
 
+/**
+ * kas_compat_vm_ran_once() - has a vCPU of @kvm run?
+ * @kvm: the VM
+ *
+ * From then on the kernel refuses what would change a vCPU's register
+ * list (its features, the VM's ID registers). 5.10 has no VM-wide flag,
+ * and no level below its own: nothing asks there.
+ *
+ * Return: true once the kernel marked the VM as having run.
+ */
+static inline bool kas_compat_vm_ran_once(struct kvm *kvm)
+{
+#if KAS_HOST_AT_LEAST(6, 12)
+	return kvm_vm_has_ran_once(kvm);
+#elif KAS_HOST_MAJOR >= 6
+	return test_bit(KVM_ARCH_FLAG_HAS_RAN_ONCE, &kvm->arch.flags);
+#else
+	return false;
+#endif
+}
+
 /* sys_reg() encoding of a KVM_{GET,SET}_ONE_REG system-register id. */
 static inline u32 kas_compat_enc(u64 id)
 {

@@ -309,6 +309,86 @@ static void check_sve(uint64_t level, const char *name)
 	vmm_vm_destroy(&vm);
 }
 
+static bool same_list(const struct list *a, const struct list *b)
+{
+	return a->n == b->n && !memcmp(a->id, b->id, a->n * sizeof(uint64_t));
+}
+
+/* The first KVM_RUN of vCPU @idx: the kernel's first-run work, no guest code. */
+static int run_once(struct vmm_vm *vm, int idx)
+{
+	int ret;
+
+	vm->vcpu[idx].run->immediate_exit = 1;
+	ret = vmm_run(&vm->vcpu[idx]);
+	vm->vcpu[idx].run->immediate_exit = 0;
+	return ret == -EINTR ? 0 : ret ? ret : -EIO;
+}
+
+/*
+ * Once a VM has run, the module keeps each vCPU's list rather than compose
+ * it at every KVM_GET_REG_LIST (what a register save costs): the list must
+ * stay the one the level gives (@want, taken before the run), count and
+ * copy agreeing, and a reset that changes the vCPU's features (where the
+ * kernel allows it) must not leave it stale.
+ */
+static void check_after_run(uint64_t level, const char *name, const struct list *want)
+{
+	struct list ran = { 0 }, again = { 0 }, pmu = { 0 }, fresh = { 0 };
+	struct kvm_reg_list *rl = calloc(1, sizeof(*rl) + want->n * sizeof(uint64_t));
+	struct vmm_vm vm, other;
+	int r, f;
+
+	if (!rl || vmm_vm_create(&vm)) {
+		tap_ok(false, "level %s: a VM to run", name);
+		free(rl);
+		return;
+	}
+	r = vmm_shim_set(&vm, KVM_ABI_SHIM_ATTR_LEVEL, level) ?: vmm_vcpu_add(&vm, 0) ?:
+	    run_once(&vm, 0);
+	TAP_ERRNO(r, 0, "level %s: the vCPU's first KVM_RUN (immediate_exit) returns", name);
+	tap_ok(!r && !get_list(&vm.vcpu[0], &ran) && same_list(&ran, want),
+	       "level %s: after the VM ran, KVM_GET_REG_LIST gives the list it gave before (%llu)",
+	       name, (unsigned long long)ran.n);
+	tap_ok(!r && !get_list(&vm.vcpu[0], &again) && same_list(&again, want) &&
+	       !list_again(&vm.vcpu[0], rl, want),
+	       "level %s: and again, count and copy agreeing (E2BIG with n=0, then the list)", name);
+	/* A reset (the module drops what it kept), then one asking for a PMU. */
+	TAP_ERRNO(vcpu_reinit(&vm, &vm.vcpu[0]), 0,
+		  "level %s: KVM_ARM_VCPU_INIT again after the run (a reset)", name);
+	free(again.id);
+	again.id = NULL;
+	tap_ok(!get_list(&vm.vcpu[0], &again) && same_list(&again, want),
+	       "level %s: after the reset, the same list again (%llu)", name,
+	       (unsigned long long)again.n);
+	/* A vCPU asking for a PMU it did not have. */
+	f = vmm_vcpu_init(&vm, vm.vcpu[0].fd, 1u << KVM_ARM_VCPU_PMU_V3);
+	if (!f) {
+		/* The kernel took it: the list is a new vCPU's with a PMU. */
+		r = vmm_vm_create(&other);
+		if (!r) {
+			r = vmm_shim_set(&other, KVM_ABI_SHIM_ATTR_LEVEL, level) ?:
+			    vmm_vcpu_add(&other, 1u << KVM_ARM_VCPU_PMU_V3) ?:
+			    get_list(&other.vcpu[0], &fresh);
+			vmm_vm_destroy(&other);
+		}
+		tap_ok(!r && !get_list(&vm.vcpu[0], &pmu) && same_list(&pmu, &fresh) &&
+		       !same_list(&pmu, want),
+		       "level %s: KVM_ARM_VCPU_INIT with a PMU after the run: the list is a PMU vCPU's (%llu, was %llu)",
+		       name, (unsigned long long)pmu.n, (unsigned long long)want->n);
+	} else {
+		tap_ok(!get_list(&vm.vcpu[0], &pmu) && same_list(&pmu, want),
+		       "level %s: KVM_ARM_VCPU_INIT with a PMU after the run is refused (%s): the list stays (%llu)",
+		       name, strerror(-f), (unsigned long long)pmu.n);
+	}
+	free(ran.id);
+	free(again.id);
+	free(pmu.id);
+	free(fresh.id);
+	free(rl);
+	vmm_vm_destroy(&vm);
+}
+
 static void check_level(uint64_t host, uint64_t level, const struct list *native,
 			const bool valid[14], unsigned int ncaches)
 {
@@ -434,8 +514,9 @@ static void check_level(uint64_t host, uint64_t level, const struct list *native
 	probe.n = l.n - 1;
 	tap_ok(ioctl(vm.vcpu[0].fd, KVM_GET_REG_LIST, &probe) < 0 && errno == E2BIG,
 	       "level %s: a buffer one short is E2BIG", name);
-	free(l.id);
 	vmm_vm_destroy(&vm);
+	check_after_run(level, name, &l);
+	free(l.id);
 	check_no_user_memory(level, name);
 	check_sve(level, name);
 }
