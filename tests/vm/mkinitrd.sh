@@ -33,13 +33,19 @@ cp "$KAS_TOP/tests/vm/init.sh" "$stage/init"
 chmod +x "$stage/init"
 cp "$ko" "$stage/kvm_abi_shim.ko"
 cp -r "$tests"/. "$stage/tests/"
-# The kernel's own KVM selftests, for a boot that runs them (kas.kvmst).
-if [ -n "${KAS_INITRD_KVMST:-}" ]; then
-	mkdir -p "$stage/kvmst"
-	grep -v '^#' "$KAS_TOP/tests/vm/kvm-selftests" > "$stage/kvmst/list"
+# The kernel's own KVM selftests, for a boot that runs them (kas.kvmst),
+# in /kvmst; the older series' (KAS_INITRD_KVMST_OLDER: "SERIES=DIR ...",
+# run at their level) in /kvmst-SERIES.
+kvmst_stage() { # kvmst_stage DIR FROM
+	mkdir -p "$stage/$1"
+	grep -v '^#' "$KAS_TOP/tests/vm/kvm-selftests" > "$stage/$1/list"
 	while read -r t _; do
-		[ ! -e "$KAS_INITRD_KVMST/$t" ] || cp "$KAS_INITRD_KVMST/$t" "$stage/kvmst/"
-	done < "$stage/kvmst/list"
+		[ ! -e "$2/$t" ] || cp "$2/$t" "$stage/$1/"
+	done < "$stage/$1/list"
+}
+if [ -n "${KAS_INITRD_KVMST:-}" ]; then
+	kvmst_stage kvmst "$KAS_INITRD_KVMST"
+	for e in ${KAS_INITRD_KVMST_OLDER:-}; do kvmst_stage "kvmst-${e%%=*}" "${e#*=}"; done
 fi
 
 # Kernel modules needed for virtio-mmio and the virtio console, deps first.

@@ -87,7 +87,7 @@ boot() { # boot KREL BOOT INITRD [KVMST] -> parses results into TAP
 	# (the 7.3 GICv3 boot: 145 s alone, 223 s so), longer for the boot
 	# that also runs the kernel's own KVM selftests.
 	local tmo=${KAS_BOOT_TIMEOUT:-600} mem=1G
-	case $extra in *kas.kvmst*) tmo=${KAS_BOOT_TIMEOUT:-1200} ;; esac
+	case $extra in *kas.kvmst*) tmo=${KAS_BOOT_TIMEOUT:-1800} ;; esac
 	# The debug kernel: KASAN's shadow and quarantine, lockdep and
 	# kmemleak need memory, and everything runs several times slower.
 	if [ "$(kas_fleet_field "$krel" flavour)" = debug ]; then
@@ -150,10 +150,20 @@ cp "$(kas_fleet_lock)" "$logs/fleet.lock"
 for krel in "${kernels[@]}"; do
 	echo "# $krel: $(kas_fleet_field "$krel" image) and headers $(kas_fleet_field "$krel" version) ($(kas_fleet_field "$krel" suite)), $(kas_fleet_field "$krel" kbuild) $(kas_fleet_field "$krel" kbuild-version), $(kas_fleet_field "$krel" compiler)"
 done
+# kvmst_dir SERIES: ksd=the KVM selftests of linux-source-SERIES (built
+# and cached on first use); a TAP failure (and status 1) if they did not.
+kvmst_dir() {
+	ksd=$(kas_linux_source "$1")/kvm-selftests
+	ls "$ksd"/get-reg-list > /dev/null 2>&1 && return 0
+	tap notok "the KVM selftests of linux-source-$1 build"
+	tail -n 20 "$ksd/build.log" | sed 's/^/#   /'
+	return 1
+}
+
 # kernel_job KREL: build the module, make the initramfs and run every boot
 # of one kernel; TAP on stdout (numbered and counted again by the replay).
 kernel_job() {
-	local krel=$1 ko initrd inject x kvmst b kb
+	local krel=$1 ko initrd inject x kvmst b kb older_st ksd
 	if ! ko=$(bash "$KAS_TOP/tests/vm/build-module.sh" "$krel" 2> "$logs/$krel.build" | tail -n1) ||
 		[ ! -e "$ko" ]; then
 		tap notok "$(kas_fleet_describe "$krel"): module builds"
@@ -168,18 +178,20 @@ kernel_job() {
 	for x in ${deps[$krel]}; do
 		cp "$logs/fp/$x".v[23].native "$logs/fp/$x".v[23].drill-native "$inject/" 2>/dev/null || true
 	done
-	# The series' own KVM selftests, run by its reference's v3 boot.
-	kvmst=
+	# The series' own KVM selftests, run by its reference's v3 boot, and
+	# each older series' (at its level: tests/vm/kvmst-matrix.sh).
+	kvmst='' older_st=''
 	[ "$(kas_fleet_field "$krel" role)" = ref ] &&
 	case " $kvmst_series " in *" $(kas_series "$krel") "*)
-		kvmst=$(kas_linux_source "$(kas_series "$krel")")/kvm-selftests
-		if ! ls "$kvmst"/get-reg-list > /dev/null 2>&1; then
-			tap notok "$krel: the KVM selftests of linux-source-$(kas_series "$krel") build"
-			tail -n 20 "$kvmst/build.log" | sed 's/^/#   /'
-			kvmst=
-		fi ;;
+		kvmst_dir "$(kas_series "$krel")" && kvmst=$ksd
+		for x in $kvmst_series; do
+			if [ -n "$kvmst" ] && older "$x" "$krel" && kvmst_dir "$x"; then
+				older_st="$older_st $x=$ksd"
+			fi
+		done ;;
 	esac
-	KAS_INITRD_KVMST=$kvmst bash "$KAS_TOP/tests/vm/mkinitrd.sh" "$krel" "$ko" "$st" "$initrd" "$inject"
+	KAS_INITRD_KVMST=$kvmst KAS_INITRD_KVMST_OLDER=$older_st \
+		bash "$KAS_TOP/tests/vm/mkinitrd.sh" "$krel" "$ko" "$st" "$initrd" "$inject"
 	kb=("${boots[@]}")
 	[ ${#kb[@]} -gt 0 ] || read -ra kb <<< "$(kas_fleet_field "$krel" boots)"
 	for b in "${kb[@]}"; do
@@ -306,7 +318,8 @@ while IFS= read -r line; do
 	"not ok "* | "ok "*) kas_tap_line "" "$line" ": " ;;
 	"#"*) echo "$line" ;;
 	esac
-done < <(bash "$KAS_TOP/tests/vm/differential.sh" "$logs" 2>&1; echo "# differential exit $?")
+done < <(bash "$KAS_TOP/tests/vm/differential.sh" "$logs" 2>&1; echo "# differential exit $?"
+	  bash "$KAS_TOP/tests/vm/kvmst-matrix.sh" "$logs" 2>&1)
 
 kas_tap_summary
 [ "$fail" -eq 0 ]
