@@ -85,13 +85,20 @@ u64 kas_reg_pmu510_id(unsigned int i)
  */
 int kas_reg_pmu510_index(u64 id)
 {
-	unsigned int i, crn = (id >> 7) & 0xf;
+	unsigned int i, crn = (id >> 7) & 0xf, crm = (id >> 3) & 0xf, n;
 
 	/* Every VMM register access asks: reject all but CRn 9 and 14 at once. */
 	if ((id & ~0xffffULL) != KAS_SYSREG(0, 0, 0, 0, 0) || (crn != 9 && crn != 14))
 		return -1;
-	for (i = 0; i < KAS_NR_PMU510; i++)
-		if (kas_reg_pmu510_id(i) == id)
+	/* The event registers by their encoding (the timers share CRn 14). */
+	if ((id & ~0x7fULL) == KAS_SYSREG(3, 3, 14, 0, 0) && crm >= 8) {
+		n = (crm & 3) * 8 + (id & 7);
+		if (n < 31)
+			return KAS_NR_PMU510_FIXED + (crm >= 12 ? 31 : 0) + n;
+		return crm == 15 ? KAS_NR_PMU510 - 1 : -1;
+	}
+	for (i = 0; i < KAS_NR_PMU510_FIXED; i++)
+		if (kas_pmu510_fixed[i] == id)
 			return i;
 	return -1;
 }

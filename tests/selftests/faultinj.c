@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * faultinj - the kernel's own fault injection (fail-nth: failslab and
- * fail_usercopy) at every allocation and user copy, one at a time, of the
- * calls that give a VM its level: VM creation under a default level, the
- * level attribute, vCPU creation and init, KVM_GET_REG_LIST and vGIC init.
+ * faultinj - the kernel's own fault injection (fail-nth: failslab,
+ * fail_page_alloc and fail_usercopy) at every allocation and user copy,
+ * one at a time, of the calls that give a VM its level: VM creation under
+ * a default level, the level attribute, vCPU creation and init,
+ * KVM_GET_REG_LIST and vGIC init.
  *
  * Each call either succeeds with the whole level (the same register list,
  * firmware and ID register values, GICD_IIDR as a VM at that level made
@@ -461,9 +462,16 @@ static uint64_t oldest_level(void)
 	return NATIVE;
 }
 
-/* Only fail-nth injects: probability stays 0; quiet, GFP_KERNEL included. */
+/*
+ * Only fail-nth injects: probability stays 0; quiet, GFP_KERNEL included.
+ * Page allocations of order 1 and more are sites too (fail_page_alloc's
+ * min-order stays 1): large kmallocs, kvmalloc's, new slab pages. Order 0
+ * would make every page a VM's memory touches a site.
+ */
 static const char *const knobs[][2] = {
 	{ "/sys/kernel/debug/failslab/ignore-gfp-wait", "N" },
+	{ "/sys/kernel/debug/fail_page_alloc/ignore-gfp-wait", "N" },
+	{ "/sys/kernel/debug/fail_page_alloc/min-order", "1" },
 	{ "/sys/kernel/debug/failslab/verbose", "0" },
 	{ "/sys/kernel/debug/fail_usercopy/verbose", "0" },
 	{ "/sys/kernel/debug/fail_page_alloc/verbose", "0" },

@@ -112,6 +112,24 @@ int main(void)
 		       kas_reg_pmu510_id(73) == 0x603000000013df7fULL &&
 		       kas_reg_pmu510_index(0x603000000013dce6ULL) == -1,
 		       "74 PMU registers, ascending, as 5.10 lists them (no PMCEID, PMXEV*)");
+		/* Every encoding of CRn 9 and 14: an index exactly for the 74. */
+		{
+			unsigned int hits = 0, bad = 0, op1, crn, crm, op2;
+
+			for (op1 = 0; op1 < 8; op1++)
+				for (crn = 9; crn <= 14; crn += 5)
+					for (crm = 0; crm < 16; crm++)
+						for (op2 = 0; op2 < 8; op2++) {
+							u64 id = KAS_SYSREG(3, op1, crn, crm, op2);
+							int x = kas_reg_pmu510_index(id);
+
+							hits += x >= 0;
+							bad += x >= 0 && kas_reg_pmu510_id(x) != id;
+						}
+			tap_ok(hits == KAS_NR_PMU510 && !bad,
+			       "the PMU index finds each of the 74 and nothing else in CRn 9 and 14 (%u, %u wrong)",
+			       hits, bad);
+		}
 		tap_ok(unknown == 71 &&
 		       kas_reg_pmu510_reset(kas_reg_pmu510_index(KAS_PMCR_EL0), 0x41013080, true) ==
 		       0x410130acULL &&

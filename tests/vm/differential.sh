@@ -48,10 +48,13 @@ for y in $(kas_fleet_kernels); do
 		[ "$(printf '%s\n%s\n' "$sx" "$sy" | sort -V | head -n1)" = "$sx" ] || continue
 		[ "$sx" = "$sy" ] && continue
 		x=$(kas_series_ref "$sx")
-		for gic in v3 v2; do
-			ref=$fpdir/$x.$gic.native after=$fpdir/$y.$gic.level-$sx before=$fpdir/$y.$gic.native
+		# The minimal VM on both vGIC models, each VM shape on GICv3.
+		for sg in :v3 :v2 qemu-virt-:v3; do
+			shape=${sg%:*} gic=${sg#*:}
+			ref=$fpdir/$x.$gic.${shape}native after=$fpdir/$y.$gic.${shape}level-$sx
+			before=$fpdir/$y.$gic.${shape}native
 			n=$((n + 1))
-			name="differential $sx@$y $gic (reference $x)"
+			name="differential $sx@$y $gic${shape:+, ${shape%-} VM} (reference $x)"
 			if [ ! -s "$ref" ] || [ ! -s "$after" ] || [ ! -s "$before" ]; then
 				[ -n "${KAS_PARTIAL:-}" ] && { echo "ok $n $name # SKIP kernel not booted in this run"; continue; }
 				# A fleet kernel boots only the configurations that add
@@ -59,19 +62,20 @@ for y in $(kas_fleet_kernels); do
 				case " $(kas_fleet_field "$y" boots) " in *" $gic "*) ;; *) n=$((n - 1)); continue ;; esac
 				echo "not ok $n $name: fingerprint missing"; failed=1; continue
 			fi
+			d=$logs/diff.$shape$sx@$y.$gic
 			nb=$("$tool" diff "$ref" "$before" | wc -l)
-			"$tool" diff "$ref" "$after" > "$logs/diff.$sx@$y.$gic"
-			na=$(wc -l < "$logs/diff.$sx@$y.$gic")
+			"$tool" diff "$ref" "$after" > "$d"
+			na=$(wc -l < "$d")
 			pend=0 unexp=0 list=""
 			while read -r item _; do
 				if listed "$item" "$sx@$sy"; then pend=$((pend + 1)); else
 					unexp=$((unexp + 1)); list+="$item "; fi
-			done < "$logs/diff.$sx@$y.$gic"
+			done < "$d"
 			msg="$name: before $nb, after $na (listed in docs/levels.md $pend, unexpected $unexp)"
 			if [ "$unexp" -eq 0 ]; then echo "ok $n $msg"; else
 				echo "not ok $n $msg"; failed=1
 				grep -F -f <(echo "$list" | tr ' ' '\n' | sed '/^$/d; s/$/ /') \
-					"$logs/diff.$sx@$y.$gic" | head -n 40 | sed 's/^/# /'
+					"$d" | head -n 40 | sed 's/^/# /'
 			fi
 		done
 	done
@@ -83,24 +87,26 @@ done
 for y in $(kas_fleet_kernels); do
 	sy=$(kas_series "$y") x=$(kas_series_ref "$(kas_series "$y")")
 	[ "$y" != "$x" ] || continue
-	for gic in v3 v2; do
+	for sg in :v3 :v2 qemu-virt-:v3; do
+		shape=${sg%:*} gic=${sg#*:}
 		case " $(kas_fleet_field "$y" boots) " in *" $gic "*) ;; *) continue ;; esac
-		ref=$fpdir/$x.$gic.native cur=$fpdir/$y.$gic.native
+		ref=$fpdir/$x.$gic.${shape}native cur=$fpdir/$y.$gic.${shape}native
 		n=$((n + 1))
-		name="same series: $y native vs $x native, $gic"
+		name="same series: $y native vs $x native, $gic${shape:+, ${shape%-} VM}"
 		if [ ! -s "$ref" ] || [ ! -s "$cur" ]; then
 			[ -n "${KAS_PARTIAL:-}" ] && { echo "ok $n $name # SKIP kernel not booted in this run"; continue; }
 			echo "not ok $n $name: fingerprint missing"; failed=1; continue
 		fi
-		"$tool" diff "$ref" "$cur" > "$logs/diff.native.$y.$gic"
-		unexp=$(while read -r item _; do listed "$item" "$sy@$sy" || echo "$item"; done < "$logs/diff.native.$y.$gic")
+		d=$logs/diff.native.$shape$y.$gic
+		"$tool" diff "$ref" "$cur" > "$d"
+		unexp=$(while read -r item _; do listed "$item" "$sy@$sy" || echo "$item"; done < "$d")
 		if [ -z "$unexp" ]; then
-			nd=$(wc -l < "$logs/diff.native.$y.$gic")
+			nd=$(wc -l < "$d")
 			if [ "$nd" = 0 ]; then echo "ok $n $name: identical"
 			else echo "ok $n $name: $nd differences, all listed in docs/levels.md"; fi
 		else
 			echo "not ok $n $name: $(echo "$unexp" | wc -l) differences not listed"; failed=1
-			grep -F -f <(echo "$unexp" | sed 's/$/ /') "$logs/diff.native.$y.$gic" | head -n 20 | sed 's/^/# /'
+			grep -F -f <(echo "$unexp" | sed 's/$/ /') "$d" | head -n 20 | sed 's/^/# /'
 		fi
 	done
 done

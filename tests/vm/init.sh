@@ -34,13 +34,14 @@ kas_test() {
 	name=$1
 	shift
 	say "# run $name"
+	t0=$(cut -d. -f1 /proc/uptime)
 	"$@" >&3 2>&1
 	rc=$?
 	case $rc in
 	0|1|4) ;;
 	*) say "not ok 999 $name exited with status $rc" ;;
 	esac
-	say "# exit $name $rc"
+	say "# exit $name $rc after $(($(cut -d. -f1 /proc/uptime) - t0)) s"
 }
 
 # Package test and QEMU drill: continue in the Debian root filesystem on
@@ -257,6 +258,17 @@ if $fp > /tmp/fp.native.1 && $fp > /tmp/fp.native.2; then
 else
 	say "not ok 1 fingerprint runs on the stock kernel"
 fi
+# The VM shapes fleets run (GICv3: the ITS), natively.
+if [ "$gic" = v3 ]; then
+	for shape in qemu-virt; do
+		if $fp --shape $shape > /tmp/fp.$shape.native 2> /tmp/fp.err; then
+			send_file "$shape-native" /tmp/fp.$shape.native
+			say "ok 1 fingerprint of a $shape VM ($(grep -vc '^#' /tmp/fp.$shape.native) items)"
+		else
+			say "not ok 1 fingerprint of a $shape VM: $(cat /tmp/fp.err)"
+		fi
+	done
+fi
 # kas.churn (by hand): a process creating and destroying VMs beside the
 # tests for the whole boot.
 grep -qw kas.churn /proc/cmdline &&
@@ -390,9 +402,19 @@ for l in $(for _ in $(seq "$rep"); do echo 5.10 6.1 6.12; done); do
 		say "ok 1 fingerprint at level $l"
 	elif grep -q 'Operation not supported' /tmp/fp.err; then
 		say "ok 1 # SKIP level $l is above this kernel"
+		continue
 	else
 		say "not ok 1 fingerprint at level $l: $(cat /tmp/fp.err)"
 	fi
+	[ "$gic" = v3 ] || continue
+	for shape in qemu-virt; do
+		if $fp --shape $shape --level $l > /tmp/fp.$shape.$l 2> /tmp/fp.err; then
+			send_file "$shape-level-$l" /tmp/fp.$shape.$l
+			say "ok 1 fingerprint of a $shape VM at level $l"
+		else
+			say "not ok 1 fingerprint of a $shape VM at level $l: $(cat /tmp/fp.err)"
+		fi
+	done
 done
 # Older kernels' state, saved natively, restored here at their level.
 for f in /inject/*.$gic.native; do

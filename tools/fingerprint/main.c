@@ -27,6 +27,8 @@ static void usage(FILE *f)
 		"  --gic v2|v3        vGIC model (default: what the host can emulate, v3 first)\n"
 		"  --no-psci02        vCPUs without the PSCI 0.2 feature\n"
 		"  --pmu              vCPUs with a PMU\n"
+		"  --shape NAME       a VM shape: minimal (the default) or qemu-virt (4 vCPUs,\n"
+		"                     PMU, SVE, pointer auth, stolen time, ITS where offered)\n"
 		"  --level L          ask kvm-abi-shim for level L (native, 5.10, 6.1, 6.12, 7.3);\n"
 		"                     default: do not use the control plane at all\n"
 		"  --iidr-rev N       write GICD_IIDR revision N before running\n"
@@ -60,6 +62,7 @@ int main(int argc, char **argv)
 		{ "gic", required_argument, NULL, 'g' },
 		{ "no-psci02", no_argument, NULL, 'n' },
 		{ "pmu", no_argument, NULL, 'p' },
+		{ "shape", required_argument, NULL, 's' },
 		{ "level", required_argument, NULL, 'l' },
 		{ "iidr-rev", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
@@ -92,6 +95,10 @@ int main(int argc, char **argv)
 			break;
 		case 'p':
 			o.pmu = true;
+			break;
+		case 's':
+			if (probe_shape(&o, optarg))
+				goto bad;
 			break;
 		case 'l':
 			if (!strcmp(optarg, "native")) {
@@ -128,8 +135,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	uname(&u);
-	printf("# kvm-abi-fingerprint on %s: vcpus=%d gic=v%d psci02=%d pmu=%d level=%s iidr-rev=%u\n",
-	       u.release, o.vcpus, o.gic, o.psci02, o.pmu,
+	printf("# kvm-abi-fingerprint on %s: shape=%s vcpus=%d gic=v%d psci02=%d pmu=%d level=%s iidr-rev=%u\n",
+	       u.release, o.shape ? o.shape : "minimal", o.vcpus, o.gic, o.psci02, o.pmu,
 	       o.level == PROBE_LEVEL_NONE ? "none" : "set", o.iidr_rev);
 	probe_all(&fp, &o);
 	fp_sort(&fp);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "../lib/vmm.h"
 #include "fp.h"
@@ -36,14 +37,25 @@ static void die(const char *what, int err)
 	exit(2);
 }
 
+/* Does the VM offer capability @cap (what a VMM asks before using it)? */
+static bool offered(struct vmm_vm *vm, long cap)
+{
+	return ioctl(vm->fd, KVM_CHECK_EXTENSION, cap) > 0;
+}
+
 static int setup_vm(struct vmm_vm *vm, const struct probe_opts *o)
 {
 	uint32_t feat = o->psci02 ? 1u << KVM_ARM_VCPU_PSCI_0_2 : 0;
-	int i, ret;
+	int i, ret, sve = KVM_ARM_VCPU_SVE;
 
 	ret = vmm_vm_create(vm);
 	if (ret)
 		return ret;
+	if (o->sve && offered(vm, KVM_CAP_ARM_SVE))
+		feat |= 1u << KVM_ARM_VCPU_SVE;
+	if (o->pauth && offered(vm, KVM_CAP_ARM_PTRAUTH_ADDRESS) &&
+	    offered(vm, KVM_CAP_ARM_PTRAUTH_GENERIC))
+		feat |= 1u << KVM_ARM_VCPU_PTRAUTH_ADDRESS | 1u << KVM_ARM_VCPU_PTRAUTH_GENERIC;
 	if (o->level != PROBE_LEVEL_NONE) {
 		ret = vmm_shim_set(vm, KVM_ABI_SHIM_ATTR_LEVEL, o->level);
 		if (ret)
@@ -54,8 +66,13 @@ static int setup_vm(struct vmm_vm *vm, const struct probe_opts *o)
 		ret = vmm_gic_create(vm, o->gic);
 	if (o->pmu)
 		feat |= 1u << KVM_ARM_VCPU_PMU_V3;
-	for (i = 0; !ret && i < o->vcpus; i++)
+	for (i = 0; !ret && i < o->vcpus; i++) {
 		ret = vmm_vcpu_add(vm, feat);
+		/* SVE at the host's vector lengths, as QEMU's default. */
+		if (!ret && (feat & 1u << KVM_ARM_VCPU_SVE) &&
+		    ioctl(vm->vcpu[i].fd, KVM_ARM_VCPU_FINALIZE, &sve) < 0)
+			ret = -errno;
+	}
 	if (!ret && o->iidr_rev) {
 		uint32_t iidr;
 
@@ -438,6 +455,169 @@ static void probe_guest_sysregs(struct fp *fp, struct vmm_vm *vm)
 	}
 }
 
+#define ITS_GPA		0x08080000ULL	/* QEMU virt's; below the redistributors */
+#define ITS_TABLES	(VMM_MEM_GPA + 0x100000)
+#define PVTIME_GPA	(VMM_MEM_GPA + VMM_MEM_SIZE - 0x1000)
+#ifndef KVM_CAP_COUNTER_OFFSET
+#define KVM_CAP_COUNTER_OFFSET	227
+#endif
+
+/* A vCPU's register list: its length and a hash of its order. */
+static void vcpu_list(struct fp *fp, struct vmm_vcpu *c, int i)
+{
+	struct kvm_reg_list *list, probe = { .n = 0 };
+	uint64_t hash = 1469598103934665603ULL;
+	char key[64];
+	unsigned int j;
+
+	ioctl(c->fd, KVM_GET_REG_LIST, &probe);
+	list = calloc(1, sizeof(*list) + probe.n * sizeof(uint64_t));
+	if (!list)
+		die("calloc", -ENOMEM);
+	list->n = probe.n;
+	snprintf(key, sizeof(key), "shape.vcpu%d.reglist", i);
+	if (ioctl(c->fd, KVM_GET_REG_LIST, list) < 0) {
+		fp_add(fp, key, "err%d", -errno);
+	} else {
+		for (j = 0; j < list->n; j++)
+			hash = (hash ^ list->reg[j]) * 1099511628211ULL;
+		fp_add(fp, key, "%llu %016llx", (unsigned long long)list->n,
+		       (unsigned long long)hash);
+	}
+	free(list);
+}
+
+/*
+ * The ITS: its registers after init, the device and collection tables
+ * placed in guest memory, and a save and restore of the tables (what a
+ * migration does).
+ */
+static void probe_its(struct fp *fp, struct vmm_vm *vm)
+{
+	static const uint32_t regs[] = { 0x0, 0x4, 0x8, 0x80, 0x88, 0x90, 0x100, 0x108 };
+	struct kvm_create_device cd = { .type = KVM_DEV_TYPE_ARM_VGIC_ITS };
+	uint64_t addr = ITS_GPA, v;
+	char key[64];
+	unsigned int i;
+	int ret;
+
+	if (ioctl(vm->fd, KVM_CREATE_DEVICE, &cd) < 0) {
+		fp_add(fp, "its.create", "err%d", -errno);
+		return;
+	}
+	ret = vmm_attr(cd.fd, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_ADDR,
+		       KVM_VGIC_ITS_ADDR_TYPE, &addr) ?:
+	      vmm_attr(cd.fd, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_CTRL,
+		       KVM_DEV_ARM_VGIC_CTRL_INIT, NULL);
+	fp_add(fp, "its.init", "%d", ret);
+	for (i = 0; !ret && i < 2; i++) {
+		/* Valid, one page of flat table each; the rest the ITS's. */
+		v = 0;
+		vmm_attr(cd.fd, KVM_GET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_ITS_REGS,
+			 0x100 + 8 * i, &v);
+		v = (v & ~0x0000fffffffff0ffULL) | 1ULL << 63 | (ITS_TABLES + 0x10000 * i);
+		snprintf(key, sizeof(key), "its.set.baser%u", i);
+		fp_add(fp, key, "%d", vmm_attr(cd.fd, KVM_SET_DEVICE_ATTR,
+					       KVM_DEV_ARM_VGIC_GRP_ITS_REGS, 0x100 + 8 * i, &v));
+	}
+	for (i = 0; !ret && i < sizeof(regs) / sizeof(regs[0]); i++) {
+		v = 0;
+		snprintf(key, sizeof(key), "its.0x%04x", regs[i]);
+		rec_errno_or(fp, key, vmm_attr(cd.fd, KVM_GET_DEVICE_ATTR,
+					       KVM_DEV_ARM_VGIC_GRP_ITS_REGS, regs[i], &v), v);
+	}
+	if (!ret) {
+		fp_add(fp, "its.save_tables", "%d", vmm_attr(cd.fd, KVM_SET_DEVICE_ATTR,
+			KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_ITS_SAVE_TABLES, NULL));
+		fp_add(fp, "its.restore_tables", "%d", vmm_attr(cd.fd, KVM_SET_DEVICE_ATTR,
+			KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_ITS_RESTORE_TABLES, NULL));
+	}
+	close(cd.fd);
+}
+
+/*
+ * What a shape's VMM sees beyond the minimal VM's items: each vCPU's MPIDR,
+ * redistributor type and register list, the timers' interrupts, stolen
+ * time, the counter offset interface and the ITS.
+ */
+static void probe_vm_shape(struct fp *fp, const struct probe_opts *o)
+{
+	struct vmm_vm vm;
+	char key[64];
+	uint64_t v;
+	int i, ret = setup_vm(&vm, o);
+
+	if (ret)
+		die("VM setup", ret);
+	for (i = 0; i < o->vcpus; i++) {
+		uint32_t lo = 0, hi = 0;
+		uint64_t aff;
+
+		v = 0;
+		ret = vmm_get_reg(&vm.vcpu[i], SYS(3, 0, 0, 0, 5), &v);
+		snprintf(key, sizeof(key), "shape.vcpu%d.mpidr", i);
+		rec_errno_or(fp, key, ret, v);
+		/* GICR_TYPER of the vCPU's redistributor, by its affinity. */
+		aff = ((v >> 32 & 0xff) << 24 | (v & 0xffffff)) << 32;
+		if (o->gic == 3) {
+			ret = vmm_attr(vm.gic_fd, KVM_GET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_REDIST_REGS,
+				       aff | 0x8, &lo) ?:
+			      vmm_attr(vm.gic_fd, KVM_GET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_REDIST_REGS,
+				       aff | 0xc, &hi);
+			snprintf(key, sizeof(key), "shape.vcpu%d.gicr_typer", i);
+			rec_errno_or(fp, key, ret, (uint64_t)hi << 32 | lo);
+		}
+		vcpu_list(fp, &vm.vcpu[i], i);
+		if (o->pvtime) {
+			v = PVTIME_GPA + 64 * i;
+			snprintf(key, sizeof(key), "shape.vcpu%d.pvtime_ipa", i);
+			fp_add(fp, key, "%d", vmm_attr(vm.vcpu[i].fd, KVM_SET_DEVICE_ATTR,
+						       KVM_ARM_VCPU_PVTIME_CTRL,
+						       KVM_ARM_VCPU_PVTIME_IPA, &v));
+		}
+	}
+	for (i = 0; i < 4; i++) {
+		uint32_t irq = 0;
+
+		snprintf(key, sizeof(key), "shape.timer_irq%d", i);
+		rec_errno_or(fp, key, vmm_attr(vm.vcpu[0].fd, KVM_GET_DEVICE_ATTR,
+					       KVM_ARM_VCPU_TIMER_CTRL, i, &irq), irq);
+	}
+	fp_add(fp, "shape.cap.steal_time", "%d", offered(&vm, KVM_CAP_STEAL_TIME));
+	fp_add(fp, "shape.cap.counter_offset", "%d", offered(&vm, KVM_CAP_COUNTER_OFFSET));
+	if (o->its && o->gic == 3)
+		probe_its(fp, &vm);
+	vmm_vm_destroy(&vm);
+}
+
+/**
+ * probe_shape() - set @o to a named VM shape
+ * @o: the configuration to change
+ * @name: "minimal" (one vCPU, no device but the vGIC: the default) or
+ *        "qemu-virt" (what QEMU's -machine virt -cpu host gives: 4 vCPUs
+ *        with a PMU on PPI 23, SVE, pointer authentication and stolen time
+ *        where the host offers them, and an ITS)
+ *
+ * Return: 0, or -EINVAL for an unknown name.
+ */
+int probe_shape(struct probe_opts *o, const char *name)
+{
+	if (!strcmp(name, "minimal")) {
+		o->shape = NULL;
+		return 0;
+	}
+	if (strcmp(name, "qemu-virt"))
+		return -EINVAL;
+	o->shape = "qemu-virt";
+	o->vcpus = 4;
+	o->pmu = true;
+	o->sve = true;
+	o->pauth = true;
+	o->pvtime = true;
+	o->its = true;
+	return 0;
+}
+
 /**
  * probe_all() - the whole fingerprint of one VM configuration
  * @fp: collects the items
@@ -465,4 +645,6 @@ void probe_all(struct fp *fp, const struct probe_opts *o)
 	probe_reg_list(fp, o);
 	probe_calls(fp, o);
 	probe_fw_writes(fp, o);
+	if (o->shape)
+		probe_vm_shape(fp, o);
 }

@@ -17,6 +17,11 @@
  * @pmu: vCPUs with a PMU
  * @level: level to request, or PROBE_LEVEL_NONE
  * @iidr_rev: IIDR revision to write, 0 for none
+ * @shape: a named VM shape (probe_shape()), NULL for the minimal VM
+ * @sve: vCPUs with SVE (at the host's vector lengths), where offered
+ * @pauth: vCPUs with address and generic pointer authentication, where offered
+ * @pvtime: each vCPU's stolen-time structure placed, where offered
+ * @its: a GICv3 ITS, where offered
  */
 struct probe_opts {
 	int vcpus;
@@ -25,7 +30,14 @@ struct probe_opts {
 	bool pmu;
 	uint64_t level;
 	unsigned int iidr_rev;
+	const char *shape;
+	bool sve;
+	bool pauth;
+	bool pvtime;
+	bool its;
 };
+
+int probe_shape(struct probe_opts *o, const char *name);
 
 void probe_all(struct fp *fp, const struct probe_opts *o);
 
