@@ -49,7 +49,7 @@ for y in $(kas_fleet_kernels); do
 		[ "$sx" = "$sy" ] && continue
 		x=$(kas_series_ref "$sx")
 		# The minimal VM on both vGIC models, each VM shape on GICv3.
-		for sg in :v3 :v2 qemu-virt-:v3; do
+		for sg in :v3 :v2 qemu-virt-:v3 firecracker-:v3; do
 			shape=${sg%:*} gic=${sg#*:}
 			ref=$fpdir/$x.$gic.${shape}native after=$fpdir/$y.$gic.${shape}level-$sx
 			before=$fpdir/$y.$gic.${shape}native
@@ -87,7 +87,7 @@ done
 for y in $(kas_fleet_kernels); do
 	sy=$(kas_series "$y") x=$(kas_series_ref "$(kas_series "$y")")
 	[ "$y" != "$x" ] || continue
-	for sg in :v3 :v2 qemu-virt-:v3; do
+	for sg in :v3 :v2 qemu-virt-:v3 firecracker-:v3; do
 		shape=${sg%:*} gic=${sg#*:}
 		case " $(kas_fleet_field "$y" boots) " in *" $gic "*) ;; *) continue ;; esac
 		ref=$fpdir/$x.$gic.${shape}native cur=$fpdir/$y.$gic.${shape}native

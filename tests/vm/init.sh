@@ -260,7 +260,7 @@ else
 fi
 # The VM shapes fleets run (GICv3: the ITS), natively.
 if [ "$gic" = v3 ]; then
-	for shape in qemu-virt; do
+	for shape in qemu-virt firecracker; do
 		if $fp --shape $shape > /tmp/fp.$shape.native 2> /tmp/fp.err; then
 			send_file "$shape-native" /tmp/fp.$shape.native
 			say "ok 1 fingerprint of a $shape VM ($(grep -vc '^#' /tmp/fp.$shape.native) items)"
@@ -407,7 +407,7 @@ for l in $(for _ in $(seq "$rep"); do echo 5.10 6.1 6.12; done); do
 		say "not ok 1 fingerprint at level $l: $(cat /tmp/fp.err)"
 	fi
 	[ "$gic" = v3 ] || continue
-	for shape in qemu-virt; do
+	for shape in qemu-virt firecracker; do
 		if $fp --shape $shape --level $l > /tmp/fp.$shape.$l 2> /tmp/fp.err; then
 			send_file "$shape-level-$l" /tmp/fp.$shape.$l
 			say "ok 1 fingerprint of a $shape VM at level $l"

@@ -43,11 +43,75 @@ static bool offered(struct vmm_vm *vm, long cap)
 	return ioctl(vm->fd, KVM_CHECK_EXTENSION, cap) > 0;
 }
 
+#define ITS_GPA		0x08080000ULL	/* QEMU virt's; below the redistributors */
+#define ITS_TABLES	(VMM_MEM_GPA + 0x100000)
+#define PVTIME_GPA	(VMM_MEM_GPA + VMM_MEM_SIZE - 0x1000)
+
+/* The ITS of the VM setup_vm() made last (-1: none), and its result. */
+static int its_fd = -1;
+static int its_init;
+/* Each vCPU's KVM_ARM_VCPU_PVTIME_IPA result, when the shape places it. */
+static int pvtime_set[VMM_MAX_VCPUS];
+
+static void teardown(struct vmm_vm *vm)
+{
+	if (its_fd >= 0)
+		close(its_fd);
+	its_fd = -1;
+	vmm_vm_destroy(vm);
+}
+
+/* An ITS at ITS_GPA, initialised; its errors are part of the fingerprint. */
+static void its_create(struct vmm_vm *vm)
+{
+	struct kvm_create_device cd = { .type = KVM_DEV_TYPE_ARM_VGIC_ITS };
+	uint64_t addr = ITS_GPA;
+
+	if (ioctl(vm->fd, KVM_CREATE_DEVICE, &cd) < 0) {
+		its_init = -errno;
+		return;
+	}
+	its_fd = cd.fd;
+	its_init = vmm_attr(its_fd, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_ADDR,
+			    KVM_VGIC_ITS_ADDR_TYPE, &addr) ?:
+		   vmm_attr(its_fd, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_CTRL,
+			    KVM_DEV_ARM_VGIC_CTRL_INIT, NULL);
+}
+
+static void pvtime_place(struct vmm_vm *vm, int i)
+{
+	uint64_t ipa = PVTIME_GPA + 64 * i;
+
+	pvtime_set[i] = vmm_attr(vm->vcpu[i].fd, KVM_SET_DEVICE_ATTR, KVM_ARM_VCPU_PVTIME_CTRL,
+				 KVM_ARM_VCPU_PVTIME_IPA, &ipa);
+}
+
+static int iidr_rev_write(struct vmm_vm *vm, const struct probe_opts *o)
+{
+	uint32_t iidr;
+	int ret = vmm_attr(vm->gic_fd, KVM_GET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_DIST_REGS, 8,
+			   &iidr);
+
+	iidr = (iidr & ~0xf000u) | ((uint32_t)o->iidr_rev << 12);
+	return ret ?: vmm_attr(vm->gic_fd, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_DIST_REGS, 8,
+			       &iidr);
+}
+
+/*
+ * The VM in the order its VMM makes it. QEMU (and the minimal VM): the
+ * vGIC, each vCPU created and initialised, the vGIC initialised, then the
+ * ITS, the PMU and stolen time. Firecracker: every vCPU created, the vGIC
+ * with its ITS initialised and 128 interrupts, the vGIC initialised, then
+ * each vCPU's stolen time placed before its KVM_ARM_VCPU_INIT (PSCI 0.2,
+ * the secondaries powered off; no PMU: it refuses one).
+ */
 static int setup_vm(struct vmm_vm *vm, const struct probe_opts *o)
 {
+	bool fc = o->shape && !strcmp(o->shape, "firecracker");
 	uint32_t feat = o->psci02 ? 1u << KVM_ARM_VCPU_PSCI_0_2 : 0;
-	int i, ret, sve = KVM_ARM_VCPU_SVE;
+	int i, ret, sve = KVM_ARM_VCPU_SVE, nr_irqs = 128;
 
+	its_fd = -1;
 	ret = vmm_vm_create(vm);
 	if (ret)
 		return ret;
@@ -56,44 +120,46 @@ static int setup_vm(struct vmm_vm *vm, const struct probe_opts *o)
 	if (o->pauth && offered(vm, KVM_CAP_ARM_PTRAUTH_ADDRESS) &&
 	    offered(vm, KVM_CAP_ARM_PTRAUTH_GENERIC))
 		feat |= 1u << KVM_ARM_VCPU_PTRAUTH_ADDRESS | 1u << KVM_ARM_VCPU_PTRAUTH_GENERIC;
+	if (o->pmu)
+		feat |= 1u << KVM_ARM_VCPU_PMU_V3;
 	if (o->level != PROBE_LEVEL_NONE) {
 		ret = vmm_shim_set(vm, KVM_ABI_SHIM_ATTR_LEVEL, o->level);
 		if (ret)
 			return ret;
 	}
 	ret = vmm_add_memory(vm);
+	for (i = 0; !ret && fc && i < o->vcpus; i++)
+		ret = vmm_vcpu_create(vm);
 	if (!ret)
 		ret = vmm_gic_create(vm, o->gic);
-	if (o->pmu)
-		feat |= 1u << KVM_ARM_VCPU_PMU_V3;
-	for (i = 0; !ret && i < o->vcpus; i++) {
+	if (!ret && fc && o->its && o->gic == 3)
+		its_create(vm);
+	if (!ret && fc)
+		ret = vmm_attr(vm->gic_fd, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_NR_IRQS, 0,
+			       &nr_irqs);
+	for (i = 0; !ret && !fc && i < o->vcpus; i++) {
 		ret = vmm_vcpu_add(vm, feat);
 		/* SVE at the host's vector lengths, as QEMU's default. */
 		if (!ret && (feat & 1u << KVM_ARM_VCPU_SVE) &&
 		    ioctl(vm->vcpu[i].fd, KVM_ARM_VCPU_FINALIZE, &sve) < 0)
 			ret = -errno;
 	}
-	if (!ret && o->iidr_rev) {
-		uint32_t iidr;
-
-		ret = vmm_attr(vm->gic_fd, KVM_GET_DEVICE_ATTR,
-			       KVM_DEV_ARM_VGIC_GRP_DIST_REGS, 8, &iidr);
-		iidr = (iidr & ~0xf000u) | ((uint32_t)o->iidr_rev << 12);
-		if (!ret && o->gic == 2)
-			ret = vmm_attr(vm->gic_fd, KVM_SET_DEVICE_ATTR,
-				       KVM_DEV_ARM_VGIC_GRP_DIST_REGS, 8, &iidr);
-		if (ret)
-			return ret;
-	}
+	if (!ret && o->iidr_rev && o->gic == 2)
+		ret = iidr_rev_write(vm, o);
 	if (!ret)
 		ret = vmm_gic_init(vm);
-	if (!ret && o->iidr_rev && o->gic == 3) {
-		uint32_t iidr;
-
-		vmm_attr(vm->gic_fd, KVM_GET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_DIST_REGS, 8, &iidr);
-		iidr = (iidr & ~0xf000u) | ((uint32_t)o->iidr_rev << 12);
-		ret = vmm_attr(vm->gic_fd, KVM_SET_DEVICE_ATTR,
-			       KVM_DEV_ARM_VGIC_GRP_DIST_REGS, 8, &iidr);
+	if (!ret && o->iidr_rev && o->gic == 3)
+		ret = iidr_rev_write(vm, o);
+	if (!ret && !fc && o->its && o->gic == 3)
+		its_create(vm);
+	for (i = 0; !ret && fc && i < o->vcpus; i++) {
+		if (o->pvtime)
+			pvtime_place(vm, i);
+		ret = vmm_vcpu_init(vm, vm->vcpu[i].fd,
+				    feat | (i ? 1u << KVM_ARM_VCPU_POWER_OFF : 0));
+		if (!ret && (feat & 1u << KVM_ARM_VCPU_SVE) &&
+		    ioctl(vm->vcpu[i].fd, KVM_ARM_VCPU_FINALIZE, &sve) < 0)
+			ret = -errno;
 	}
 	for (i = 0; !ret && o->pmu && i < o->vcpus; i++) {
 		int irq = 23;
@@ -104,6 +170,8 @@ static int setup_vm(struct vmm_vm *vm, const struct probe_opts *o)
 			ret = vmm_attr(vm->vcpu[i].fd, KVM_SET_DEVICE_ATTR,
 				       KVM_ARM_VCPU_PMU_V3_CTRL, KVM_ARM_VCPU_PMU_V3_INIT, NULL);
 	}
+	for (i = 0; !ret && !fc && o->pvtime && i < o->vcpus; i++)
+		pvtime_place(vm, i);
 	return ret ?: vmm_load_routines(vm);
 }
 
@@ -224,7 +292,7 @@ static void probe_igroupr(struct fp *fp, const struct probe_opts *o, int redist)
 	ret = vmm_attr(vm.gic_fd, KVM_GET_DEVICE_ATTR, grp, off, &v);
 	snprintf(key, sizeof(key), "%s.user_read_after_guest_write", name);
 	rec_errno_or(fp, key, ret, v);
-	vmm_vm_destroy(&vm);
+	teardown(&vm);
 }
 
 /*
@@ -249,7 +317,7 @@ static int iidr_write(const struct probe_opts *o, uint32_t clear, uint32_t set, 
 	ret = vmm_attr(vm.gic_fd, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_DIST_REGS, 8, &w);
 	*read = 0;
 	vmm_attr(vm.gic_fd, KVM_GET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_DIST_REGS, 8, read);
-	vmm_vm_destroy(&vm);
+	teardown(&vm);
 	return ret;
 }
 
@@ -320,7 +388,7 @@ static void probe_reg_list(struct fp *fp, const struct probe_opts *o)
 	}
 	fp_add(fp, "reglist.order", "%016llx", (unsigned long long)hash);
 	free(list);
-	vmm_vm_destroy(&vm);
+	teardown(&vm);
 }
 
 /* SMCCC/PSCI calls (matrix C.2) as the guest sees them, over HVC and SMC. */
@@ -387,7 +455,7 @@ static void probe_calls(struct fp *fp, const struct probe_opts *o)
 				fp_add(fp, key, "0x%llx", (unsigned long long)v);
 		}
 	}
-	vmm_vm_destroy(&vm);
+	teardown(&vm);
 }
 
 /* Writes of a fixed set of values to the firmware registers. */
@@ -422,7 +490,7 @@ static void probe_fw_writes(struct fp *fp, const struct probe_opts *o)
 		if (!gr)	/* leave the VM as it was for the next register */
 			vmm_set_reg(&vm.vcpu[0], regs[i].id, orig);
 	}
-	vmm_vm_destroy(&vm);
+	teardown(&vm);
 }
 
 /*
@@ -455,9 +523,6 @@ static void probe_guest_sysregs(struct fp *fp, struct vmm_vm *vm)
 	}
 }
 
-#define ITS_GPA		0x08080000ULL	/* QEMU virt's; below the redistributors */
-#define ITS_TABLES	(VMM_MEM_GPA + 0x100000)
-#define PVTIME_GPA	(VMM_MEM_GPA + VMM_MEM_SIZE - 0x1000)
 #ifndef KVM_CAP_COUNTER_OFFSET
 #define KVM_CAP_COUNTER_OFFSET	227
 #endif
@@ -488,51 +553,39 @@ static void vcpu_list(struct fp *fp, struct vmm_vcpu *c, int i)
 }
 
 /*
- * The ITS: its registers after init, the device and collection tables
- * placed in guest memory, and a save and restore of the tables (what a
- * migration does).
+ * The ITS setup_vm() made: its registers after init, the device and
+ * collection tables placed in guest memory, and a save and restore of the
+ * tables (what a migration does).
  */
-static void probe_its(struct fp *fp, struct vmm_vm *vm)
+static void probe_its(struct fp *fp)
 {
 	static const uint32_t regs[] = { 0x0, 0x4, 0x8, 0x80, 0x88, 0x90, 0x100, 0x108 };
-	struct kvm_create_device cd = { .type = KVM_DEV_TYPE_ARM_VGIC_ITS };
-	uint64_t addr = ITS_GPA, v;
 	char key[64];
 	unsigned int i;
-	int ret;
+	uint64_t v;
 
-	if (ioctl(vm->fd, KVM_CREATE_DEVICE, &cd) < 0) {
-		fp_add(fp, "its.create", "err%d", -errno);
+	fp_add(fp, "its.init", "%d", its_init);
+	if (its_fd < 0 || its_init)
 		return;
-	}
-	ret = vmm_attr(cd.fd, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_ADDR,
-		       KVM_VGIC_ITS_ADDR_TYPE, &addr) ?:
-	      vmm_attr(cd.fd, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_CTRL,
-		       KVM_DEV_ARM_VGIC_CTRL_INIT, NULL);
-	fp_add(fp, "its.init", "%d", ret);
-	for (i = 0; !ret && i < 2; i++) {
+	for (i = 0; i < 2; i++) {
 		/* Valid, one page of flat table each; the rest the ITS's. */
 		v = 0;
-		vmm_attr(cd.fd, KVM_GET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_ITS_REGS,
-			 0x100 + 8 * i, &v);
+		vmm_attr(its_fd, KVM_GET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_ITS_REGS, 0x100 + 8 * i, &v);
 		v = (v & ~0x0000fffffffff0ffULL) | 1ULL << 63 | (ITS_TABLES + 0x10000 * i);
 		snprintf(key, sizeof(key), "its.set.baser%u", i);
-		fp_add(fp, key, "%d", vmm_attr(cd.fd, KVM_SET_DEVICE_ATTR,
+		fp_add(fp, key, "%d", vmm_attr(its_fd, KVM_SET_DEVICE_ATTR,
 					       KVM_DEV_ARM_VGIC_GRP_ITS_REGS, 0x100 + 8 * i, &v));
 	}
-	for (i = 0; !ret && i < sizeof(regs) / sizeof(regs[0]); i++) {
+	for (i = 0; i < sizeof(regs) / sizeof(regs[0]); i++) {
 		v = 0;
 		snprintf(key, sizeof(key), "its.0x%04x", regs[i]);
-		rec_errno_or(fp, key, vmm_attr(cd.fd, KVM_GET_DEVICE_ATTR,
+		rec_errno_or(fp, key, vmm_attr(its_fd, KVM_GET_DEVICE_ATTR,
 					       KVM_DEV_ARM_VGIC_GRP_ITS_REGS, regs[i], &v), v);
 	}
-	if (!ret) {
-		fp_add(fp, "its.save_tables", "%d", vmm_attr(cd.fd, KVM_SET_DEVICE_ATTR,
-			KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_ITS_SAVE_TABLES, NULL));
-		fp_add(fp, "its.restore_tables", "%d", vmm_attr(cd.fd, KVM_SET_DEVICE_ATTR,
-			KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_ITS_RESTORE_TABLES, NULL));
-	}
-	close(cd.fd);
+	fp_add(fp, "its.save_tables", "%d", vmm_attr(its_fd, KVM_SET_DEVICE_ATTR,
+		KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_ITS_SAVE_TABLES, NULL));
+	fp_add(fp, "its.restore_tables", "%d", vmm_attr(its_fd, KVM_SET_DEVICE_ATTR,
+		KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_ITS_RESTORE_TABLES, NULL));
 }
 
 /*
@@ -569,11 +622,8 @@ static void probe_vm_shape(struct fp *fp, const struct probe_opts *o)
 		}
 		vcpu_list(fp, &vm.vcpu[i], i);
 		if (o->pvtime) {
-			v = PVTIME_GPA + 64 * i;
 			snprintf(key, sizeof(key), "shape.vcpu%d.pvtime_ipa", i);
-			fp_add(fp, key, "%d", vmm_attr(vm.vcpu[i].fd, KVM_SET_DEVICE_ATTR,
-						       KVM_ARM_VCPU_PVTIME_CTRL,
-						       KVM_ARM_VCPU_PVTIME_IPA, &v));
+			fp_add(fp, key, "%d", pvtime_set[i]);
 		}
 	}
 	for (i = 0; i < 4; i++) {
@@ -586,8 +636,8 @@ static void probe_vm_shape(struct fp *fp, const struct probe_opts *o)
 	fp_add(fp, "shape.cap.steal_time", "%d", offered(&vm, KVM_CAP_STEAL_TIME));
 	fp_add(fp, "shape.cap.counter_offset", "%d", offered(&vm, KVM_CAP_COUNTER_OFFSET));
 	if (o->its && o->gic == 3)
-		probe_its(fp, &vm);
-	vmm_vm_destroy(&vm);
+		probe_its(fp);
+	teardown(&vm);
 }
 
 /**
@@ -596,7 +646,10 @@ static void probe_vm_shape(struct fp *fp, const struct probe_opts *o)
  * @name: "minimal" (one vCPU, no device but the vGIC: the default) or
  *        "qemu-virt" (what QEMU's -machine virt -cpu host gives: 4 vCPUs
  *        with a PMU on PPI 23, SVE, pointer authentication and stolen time
- *        where the host offers them, and an ITS)
+ *        where the host offers them, and an ITS), or "firecracker" (its
+ *        aarch64 VM: 2 vCPUs with PSCI 0.2 only, the secondary powered off,
+ *        stolen time placed before each vCPU's init, 128 interrupts and an
+ *        ITS initialised before the vGIC; setup_vm())
  *
  * Return: 0, or -EINVAL for an unknown name.
  */
@@ -606,16 +659,24 @@ int probe_shape(struct probe_opts *o, const char *name)
 		o->shape = NULL;
 		return 0;
 	}
-	if (strcmp(name, "qemu-virt"))
-		return -EINVAL;
-	o->shape = "qemu-virt";
-	o->vcpus = 4;
-	o->pmu = true;
-	o->sve = true;
-	o->pauth = true;
-	o->pvtime = true;
-	o->its = true;
-	return 0;
+	if (!strcmp(name, "qemu-virt")) {
+		o->shape = "qemu-virt";
+		o->vcpus = 4;
+		o->pmu = true;
+		o->sve = true;
+		o->pauth = true;
+		o->pvtime = true;
+		o->its = true;
+		return 0;
+	}
+	if (!strcmp(name, "firecracker")) {
+		o->shape = "firecracker";
+		o->vcpus = 2;
+		o->pvtime = true;
+		o->its = true;
+		return 0;
+	}
+	return -EINVAL;
 }
 
 /**
@@ -637,7 +698,7 @@ void probe_all(struct fp *fp, const struct probe_opts *o)
 	probe_gic_user(fp, &vm, o->gic);
 	probe_gic_guest(fp, &vm, o->gic);
 	probe_guest_sysregs(fp, &vm);
-	vmm_vm_destroy(&vm);
+	teardown(&vm);
 	probe_igroupr(fp, o, 0);
 	if (o->gic == 3)
 		probe_igroupr(fp, o, 1);

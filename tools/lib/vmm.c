@@ -164,11 +164,10 @@ int vmm_vcpu_init(struct vmm_vm *vm, int vcpu_fd, uint32_t features)
 	return ioctl(vcpu_fd, KVM_ARM_VCPU_INIT, &init) < 0 ? -errno : 0;
 }
 
-int vmm_vcpu_add(struct vmm_vm *vm, uint32_t features)
+int vmm_vcpu_create(struct vmm_vm *vm)
 {
 	struct vmm_vcpu *c;
-	int ret;
-	int mmap_size;
+	int mmap_size, e;
 
 	if (vm->nr_vcpus == VMM_MAX_VCPUS)
 		return -ENOSPC;
@@ -183,21 +182,28 @@ int vmm_vcpu_add(struct vmm_vm *vm, uint32_t features)
 	c->run = mmap(NULL, mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED, c->fd, 0);
 	if (c->run == MAP_FAILED)
 		goto err;
-	ret = vmm_vcpu_init(vm, c->fd, features);
-	if (ret) {
-		munmap(c->run, mmap_size);
-		close(c->fd);
-		return ret;
-	}
 	vm->nr_vcpus++;
 	return 0;
 err:
-	{
-		int e = -errno;
+	e = -errno;
+	close(c->fd);
+	return e;
+}
 
+int vmm_vcpu_add(struct vmm_vm *vm, uint32_t features)
+{
+	struct vmm_vcpu *c = &vm->vcpu[vm->nr_vcpus];
+	int ret = vmm_vcpu_create(vm);
+
+	if (ret)
+		return ret;
+	ret = vmm_vcpu_init(vm, c->fd, features);
+	if (ret) {
+		munmap(c->run, c->run_size);
 		close(c->fd);
-		return e;
+		vm->nr_vcpus--;
 	}
+	return ret;
 }
 
 int vmm_load_code(struct vmm_vm *vm, uint64_t off, const uint32_t *insn, size_t n)

@@ -51,6 +51,8 @@ int vmm_gic_create(struct vmm_vm *vm, int version);
 int vmm_gic_init(struct vmm_vm *vm);
 int vmm_host_gic_version(void);
 int vmm_vcpu_add(struct vmm_vm *vm, uint32_t features);
+/* KVM_CREATE_VCPU (and its kvm_run mapping) without KVM_ARM_VCPU_INIT. */
+int vmm_vcpu_create(struct vmm_vm *vm);
 /* KVM_ARM_VCPU_INIT of a created vCPU with the preferred target and @features. */
 int vmm_vcpu_init(struct vmm_vm *vm, int vcpu_fd, uint32_t features);
 int vmm_load_code(struct vmm_vm *vm, uint64_t off, const uint32_t *insn, size_t n);
