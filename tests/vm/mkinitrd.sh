@@ -36,16 +36,20 @@ cp -r "$tests"/. "$stage/tests/"
 # The kernel's own KVM selftests, for a boot that runs them (kas.kvmst),
 # in /kvmst; the older series' (KAS_INITRD_KVMST_OLDER: "SERIES=DIR ...",
 # run at their level) in /kvmst-SERIES.
-kvmst_stage() { # kvmst_stage DIR FROM
+kvmst_stage() { # kvmst_stage DIR FROM [older]
 	mkdir -p "$stage/$1"
-	grep -v '^#' "$KAS_TOP/tests/vm/kvm-selftests" > "$stage/$1/list"
+	if [ -n "${3:-}" ]; then
+		grep -v -e '^#' -e '\[own\]' "$KAS_TOP/tests/vm/kvm-selftests"
+	else
+		grep -v '^#' "$KAS_TOP/tests/vm/kvm-selftests" | sed 's/ *\[own\]//'
+	fi > "$stage/$1/list"
 	while read -r t _; do
 		[ ! -e "$2/$t" ] || cp "$2/$t" "$stage/$1/"
 	done < "$stage/$1/list"
 }
 if [ -n "${KAS_INITRD_KVMST:-}" ]; then
 	kvmst_stage kvmst "$KAS_INITRD_KVMST"
-	for e in ${KAS_INITRD_KVMST_OLDER:-}; do kvmst_stage "kvmst-${e%%=*}" "${e#*=}"; done
+	for e in ${KAS_INITRD_KVMST_OLDER:-}; do kvmst_stage "kvmst-${e%%=*}" "${e#*=}" older; done
 fi
 
 # Kernel modules needed for virtio-mmio and the virtio console, deps first.
