@@ -71,6 +71,14 @@ KAS_THUNK(28)
 KAS_THUNK(29)
 KAS_THUNK(30)
 KAS_THUNK(31)
+KAS_THUNK(32)
+KAS_THUNK(33)
+KAS_THUNK(34)
+KAS_THUNK(35)
+KAS_THUNK(36)
+KAS_THUNK(37)
+KAS_THUNK(38)
+KAS_THUNK(39)
 
 /* Their addresses, for hooks.c. */
 	.pushsection .rodata, "a"
@@ -108,5 +116,13 @@ SYM_DATA_START(kas_thunks)
 	.quad	kas_thunk_29
 	.quad	kas_thunk_30
 	.quad	kas_thunk_31
+	.quad	kas_thunk_32
+	.quad	kas_thunk_33
+	.quad	kas_thunk_34
+	.quad	kas_thunk_35
+	.quad	kas_thunk_36
+	.quad	kas_thunk_37
+	.quad	kas_thunk_38
+	.quad	kas_thunk_39
 SYM_DATA_END(kas_thunks)
 	.popsection

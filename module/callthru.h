@@ -8,7 +8,7 @@
 /* "KASCALL!": marks a call-through at the callee's entry SP. */
 #define KAS_CALL_MAGIC		0x214c4c4143534b41
 /* Thunks in callthru.S; at least KAS_NR_HOOKS. */
-#define KAS_NR_THUNKS		32
+#define KAS_NR_THUNKS		40
 
 #ifndef __ASSEMBLY__
 /* Call-through targets, read by the thunks: kas_hook_target[i] is hook i's. */

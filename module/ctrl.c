@@ -2,13 +2,15 @@
 /*
  * ctrl.c - the VMM-facing control plane: KVM_{HAS,GET,SET}_DEVICE_ATTR on
  * the VM fd, group KVM_ABI_SHIM_GRP. Every other group, and every other VM
- * ioctl, reaches the kernel's kvm_arch_vm_ioctl() untouched.
+ * ioctl, reaches the kernel's kvm_arch_vm_ioctl() untouched, but for the
+ * VM ioctls and attributes a VM's older level does not have.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/kvm_host.h>
 #include <linux/uaccess.h>
 
+#include "caps_policy.h"
 #include "compat/compat.h"
 #include "kas.h"
 #include "vgic_policy.h"
@@ -30,6 +32,17 @@ static u64 kas_attr_value(struct kas_vm *v, u64 attr)
 	}
 }
 
+/*
+ * A level whose kernel lacks a capability the VM has enabled (before any
+ * vCPU, like the level) would leave the VM with both.
+ */
+static bool kas_level_has_caps(struct kvm *kvm, u64 level)
+{
+	u64 need = kas_compat_vm_caps_level(kvm);
+
+	return level == KVM_ABI_SHIM_LEVEL_NATIVE || level >= need;
+}
+
 static int kas_set(struct kvm *kvm, struct kas_vm *v, u64 attr, u64 __user *uaddr)
 {
 	u64 val, hooks = 0;
@@ -46,7 +59,8 @@ static int kas_set(struct kvm *kvm, struct kas_vm *v, u64 attr, u64 __user *uadd
 	 */
 	if (attr == KVM_ABI_SHIM_ATTR_LEVEL && v &&
 	    !kas_ctrl_set_level(val, READ_ONCE(v->rev_req), KAS_HOST_LEVEL,
-				kas_disabled_levels, READ_ONCE(kvm->created_vcpus) > 0))
+				kas_disabled_levels, READ_ONCE(kvm->created_vcpus) > 0) &&
+	    kas_level_has_caps(kvm, val))
 		hooks = kas_hooks_demand(val, READ_ONCE(v->rev_req));
 	else if (attr == KVM_ABI_SHIM_ATTR_IIDR_REV && v &&
 		 !kas_ctrl_set_rev(val, READ_ONCE(v->level), KAS_HOST_LEVEL, kas_vgic_attached(),
@@ -57,13 +71,16 @@ static int kas_set(struct kvm *kvm, struct kas_vm *v, u64 attr, u64 __user *uadd
 		return ret;
 	/* kvm->lock orders us against KVM_CREATE_VCPU and vGIC accesses. */
 	mutex_lock(&kvm->lock);
-	if (attr == KVM_ABI_SHIM_ATTR_LEVEL)
+	if (attr == KVM_ABI_SHIM_ATTR_LEVEL) {
 		ret = kas_ctrl_set_level(val, v ? v->rev_req : 0, KAS_HOST_LEVEL,
 					 kas_disabled_levels, kvm->created_vcpus > 0);
-	else
+		if (!ret && !kas_level_has_caps(kvm, val))
+			ret = -EBUSY;
+	} else {
 		ret = kas_ctrl_set_rev(val, v ? v->level : KVM_ABI_SHIM_LEVEL_NATIVE,
 				       KAS_HOST_LEVEL, kas_vgic_attached(),
 				       kvm->created_vcpus > 0);
+	}
 	if (!ret && !v)
 		ret = -EOPNOTSUPP;	/* VM predates the module */
 	if (!ret && attr == KVM_ABI_SHIM_ATTR_LEVEL)
@@ -95,6 +112,16 @@ static int kas_ctrl(struct kvm *kvm, enum kas_op op, struct kvm_device_attr *att
 	return kas_set(kvm, v, attr->attr, uaddr);
 }
 
+/* The VM's level; its file is open, so its entry cannot go meanwhile. */
+static u64 kas_vm_level_of(struct kvm *kvm)
+{
+	struct kas_vm *v = kas_vm_lookup(kvm);
+
+	return v ? READ_ONCE(v->level) : KVM_ABI_SHIM_LEVEL_NATIVE;
+}
+
+NOKPROBE_SYMBOL(kas_vm_level_of);
+
 /**
  * kas_vm_ioctl() - replacement entry of kvm_arch_vm_ioctl() for the
  *                  device-attribute ioctls
@@ -104,7 +131,8 @@ static int kas_ctrl(struct kvm *kvm, enum kas_op op, struct kvm_device_attr *att
  *
  * Runs in process context (redirected from the probe). Our group is
  * handled here; anything else, including an unreadable argument, goes to
- * the kernel so its answer is unchanged.
+ * the kernel so its answer is unchanged, unless the VM's level predates
+ * VM device attributes: its kernel then knows none of these ioctls.
  *
  * Return: 0 or a negative errno, as the ioctl's result.
  */
@@ -119,7 +147,8 @@ long kas_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
 	     ioctl == KVM_GET_DEVICE_ATTR ? KAS_OP_GET : KAS_OP_SET;
 	if (copy_from_user(&attr, (void __user *)arg, sizeof(attr)) ||
 	    attr.group != KVM_ABI_SHIM_GRP)
-		ret = orig(filp, ioctl, arg);
+		ret = kas_vm_attr_absent(kas_vm_level_of(filp->private_data), KAS_HOST_LEVEL) ?
+		      -EINVAL : orig(filp, ioctl, arg);
 	else
 		ret = kas_ctrl(filp->private_data, op, &attr);
 	kas_redirect_done();
@@ -132,9 +161,10 @@ long kas_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
  * @regs: registers at function entry
  *
  * Only the device-attribute ioctls are redirected; they need a user copy
- * to see the group, which cannot happen here.
+ * to see the group, which cannot happen here. The arm64 VM ioctls an older
+ * level's kernel lacks fail as there, with EINVAL.
  *
- * Return: 1 if redirected, 0 to run the kernel's function.
+ * Return: 1 if redirected or answered, 0 to run the kernel's function.
  */
 int kas_vm_ioctl_pre(struct kprobe *p, struct pt_regs *regs)
 {
@@ -142,6 +172,11 @@ int kas_vm_ioctl_pre(struct kprobe *p, struct pt_regs *regs)
 
 	if (kas_hook_passthrough(regs))
 		return 0;
+	if (_IOC_TYPE(ioctl) == KVMIO && _IOC_NR(ioctl) >= KAS_IOC_NR_MTE_COPY_TAGS &&
+	    _IOC_NR(ioctl) <= KAS_IOC_NR_GET_REG_WRITABLE_MASKS &&
+	    kas_vm_ioctl_absent(kas_vm_level_of(((struct file *)regs->regs[0])->private_data),
+				KAS_HOST_LEVEL, ioctl))
+		return kas_return(regs, -EINVAL);
 	if (ioctl != KVM_HAS_DEVICE_ATTR && ioctl != KVM_GET_DEVICE_ATTR &&
 	    ioctl != KVM_SET_DEVICE_ATTR)
 		return 0;

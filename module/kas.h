@@ -20,7 +20,7 @@ void kas_default_get_pair(u64 *level, unsigned int *rev);
 /* Features: groups of hooks that attach together (0 = core). */
 enum {
 	KAS_FEAT_CORE, KAS_FEAT_VGIC, KAS_FEAT_GICR_510, KAS_FEAT_FW, KAS_FEAT_SMC,
-	KAS_FEAT_REGLIST, KAS_FEAT_IDREGS
+	KAS_FEAT_REGLIST, KAS_FEAT_IDREGS, KAS_FEAT_CAPS
 };
 
 /* Indices into kas_hook_table[] (main.c). */
@@ -57,6 +57,8 @@ enum {
 	KAS_HOOK_READ_ID_REG,
 	KAS_HOOK_ACCESS_ID_REG,
 	KAS_HOOK_ACCESS_CCSIDR,
+	KAS_HOOK_CHECK_EXT,
+	KAS_HOOK_ENABLE_CAP,
 	KAS_NR_HOOKS
 };
 
@@ -109,6 +111,10 @@ struct kas_vcpu *kas_vcpu_of(struct kas_vm *v, struct kvm_vcpu *vcpu);
 void kas_vcpu_reset(struct kas_vcpu *c);
 void kas_vcpu_free(struct kas_vcpu *c);
 int kas_vcpu_precreate_pre(struct kprobe *p, struct pt_regs *regs);
+
+/* caps.c */
+int kas_check_ext_pre(struct kprobe *p, struct pt_regs *regs);
+int kas_enable_cap_pre(struct kprobe *p, struct pt_regs *regs);
 
 /* idregs.c */
 void kas_idregs_init(void);

@@ -430,6 +430,11 @@ struct kas_hook kas_hook_table[KAS_NR_HOOKS] = {
 	[KAS_HOOK_READ_ID_REG]	= KAS_IDREGS_HOOK(KAS_SYM_READ_ID_REG, kas_read_id_reg_pre),
 	[KAS_HOOK_ACCESS_ID_REG] = KAS_IDREGS_HOOK(KAS_SYM_ACCESS_ID_REG, kas_access_id_reg_pre),
 	[KAS_HOOK_ACCESS_CCSIDR] = KAS_IDREGS_HOOK(KAS_SYM_ACCESS_CCSIDR, kas_access_ccsidr_pre),
+	/* The capabilities of older levels, asked and enabled on the VM. */
+	[KAS_HOOK_CHECK_EXT]	= KAS_DEMAND_HOOK(KAS_SYM_CHECK_EXT, kas_check_ext_pre,
+						  KAS_FEAT_CAPS, KAS_NEED_CAPS),
+	[KAS_HOOK_ENABLE_CAP]	= KAS_DEMAND_HOOK(KAS_SYM_ENABLE_CAP, kas_enable_cap_pre,
+						  KAS_FEAT_CAPS, KAS_NEED_CAPS),
 };
 
 static int __init kas_init(void)

@@ -28,10 +28,12 @@
 #include "reglist.c"
 #include "vcpu.c"
 #include "idregs.c"
+#include "caps.c"
 #include "vgic_policy.c"
 #include "fw_policy.c"
 #include "reg_policy.c"
 #include "idreg_policy.c"
+#include "caps_policy.c"
 #ifdef KAS_TEST
 #include "testhooks.c"
 #endif

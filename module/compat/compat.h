@@ -85,6 +85,28 @@ static_assert(0, "kvm-abi-shim: kernel " UTS_RELEASE
 #endif
 
 /*
+ * Capabilities and VM ioctls differ between every two fleet kernels: every
+ * level below the host's needs them hooked. The generic function answers
+ * /dev/kvm and the VM alike and asks arm64's for the rest; it is static in
+ * kvm_main.c but not inlined on any fleet kernel (its one caller is not
+ * the only user: KVM_ENABLE_CAP of the dirty rings asks it too).
+ */
+#if KAS_HOST_AT_LEAST(7, 3)
+#define KAS_NEED_CAPS		KAS_NEED_FW
+#elif KAS_HOST_AT_LEAST(6, 12)
+#define KAS_NEED_CAPS		(KVM_ABI_SHIM_LEVEL_BIT_5_10 | KVM_ABI_SHIM_LEVEL_BIT_6_1)
+#else
+#define KAS_NEED_CAPS		KVM_ABI_SHIM_LEVEL_BIT_5_10
+#endif
+#if KAS_HOST_MAJOR >= 6
+#define KAS_SYM_CHECK_EXT	"kvm_vm_ioctl_check_extension_generic"
+#define KAS_SYM_ENABLE_CAP	"kvm_vm_ioctl_enable_cap"
+#else
+#define KAS_SYM_CHECK_EXT	NULL
+#define KAS_SYM_ENABLE_CAP	NULL
+#endif
+
+/*
  * The per-CPU system workqueue, for mod_delayed_work(): 7.3 warns when
  * work is queued on system_wq, renamed system_percpu_wq (which
  * schedule_delayed_work() uses there).
@@ -296,6 +318,38 @@ static inline bool kas_compat_vm_ran_once(struct kvm *kvm)
 #else
 	return false;
 #endif
+}
+
+/**
+ * kas_compat_vm_caps_level() - the oldest level with every capability
+ *                              @kvm has enabled
+ * @kvm: the VM, its kvm->lock held: KVM_ENABLE_CAP takes it for all of
+ *       these but the eager split (slots_lock), which only changes how the
+ *       host splits pages while it logs dirty ones
+ *
+ * A VMM may enable a capability and then ask for an older level, whose
+ * kernel would have refused the capability: the level is then refused.
+ *
+ * Return: that level, or KVM_ABI_SHIM_LEVEL_NATIVE when any level will do.
+ */
+static inline u64 kas_compat_vm_caps_level(struct kvm *kvm)
+{
+#if KAS_HOST_AT_LEAST(7, 3)
+	if (test_bit(KVM_ARCH_FLAG_WRITABLE_IMP_ID_REGS, &kvm->arch.flags) ||
+	    test_bit(KVM_ARCH_FLAG_EXIT_SEA, &kvm->arch.flags))
+		return KVM_ABI_SHIM_LEVEL(7, 3);
+#endif
+#if KAS_HOST_AT_LEAST(6, 12)
+	if (READ_ONCE(kvm->dirty_ring_size) || READ_ONCE(kvm->arch.mmu.split_page_chunk_size) !=
+	    KVM_ARM_EAGER_SPLIT_CHUNK_SIZE_DEFAULT)
+		return KVM_ABI_SHIM_LEVEL(6, 12);
+#endif
+#if KAS_HOST_MAJOR >= 6
+	if (test_bit(KVM_ARCH_FLAG_MTE_ENABLED, &kvm->arch.flags) ||
+	    test_bit(KVM_ARCH_FLAG_SYSTEM_SUSPEND_ENABLED, &kvm->arch.flags))
+		return KVM_ABI_SHIM_LEVEL(6, 1);
+#endif
+	return KVM_ABI_SHIM_LEVEL_NATIVE;
 }
 
 /* sys_reg() encoding of a KVM_{GET,SET}_ONE_REG system-register id. */

@@ -372,7 +372,7 @@ for d in /kvmst-*; do
 done
 }
 
-for t in ctrl vgic reglist idregs; do
+for t in ctrl vgic reglist idregs caps; do
 	kas_test $t /tests/$t
 done
 kas_test cli /tests/cli.sh
@@ -476,7 +476,7 @@ else
 	say "not ok 1 a kretprobe on each of the $i hooked functions"
 fi
 for _ in $(seq "$rep"); do
-	for t in ctrl vgic reglist idregs; do
+	for t in ctrl vgic reglist idregs caps; do
 		kas_test kretprobed-$t /tests/$t
 	done
 done

@@ -640,6 +640,22 @@ static void probe_vm_shape(struct fp *fp, const struct probe_opts *o)
 	teardown(&vm);
 }
 
+/*
+ * Every capability number a fleet kernel knows, asked on the VM: what a
+ * VMM learns of the VM (0 for one the kernel does not have).
+ */
+static void probe_caps(struct fp *fp, struct vmm_vm *vm)
+{
+	char key[32];
+	int cap, r;
+
+	for (cap = 0; cap < 256; cap++) {
+		r = ioctl(vm->fd, KVM_CHECK_EXTENSION, cap);
+		snprintf(key, sizeof(key), "cap.%03d", cap);
+		fp_add(fp, key, "%d", r < 0 ? -errno : r);
+	}
+}
+
 /**
  * probe_shape() - set @o to a named VM shape
  * @o: the configuration to change
@@ -698,6 +714,7 @@ void probe_all(struct fp *fp, const struct probe_opts *o)
 	probe_gic_user(fp, &vm, o->gic);
 	probe_gic_guest(fp, &vm, o->gic);
 	probe_guest_sysregs(fp, &vm);
+	probe_caps(fp, &vm);
 	teardown(&vm);
 	probe_igroupr(fp, o, 0);
 	if (o->gic == 3)

@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * caps - what a VMM learns about a VM at an older level from the VM itself:
+ * KVM_CHECK_EXTENSION and KVM_ENABLE_CAP on the VM fd and the arm64 VM
+ * ioctls answer as the level's kernel does (from the kernels' sources:
+ * arm.c, kvm_main.c), every other answer as a native VM's on this host.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "../lib/host.h"
+#include "../lib/tap.h"
+#include "../../tools/lib/vmm.h"
+
+#define L(a, b)		KVM_ABI_SHIM_LEVEL(a, b)
+#define NR_CAPS		256
+#define CAP_NR_MEMSLOTS	10
+#define CAP_MTE		205
+#define CAP_SUSPEND	216
+#define CAP_RING_ACQ_REL 223
+#define CAP_COUNTER_OFFSET 227
+
+/* The headers here are 6.1's: the 6.4+ VM ioctls, spelled out. */
+struct counter_offset { uint64_t offset, reserved; };
+struct mask_range { uint64_t addr; uint32_t range, reserved[13]; };
+#define SET_COUNTER_OFFSET	_IOW(KVMIO, 0xb5, struct counter_offset)
+#define GET_WRITABLE_MASKS	_IOR(KVMIO, 0xb6, struct mask_range)
+
+/* Capabilities each level's kernel lacks and this host's may have. */
+static const unsigned int absent_510[] = {
+	195, 198, 203, 205, 215, 216, 223, 225, 227, 228, 229, 230, 231,
+	234, 239, 240, 241, 243, 244, 245, 251, 0
+};
+static const unsigned int absent_61[] = {
+	223, 225, 227, 228, 229, 230, 231, 234, 239, 240, 241, 243, 244, 245, 251, 0
+};
+static const unsigned int absent_612[] = { 234, 239, 240, 241, 243, 244, 245, 251, 0 };
+
+static bool in(const unsigned int *set, unsigned int cap)
+{
+	for (; *set; set++)
+		if (*set == cap)
+			return true;
+	return false;
+}
+
+static int check(int fd, unsigned int cap)
+{
+	int r = ioctl(fd, KVM_CHECK_EXTENSION, cap);
+
+	return r < 0 ? -errno : r;
+}
+
+static int enable(int fd, unsigned int cap, uint64_t arg)
+{
+	struct kvm_enable_cap ec = { .cap = cap, .args = { arg } };
+
+	return ioctl(fd, KVM_ENABLE_CAP, &ec) ? -errno : 0;
+}
+
+static int vm_at(struct vmm_vm *vm, uint64_t level)
+{
+	int ret = vmm_vm_create(vm);
+
+	if (!ret && level)
+		ret = vmm_shim_set(vm, KVM_ABI_SHIM_ATTR_LEVEL, level);
+	if (ret && vm->fd >= 0)
+		vmm_vm_destroy(vm);
+	return ret;
+}
+
+static void check_answers(uint64_t level, const char *name, const unsigned int *absent,
+			  int kvm_fd)
+{
+	struct vmm_vm nat, vm;
+	unsigned int cap, wrong = 0, hidden = 0;
+	char list[256] = "";
+
+	if (vm_at(&nat, 0) || vm_at(&vm, level)) {
+		tap_ok(false, "level %s: a native VM and one at the level", name);
+		return;
+	}
+	for (cap = 0; cap < NR_CAPS; cap++) {
+		int n = check(nat.fd, cap), a = check(vm.fd, cap), want = n;
+
+		if (in(absent, cap))
+			want = 0;
+		else if (cap == CAP_NR_MEMSLOTS && level == L(5, 10))
+			want = 512;
+		hidden += in(absent, cap) && n > 0;
+		if (a != want) {
+			wrong++;
+			snprintf(list + strlen(list), sizeof(list) - strlen(list), " %u:%d/%d",
+				 cap, a, want);
+		}
+	}
+	if (wrong)
+		tap_diag("level %s: cap:answer/expected%s", name, list);
+	tap_ok(!wrong, "level %s: KVM_CHECK_EXTENSION on the VM answers as the level's kernel for capabilities 0-%u (%u this host has are 0)",
+	       name, NR_CAPS - 1, hidden);
+	tap_ok(check(kvm_fd, CAP_COUNTER_OFFSET) == check(nat.fd, CAP_COUNTER_OFFSET),
+	       "level %s: /dev/kvm, which knows no VM, still answers as the host (COUNTER_OFFSET %d)",
+	       name, check(kvm_fd, CAP_COUNTER_OFFSET));
+	vmm_vm_destroy(&vm);
+	vmm_vm_destroy(&nat);
+}
+
+static void check_enables(uint64_t host, uint64_t level, const char *name)
+{
+	struct vmm_vm nat, vm;
+	struct counter_offset off = { 0, 0 };
+	static uint64_t masks[512];
+	struct mask_range range = { .addr = (uintptr_t)masks };
+	struct kvm_device_attr smccc = { .group = 0, .attr = 0 };
+	bool new_host = host >= L(6, 12);
+
+	if (vm_at(&nat, 0) || vm_at(&vm, level)) {
+		tap_ok(false, "level %s: a native VM and one at the level", name);
+		return;
+	}
+	TAP_ERRNO(enable(vm.fd, CAP_SUSPEND, 0), level < L(6, 1) ? -EINVAL : 0,
+		  "level %s: KVM_ENABLE_CAP(ARM_SYSTEM_SUSPEND)", name);
+	TAP_ERRNO(enable(nat.fd, CAP_SUSPEND, 0), 0, "native: KVM_ENABLE_CAP(ARM_SYSTEM_SUSPEND)");
+	if (check(nat.fd, CAP_MTE) > 0)
+		TAP_ERRNO(enable(vm.fd, CAP_MTE, 0), level < L(6, 1) ? -EINVAL : 0,
+			  "level %s: KVM_ENABLE_CAP(ARM_MTE)", name);
+	else
+		tap_skip("level %s: the host has no MTE to enable", name);
+	if (new_host) {
+		TAP_ERRNO(enable(vm.fd, CAP_RING_ACQ_REL, 65536), level < L(6, 12) ? -EINVAL : 0,
+			  "level %s: KVM_ENABLE_CAP(DIRTY_LOG_RING_ACQ_REL)", name);
+		TAP_ERRNO(enable(nat.fd, CAP_RING_ACQ_REL, 65536), 0,
+			  "native: KVM_ENABLE_CAP(DIRTY_LOG_RING_ACQ_REL)");
+		TAP_ERRNO(ioctl(vm.fd, SET_COUNTER_OFFSET, &off) ? -errno : 0,
+			  level < L(6, 12) ? -EINVAL : 0, "level %s: KVM_ARM_SET_COUNTER_OFFSET", name);
+		TAP_ERRNO(ioctl(nat.fd, SET_COUNTER_OFFSET, &off) ? -errno : 0, 0,
+			  "native: KVM_ARM_SET_COUNTER_OFFSET");
+		TAP_ERRNO(ioctl(vm.fd, GET_WRITABLE_MASKS, &range) ? -errno : 0,
+			  level < L(6, 12) ? -EINVAL : 0,
+			  "level %s: KVM_ARM_GET_REG_WRITABLE_MASKS", name);
+		TAP_ERRNO(ioctl(nat.fd, GET_WRITABLE_MASKS, &range) ? -errno : 0, 0,
+			  "native: KVM_ARM_GET_REG_WRITABLE_MASKS");
+		TAP_ERRNO(ioctl(vm.fd, KVM_HAS_DEVICE_ATTR, &smccc) ? -errno : 0,
+			  level < L(6, 12) ? -EINVAL : 0,
+			  "level %s: KVM_HAS_DEVICE_ATTR(SMCCC filter) on the VM", name);
+		TAP_ERRNO(ioctl(nat.fd, KVM_HAS_DEVICE_ATTR, &smccc) ? -errno : 0, 0,
+			  "native: KVM_HAS_DEVICE_ATTR(SMCCC filter) on the VM");
+	}
+	{
+		uint64_t got = 0;
+
+		TAP_ERRNO(vmm_shim_get(&vm, KVM_ABI_SHIM_ATTR_LEVEL, &got), 0,
+			  "level %s: the module's own attributes still answer", name);
+	}
+	vmm_vm_destroy(&vm);
+	vmm_vm_destroy(&nat);
+}
+
+/*
+ * A capability enabled first, the level asked for after: a level whose
+ * kernel lacks it is refused (EBUSY) and the VM stays native.
+ */
+static void check_enabled_first(uint64_t host)
+{
+	struct vmm_vm vm;
+	uint64_t got = ~0ULL;
+
+	if (vm_at(&vm, 0)) {
+		tap_ok(false, "enabled first: a native VM");
+		return;
+	}
+	TAP_ERRNO(enable(vm.fd, CAP_SUSPEND, 0), 0, "enabled first: ARM_SYSTEM_SUSPEND on a native VM");
+	TAP_ERRNO(vmm_shim_set(&vm, KVM_ABI_SHIM_ATTR_LEVEL, L(5, 10)), -EBUSY,
+		  "enabled first: level 5.10 (no system suspend) is refused");
+	tap_ok(!vmm_shim_get(&vm, KVM_ABI_SHIM_ATTR_LEVEL, &got) && got == 0,
+	       "enabled first: the VM stays native (%llu)", (unsigned long long)got);
+	if (host >= L(6, 12))
+		TAP_ERRNO(vmm_shim_set(&vm, KVM_ABI_SHIM_ATTR_LEVEL, L(6, 1)), 0,
+			  "enabled first: level 6.1 (which has it) is taken");
+	vmm_vm_destroy(&vm);
+	if (host < L(6, 12))
+		return;
+	if (vm_at(&vm, 0)) {
+		tap_ok(false, "enabled first: a native VM");
+		return;
+	}
+	TAP_ERRNO(enable(vm.fd, CAP_RING_ACQ_REL, 65536), 0,
+		  "enabled first: DIRTY_LOG_RING_ACQ_REL on a native VM");
+	TAP_ERRNO(vmm_shim_set(&vm, KVM_ABI_SHIM_ATTR_LEVEL, L(6, 1)), -EBUSY,
+		  "enabled first: level 6.1 (no dirty ring) is refused");
+	if (host >= L(7, 3))
+		TAP_ERRNO(vmm_shim_set(&vm, KVM_ABI_SHIM_ATTR_LEVEL, L(6, 12)), 0,
+			  "enabled first: level 6.12 (which has it) is taken");
+	vmm_vm_destroy(&vm);
+}
+
+int main(void)
+{
+	uint64_t host;
+	int kvm_fd;
+
+	tap_header("caps: VM capabilities and VM ioctls at older levels");
+	host_setup();
+	if (!vmm_module_loaded()) {
+		tap_skip("kvm_abi_shim is not loaded");
+		return tap_finish();
+	}
+	if (vmm_host_level(&host))
+		tap_bail("cannot read the kernel version");
+	if (host < L(6, 1)) {
+		tap_skip("no older level on a 5.10 host");
+		return tap_finish();
+	}
+	kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (kvm_fd < 0)
+		tap_bail("cannot open /dev/kvm");
+	check_answers(L(5, 10), "5.10", absent_510, kvm_fd);
+	check_enables(host, L(5, 10), "5.10");
+	if (host >= L(6, 12)) {
+		check_answers(L(6, 1), "6.1", absent_61, kvm_fd);
+		check_enables(host, L(6, 1), "6.1");
+	}
+	if (host >= L(7, 3)) {
+		check_answers(L(6, 12), "6.12", absent_612, kvm_fd);
+		check_enables(host, L(6, 12), "6.12");
+	}
+	check_enabled_first(host);
+	close(kvm_fd);
+	return tap_finish();
+}

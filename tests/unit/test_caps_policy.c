@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Host unit tests of module/caps_policy.c: the capabilities and VM ioctls
+ * each level's kernel has, and the answers the module gives from them.
+ */
+#include "../lib/tap.h"
+#include "caps_policy.h"
+
+#define L(a, b) KVM_ABI_SHIM_LEVEL(a, b)
+#define IOC(nr)	(0xc0000000u | 16u << 16 | KAS_KVMIO << 8 | (nr))
+
+static bool hidden(u64 level, u64 host, long cap)
+{
+	long v = -1;
+
+	return kas_cap_answer(level, host, cap, &v) && v == 0;
+}
+
+int main(void)
+{
+	unsigned int i, sorted = 1;
+	long v = 0;
+
+	tap_header("unit: VM capabilities and VM ioctls per level");
+	for (i = 1; i < kas_nr_caps_since; i++)
+		sorted &= kas_caps_since[i - 1].nr < kas_caps_since[i].nr;
+	tap_ok(sorted, "the capability table is sorted by number, no duplicates");
+	tap_ok(!kas_cap_answer(0, L(7, 3), KAS_CAP_COUNTER_OFFSET, &v) &&
+	       !kas_cap_answer(L(7, 3), L(7, 3), 251, &v) &&
+	       !kas_cap_answer(L(6, 12), L(6, 12), KAS_CAP_COUNTER_OFFSET, &v) &&
+	       !kas_cap_answer(L(6, 5), L(7, 3), KAS_CAP_COUNTER_OFFSET, &v),
+	       "native, the host's own level and unknown levels: the kernel answers");
+	tap_ok(hidden(L(5, 10), L(6, 1), KAS_CAP_ARM_MTE) &&
+	       hidden(L(5, 10), L(6, 1), KAS_CAP_ARM_SYSTEM_SUSPEND) &&
+	       !kas_cap_answer(L(6, 1), L(6, 12), KAS_CAP_ARM_MTE, &v),
+	       "MTE and SYSTEM_SUSPEND: hidden at 5.10 only");
+	tap_ok(hidden(L(6, 1), L(6, 12), KAS_CAP_COUNTER_OFFSET) &&
+	       hidden(L(5, 10), L(7, 3), KAS_CAP_COUNTER_OFFSET) &&
+	       !kas_cap_answer(L(6, 12), L(7, 3), KAS_CAP_COUNTER_OFFSET, &v),
+	       "COUNTER_OFFSET: hidden at 5.10 and 6.1");
+	tap_ok(hidden(L(6, 12), L(7, 3), 234) && hidden(L(6, 12), L(7, 3), 251) &&
+	       hidden(L(6, 12), L(7, 3), 239), "7.3's new capabilities hidden at 6.12");
+	tap_ok(!kas_cap_answer(L(5, 10), L(7, 3), 170, &v) &&
+	       !kas_cap_answer(L(5, 10), L(7, 3), 187, &v),
+	       "SVE and STEAL_TIME: every level has them, the kernel answers");
+	v = 0;
+	tap_ok(kas_cap_answer(L(5, 10), L(6, 12), KAS_CAP_NR_MEMSLOTS, &v) && v == 512 &&
+	       !kas_cap_answer(L(6, 1), L(6, 12), KAS_CAP_NR_MEMSLOTS, &v),
+	       "NR_MEMSLOTS is 512 at 5.10, the kernel's at 6.1");
+	tap_ok(!kas_cap_answer(L(5, 10), L(6, 12), -1, &v) &&
+	       !kas_cap_answer(L(5, 10), L(6, 12), 0x10000 + KAS_CAP_ARM_MTE, &v),
+	       "out-of-range capability numbers: the kernel answers");
+	tap_ok(kas_vm_ioctl_absent(L(5, 10), L(6, 1), IOC(KAS_IOC_NR_MTE_COPY_TAGS)) &&
+	       !kas_vm_ioctl_absent(L(6, 1), L(6, 12), IOC(KAS_IOC_NR_MTE_COPY_TAGS)),
+	       "MTE_COPY_TAGS absent at 5.10 only");
+	tap_ok(kas_vm_ioctl_absent(L(6, 1), L(7, 3), IOC(KAS_IOC_NR_SET_COUNTER_OFFSET)) &&
+	       kas_vm_ioctl_absent(L(5, 10), L(6, 12), IOC(KAS_IOC_NR_GET_REG_WRITABLE_MASKS)) &&
+	       !kas_vm_ioctl_absent(L(6, 12), L(7, 3), IOC(KAS_IOC_NR_SET_COUNTER_OFFSET)) &&
+	       !kas_vm_ioctl_absent(0, L(7, 3), IOC(KAS_IOC_NR_SET_COUNTER_OFFSET)),
+	       "SET_COUNTER_OFFSET and GET_REG_WRITABLE_MASKS absent below 6.12");
+	tap_ok(!kas_vm_ioctl_absent(L(5, 10), L(6, 12), (0x12u << 8) | KAS_IOC_NR_SET_COUNTER_OFFSET),
+	       "another driver's ioctl with the same number is not KVM's");
+	tap_ok(kas_vm_attr_absent(L(5, 10), L(6, 12)) && kas_vm_attr_absent(L(6, 1), L(7, 3)) &&
+	       !kas_vm_attr_absent(L(6, 12), L(7, 3)) && !kas_vm_attr_absent(0, L(7, 3)) &&
+	       !kas_vm_attr_absent(L(6, 1), L(6, 1)),
+	       "VM device attributes (SMCCC filter) absent below 6.12");
+	return tap_finish();
+}
