@@ -78,12 +78,15 @@ bool kas_caps_differ(u64 level, u64 host_level)
  * @level: the VM's level
  * @host_level: the running kernel's level
  * @cap: the capability asked
+ * @ipa_pre_lpa2: the IPA size limit 5.10 and 6.1 have on this host, 0 if
+ *                it is the running kernel's
  * @val: set to the answer when the level decides it
  *
  * Return: true if @val is the answer (0 for a capability the level's
- * kernel lacks; 5.10's memory slot limit), false to let the kernel answer.
+ * kernel lacks; 5.10's memory slot limit; the IPA limit before 6.12),
+ * false to let the kernel answer.
  */
-bool kas_cap_answer(u64 level, u64 host_level, long cap, long *val)
+bool kas_cap_answer(u64 level, u64 host_level, long cap, u32 ipa_pre_lpa2, long *val)
 {
 	if (!kas_caps_differ(level, host_level) || cap < 0 || cap > 0xffff)
 		return false;
@@ -91,10 +94,30 @@ bool kas_cap_answer(u64 level, u64 host_level, long cap, long *val)
 		*val = KAS_NR_MEMSLOTS_5_10;
 		return true;
 	}
+	if (cap == KAS_CAP_ARM_VM_IPA_SIZE && level < L(6, 12) && ipa_pre_lpa2) {
+		*val = ipa_pre_lpa2;
+		return true;
+	}
 	if (!kas_absent(kas_caps_since, kas_nr_caps_since, cap, level))
 		return false;
 	*val = 0;
 	return true;
+}
+
+/**
+ * kas_vm_ioctl_checked() - might a VM's level lack this VM ioctl?
+ * @ioctl: the ioctl number
+ *
+ * A cheap range test for the probe on every VM ioctl.
+ *
+ * Return: true for the arm64 VM ioctls some fleet kernel lacks.
+ */
+bool kas_vm_ioctl_checked(unsigned int ioctl)
+{
+	unsigned int nr = ioctl & 0xff;
+
+	return ((ioctl >> 8) & 0xff) == KAS_KVMIO && nr >= KAS_IOC_NR_MTE_COPY_TAGS &&
+	       nr <= KAS_IOC_NR_GET_REG_WRITABLE_MASKS;
 }
 
 /**

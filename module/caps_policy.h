@@ -14,6 +14,7 @@
 
 /* uapi numbers (linux/kvm.h), spelled out: older headers lack the newer. */
 #define KAS_CAP_NR_MEMSLOTS		10
+#define KAS_CAP_ARM_VM_IPA_SIZE		165
 #define KAS_CAP_ARM_MTE			205
 #define KAS_CAP_ARM_SYSTEM_SUSPEND	216
 #define KAS_CAP_COUNTER_OFFSET		227
@@ -42,7 +43,8 @@ extern const struct kas_since kas_vm_ioctls_since[];
 extern const unsigned int kas_nr_vm_ioctls_since;
 
 bool kas_caps_differ(u64 level, u64 host_level);
-bool kas_cap_answer(u64 level, u64 host_level, long cap, long *val);
+bool kas_cap_answer(u64 level, u64 host_level, long cap, u32 ipa_pre_lpa2, long *val);
+bool kas_vm_ioctl_checked(unsigned int ioctl);
 bool kas_vm_ioctl_absent(u64 level, u64 host_level, unsigned int ioctl);
 bool kas_vm_attr_absent(u64 level, u64 host_level);
 

@@ -112,16 +112,6 @@ static int kas_ctrl(struct kvm *kvm, enum kas_op op, struct kvm_device_attr *att
 	return kas_set(kvm, v, attr->attr, uaddr);
 }
 
-/* The VM's level; its file is open, so its entry cannot go meanwhile. */
-static u64 kas_vm_level_of(struct kvm *kvm)
-{
-	struct kas_vm *v = kas_vm_lookup(kvm);
-
-	return v ? READ_ONCE(v->level) : KVM_ABI_SHIM_LEVEL_NATIVE;
-}
-
-NOKPROBE_SYMBOL(kas_vm_level_of);
-
 /**
  * kas_vm_ioctl() - replacement entry of kvm_arch_vm_ioctl() for the
  *                  device-attribute ioctls
@@ -147,7 +137,7 @@ long kas_vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
 	     ioctl == KVM_GET_DEVICE_ATTR ? KAS_OP_GET : KAS_OP_SET;
 	if (copy_from_user(&attr, (void __user *)arg, sizeof(attr)) ||
 	    attr.group != KVM_ABI_SHIM_GRP)
-		ret = kas_vm_attr_absent(kas_vm_level_of(filp->private_data), KAS_HOST_LEVEL) ?
+		ret = kas_vm_attr_absent(kas_vm_level(filp->private_data), KAS_HOST_LEVEL) ?
 		      -EINVAL : orig(filp, ioctl, arg);
 	else
 		ret = kas_ctrl(filp->private_data, op, &attr);
@@ -172,9 +162,8 @@ int kas_vm_ioctl_pre(struct kprobe *p, struct pt_regs *regs)
 
 	if (kas_hook_passthrough(regs))
 		return 0;
-	if (_IOC_TYPE(ioctl) == KVMIO && _IOC_NR(ioctl) >= KAS_IOC_NR_MTE_COPY_TAGS &&
-	    _IOC_NR(ioctl) <= KAS_IOC_NR_GET_REG_WRITABLE_MASKS &&
-	    kas_vm_ioctl_absent(kas_vm_level_of(((struct file *)regs->regs[0])->private_data),
+	if (kas_vm_ioctl_checked(ioctl) &&
+	    kas_vm_ioctl_absent(kas_vm_level(((struct file *)regs->regs[0])->private_data),
 				KAS_HOST_LEVEL, ioctl))
 		return kas_return(regs, -EINVAL);
 	if (ioctl != KVM_HAS_DEVICE_ATTR && ioctl != KVM_GET_DEVICE_ATTR &&

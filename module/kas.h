@@ -113,6 +113,7 @@ void kas_vcpu_free(struct kas_vcpu *c);
 int kas_vcpu_precreate_pre(struct kprobe *p, struct pt_regs *regs);
 
 /* caps.c */
+void kas_caps_init(void);
 int kas_check_ext_pre(struct kprobe *p, struct pt_regs *regs);
 int kas_enable_cap_pre(struct kprobe *p, struct pt_regs *regs);
 

@@ -446,6 +446,7 @@ static int __init kas_init(void)
 		init_utsname()->release, init_utsname()->version,
 		kas_level_name(KAS_HOST_LEVEL));
 	kas_idregs_init();
+	kas_caps_init();
 	ret = kas_vm_init();
 	if (ret)
 		return ret;

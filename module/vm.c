@@ -190,6 +190,21 @@ struct kas_vm *kas_vm_lookup(struct kvm *kvm)
 
 NOKPROBE_SYMBOL(kas_vm_lookup);
 
+/**
+ * kas_vm_level() - a VM's level
+ * @kvm: the VM, or NULL (/dev/kvm knows no VM); as for kas_vm_lookup()
+ *
+ * Return: the level; native for NULL or a VM created before the module.
+ */
+u64 kas_vm_level(struct kvm *kvm)
+{
+	struct kas_vm *v = kvm ? kas_vm_lookup(kvm) : NULL;
+
+	return v ? READ_ONCE(v->level) : KVM_ABI_SHIM_LEVEL_NATIVE;
+}
+
+NOKPROBE_SYMBOL(kas_vm_level);
+
 static void kas_vm_unlink(struct kas_vm *v)
 {
 	rhashtable_remove_fast(&kas_vms, &v->node, kas_vm_params);

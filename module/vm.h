@@ -86,6 +86,7 @@ int kas_vm_init(void);
 int kas_vm_insert(struct kas_vm *v, struct kvm *kvm, u64 level,
 		  unsigned int rev_req);
 struct kas_vm *kas_vm_lookup(struct kvm *kvm);
+u64 kas_vm_level(struct kvm *kvm);
 void kas_vm_remove(struct kvm *kvm);
 void kas_vm_remove_all(void);
 void kas_vm_ran(struct kvm *kvm);

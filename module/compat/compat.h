@@ -88,11 +88,12 @@ static_assert(0, "kvm-abi-shim: kernel " UTS_RELEASE
  * Capabilities and VM ioctls differ between every two fleet kernels: every
  * level below the host's needs them hooked. The generic function answers
  * /dev/kvm and the VM alike and asks arm64's for the rest; it is static in
- * kvm_main.c but not inlined on any fleet kernel (its one caller is not
- * the only user: KVM_ENABLE_CAP of the dirty rings asks it too).
+ * kvm_main.c but called from three places (the two CHECK_EXTENSION ioctls
+ * and the dirty ring's enable), so no fleet kernel inlines it.
  */
 #if KAS_HOST_AT_LEAST(7, 3)
-#define KAS_NEED_CAPS		KAS_NEED_FW
+#define KAS_NEED_CAPS		(KVM_ABI_SHIM_LEVEL_BIT_5_10 | KVM_ABI_SHIM_LEVEL_BIT_6_1 | \
+				 KVM_ABI_SHIM_LEVEL_BIT_6_12)
 #elif KAS_HOST_AT_LEAST(6, 12)
 #define KAS_NEED_CAPS		(KVM_ABI_SHIM_LEVEL_BIT_5_10 | KVM_ABI_SHIM_LEVEL_BIT_6_1)
 #else
@@ -322,13 +323,15 @@ static inline bool kas_compat_vm_ran_once(struct kvm *kvm)
 
 /**
  * kas_compat_vm_caps_level() - the oldest level with every capability
- *                              @kvm has enabled
- * @kvm: the VM, its kvm->lock held: KVM_ENABLE_CAP takes it for all of
- *       these but the eager split (slots_lock), which only changes how the
- *       host splits pages while it logs dirty ones
+ *                              and VM-wide setting @kvm already uses
+ * @kvm: the VM, its kvm->lock held
  *
- * A VMM may enable a capability and then ask for an older level, whose
- * kernel would have refused the capability: the level is then refused.
+ * A VMM may enable a capability (or set a counter offset, an SMCCC filter,
+ * a 52-bit IPA space) and then ask for an older level, whose kernel would
+ * have refused it: the level is then refused. KVM_ENABLE_CAP sets most of
+ * these under kvm->lock; system suspend and SEA to user are set without
+ * it and the eager split under slots_lock, so an enable racing with the
+ * level's SET may be missed: the check is for a VMM that enabled first.
  *
  * Return: that level, or KVM_ABI_SHIM_LEVEL_NATIVE when any level will do.
  */
@@ -341,7 +344,10 @@ static inline u64 kas_compat_vm_caps_level(struct kvm *kvm)
 #endif
 #if KAS_HOST_AT_LEAST(6, 12)
 	if (READ_ONCE(kvm->dirty_ring_size) || READ_ONCE(kvm->arch.mmu.split_page_chunk_size) !=
-	    KVM_ARM_EAGER_SPLIT_CHUNK_SIZE_DEFAULT)
+	    KVM_ARM_EAGER_SPLIT_CHUNK_SIZE_DEFAULT ||
+	    test_bit(KVM_ARCH_FLAG_VM_COUNTER_OFFSET, &kvm->arch.flags) ||
+	    !mtree_empty(&kvm->arch.smccc_filter) ||
+	    VTCR_EL2_IPA(kvm->arch.mmu.vtcr) > 48)
 		return KVM_ABI_SHIM_LEVEL(6, 12);
 #endif
 #if KAS_HOST_MAJOR >= 6
@@ -350,6 +356,30 @@ static inline u64 kas_compat_vm_caps_level(struct kvm *kvm)
 		return KVM_ABI_SHIM_LEVEL(6, 1);
 #endif
 	return KVM_ABI_SHIM_LEVEL_NATIVE;
+}
+
+/**
+ * kas_compat_ipa_limit_pre_lpa2() - KVM_CAP_ARM_VM_IPA_SIZE as 5.10 and
+ *                                   6.1 answer on this host
+ *
+ * 6.12 gives stage 2 52 bits with LPA2 on 4K and 16K pages; 5.10 and 6.1
+ * cap those at 48 (their kvm_set_ipa_limit()). Called once, at load.
+ *
+ * Return: that limit, or 0 where it is the running kernel's own answer.
+ */
+static inline u32 kas_compat_ipa_limit_pre_lpa2(void)
+{
+#if KAS_HOST_AT_LEAST(6, 12)
+	u64 mmfr0 = read_sanitised_ftr_reg(SYS_ID_AA64MMFR0_EL1);
+	unsigned int parange;
+
+	parange = cpuid_feature_extract_unsigned_field(mmfr0, ID_AA64MMFR0_EL1_PARANGE_SHIFT);
+	if (PAGE_SIZE != SZ_64K)
+		parange = min(parange, (unsigned int)ID_AA64MMFR0_EL1_PARANGE_48);
+	return id_aa64mmfr0_parange_to_phys_shift(parange);
+#else
+	return 0;
+#endif
 }
 
 /* sys_reg() encoding of a KVM_{GET,SET}_ONE_REG system-register id. */

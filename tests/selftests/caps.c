@@ -20,6 +20,7 @@
 #define NR_CAPS		256
 #define CAP_NR_MEMSLOTS	10
 #define CAP_MTE		205
+#define CAP_IPA_SIZE	165
 #define CAP_SUSPEND	216
 #define CAP_RING_ACQ_REL 223
 #define CAP_COUNTER_OFFSET 227
@@ -27,6 +28,7 @@
 /* The headers here are 6.1's: the 6.4+ VM ioctls, spelled out. */
 struct counter_offset { uint64_t offset, reserved; };
 struct mask_range { uint64_t addr; uint32_t range, reserved[13]; };
+struct smccc_filter { uint32_t base, nr_functions; uint8_t action, pad[15]; };
 #define SET_COUNTER_OFFSET	_IOW(KVMIO, 0xb5, struct counter_offset)
 #define GET_WRITABLE_MASKS	_IOR(KVMIO, 0xb6, struct mask_range)
 
@@ -73,6 +75,19 @@ static int vm_at(struct vmm_vm *vm, uint64_t level)
 	return ret;
 }
 
+/* A native VM and one at @level, or neither. */
+static int vm_pair(struct vmm_vm *nat, struct vmm_vm *vm, uint64_t level)
+{
+	int ret = vm_at(nat, 0);
+
+	if (ret)
+		return ret;
+	ret = vm_at(vm, level);
+	if (ret)
+		vmm_vm_destroy(nat);
+	return ret;
+}
+
 static void check_answers(uint64_t level, const char *name, const unsigned int *absent,
 			  int kvm_fd)
 {
@@ -80,7 +95,7 @@ static void check_answers(uint64_t level, const char *name, const unsigned int *
 	unsigned int cap, wrong = 0, hidden = 0;
 	char list[256] = "";
 
-	if (vm_at(&nat, 0) || vm_at(&vm, level)) {
+	if (vm_pair(&nat, &vm, level)) {
 		tap_ok(false, "level %s: a native VM and one at the level", name);
 		return;
 	}
@@ -91,6 +106,8 @@ static void check_answers(uint64_t level, const char *name, const unsigned int *
 			want = 0;
 		else if (cap == CAP_NR_MEMSLOTS && level == L(5, 10))
 			want = 512;
+		else if (cap == CAP_IPA_SIZE && level < L(6, 12) && n > 48)
+			want = 48;	/* 5.10 and 6.1 have no LPA2 at stage 2 */
 		hidden += in(absent, cap) && n > 0;
 		if (a != want) {
 			wrong++;
@@ -118,7 +135,7 @@ static void check_enables(uint64_t host, uint64_t level, const char *name)
 	struct kvm_device_attr smccc = { .group = 0, .attr = 0 };
 	bool new_host = host >= L(6, 12);
 
-	if (vm_at(&nat, 0) || vm_at(&vm, level)) {
+	if (vm_pair(&nat, &vm, level)) {
 		tap_ok(false, "level %s: a native VM and one at the level", name);
 		return;
 	}
@@ -161,11 +178,38 @@ static void check_enables(uint64_t host, uint64_t level, const char *name)
 }
 
 /*
+ * A VM-wide setting only 6.12 has, made first: levels 5.10 and 6.1 are
+ * refused (EBUSY), 6.12 is taken.
+ */
+static void set_first(uint64_t host, const char *what, unsigned long req, void *arg)
+{
+	struct vmm_vm vm;
+
+	if (vm_at(&vm, 0)) {
+		tap_ok(false, "%s first: a native VM", what);
+		return;
+	}
+	TAP_ERRNO(ioctl(vm.fd, req, arg) ? -errno : 0, 0, "%s first: set on a native VM", what);
+	TAP_ERRNO(vmm_shim_set(&vm, KVM_ABI_SHIM_ATTR_LEVEL, L(6, 1)), -EBUSY,
+		  "%s first: level 6.1 (which has none) is refused", what);
+	if (host >= L(7, 3))
+		TAP_ERRNO(vmm_shim_set(&vm, KVM_ABI_SHIM_ATTR_LEVEL, L(6, 12)), 0,
+			  "%s first: level 6.12 is taken", what);
+	vmm_vm_destroy(&vm);
+}
+
+/*
  * A capability enabled first, the level asked for after: a level whose
  * kernel lacks it is refused (EBUSY) and the VM stays native.
  */
 static void check_enabled_first(uint64_t host)
 {
+	struct counter_offset off = { 1000000, 0 };
+	/* Deny one vendor-hypervisor call: a filter only 6.4+ kernels know. */
+	static struct smccc_filter filter = { 0xc6000000, 1, 1 };
+	struct kvm_device_attr filter_attr = {
+		.group = 0, .attr = 0, .addr = (uintptr_t)&filter
+	};
 	struct vmm_vm vm;
 	uint64_t got = ~0ULL;
 
@@ -196,11 +240,24 @@ static void check_enabled_first(uint64_t host)
 		TAP_ERRNO(vmm_shim_set(&vm, KVM_ABI_SHIM_ATTR_LEVEL, L(6, 12)), 0,
 			  "enabled first: level 6.12 (which has it) is taken");
 	vmm_vm_destroy(&vm);
+	set_first(host, "counter offset", SET_COUNTER_OFFSET, &off);
+	set_first(host, "SMCCC filter", KVM_SET_DEVICE_ATTR, &filter_attr);
 }
 
 int main(void)
 {
-	uint64_t host;
+	static const struct {
+		uint64_t level, bit;
+		const char *name;
+		const unsigned int *absent;
+	} levels[] = {
+		{ L(5, 10), KVM_ABI_SHIM_LEVEL_BIT_5_10, "5.10", absent_510 },
+		{ L(6, 1), KVM_ABI_SHIM_LEVEL_BIT_6_1, "6.1", absent_61 },
+		{ L(6, 12), KVM_ABI_SHIM_LEVEL_BIT_6_12, "6.12", absent_612 },
+	};
+	uint64_t host, supported = 0;
+	struct vmm_vm probe;
+	unsigned int i;
 	int kvm_fd;
 
 	tap_header("caps: VM capabilities and VM ioctls at older levels");
@@ -215,20 +272,29 @@ int main(void)
 		tap_skip("no older level on a 5.10 host");
 		return tap_finish();
 	}
+	if (vm_at(&probe, 0))
+		tap_bail("cannot create a VM");
+	if (vmm_shim_get(&probe, KVM_ABI_SHIM_ATTR_SUPPORTED, &supported))
+		tap_bail("cannot read the supported levels");
+	vmm_vm_destroy(&probe);
 	kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (kvm_fd < 0)
 		tap_bail("cannot open /dev/kvm");
-	check_answers(L(5, 10), "5.10", absent_510, kvm_fd);
-	check_enables(host, L(5, 10), "5.10");
-	if (host >= L(6, 12)) {
-		check_answers(L(6, 1), "6.1", absent_61, kvm_fd);
-		check_enables(host, L(6, 1), "6.1");
+	for (i = 0; i < sizeof(levels) / sizeof(levels[0]); i++) {
+		if (host <= levels[i].level)
+			break;
+		if (!(supported & levels[i].bit)) {
+			tap_skip("level %s is disabled on this host", levels[i].name);
+			continue;
+		}
+		check_answers(levels[i].level, levels[i].name, levels[i].absent, kvm_fd);
+		check_enables(host, levels[i].level, levels[i].name);
 	}
-	if (host >= L(7, 3)) {
-		check_answers(L(6, 12), "6.12", absent_612, kvm_fd);
-		check_enables(host, L(6, 12), "6.12");
-	}
-	check_enabled_first(host);
+	if ((supported & (KVM_ABI_SHIM_LEVEL_BIT_5_10 | KVM_ABI_SHIM_LEVEL_BIT_6_1)) ==
+	    (KVM_ABI_SHIM_LEVEL_BIT_5_10 | KVM_ABI_SHIM_LEVEL_BIT_6_1))
+		check_enabled_first(host);
+	else
+		tap_skip("enabled first: levels 5.10 and 6.1 are not both enabled");
 	close(kvm_fd);
 	return tap_finish();
 }
