@@ -6,6 +6,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/kvm_host.h>
+#include <linux/uaccess.h>
 
 #include "caps_policy.h"
 #include "compat/compat.h"
@@ -65,3 +66,62 @@ int kas_enable_cap_pre(struct kprobe *p, struct pt_regs *regs)
 }
 
 NOKPROBE_SYMBOL(kas_enable_cap_pre);
+
+static bool kas_timer_absent(struct pt_regs *regs)
+{
+	const struct kvm_vcpu *vcpu = (const struct kvm_vcpu *)regs->regs[0];
+	const struct kvm_device_attr *attr = (const struct kvm_device_attr *)regs->regs[1];
+
+	return kas_timer_attr_absent(kas_vm_level(vcpu->kvm), KAS_HOST_LEVEL, attr->attr);
+}
+
+NOKPROBE_SYMBOL(kas_timer_absent);
+
+/**
+ * kas_timer_attr_pre() - pre-handler on kvm_arm_timer_{has,get}_attr()
+ * @p: the kprobe
+ * @regs: (vcpu, attr), the attribute copied in from the VMM
+ *
+ * Return: 1 with -ENXIO for an EL2 timer at a level without them, else 0.
+ */
+int kas_timer_attr_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	if (kas_hook_passthrough(regs) || !kas_timer_absent(regs))
+		return 0;
+	return kas_return(regs, -ENXIO);
+}
+
+NOKPROBE_SYMBOL(kas_timer_attr_pre);
+
+/*
+ * KVM_SET_DEVICE_ATTR of an EL2 timer's interrupt at 5.10 or 6.1: their
+ * errno, in their order. Process context: it reads the VMM's argument.
+ */
+static int kas_timer_set(struct kvm_vcpu *vcpu, struct kvm_device_attr *attr)
+{
+	int __user *uaddr = (int __user *)(long)attr->addr;
+	int irq = 0, ret;
+	bool fault;
+
+	fault = irqchip_in_kernel(vcpu->kvm) && get_user(irq, uaddr);
+	ret = kas_timer_set_510(irqchip_in_kernel(vcpu->kvm), fault, irq,
+				READ_ONCE(vcpu->arch.timer_cpu.enabled));
+	kas_redirect_done();
+	return ret;
+}
+
+/**
+ * kas_timer_set_attr_pre() - pre-handler on kvm_arm_timer_set_attr()
+ * @p: the kprobe
+ * @regs: (vcpu, attr)
+ *
+ * Return: 1 when redirected (an EL2 timer at a level without them), else 0.
+ */
+int kas_timer_set_attr_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	if (kas_hook_passthrough(regs) || !kas_timer_absent(regs))
+		return 0;
+	return kas_redirect(regs, kas_timer_set);
+}
+
+NOKPROBE_SYMBOL(kas_timer_set_attr_pre);

@@ -150,4 +150,46 @@ bool kas_vm_attr_absent(u64 level, u64 host_level)
 	return kas_caps_differ(level, host_level) && level < L(6, 12);
 }
 
+/**
+ * kas_timer_attr_absent() - does a vCPU at @level lack this timer attribute?
+ * @level: the VM's level
+ * @host_level: the running kernel's level
+ * @attr: the attribute in group KVM_ARM_VCPU_TIMER_CTRL
+ *
+ * The EL2 timers' interrupts came with nested virtualization (6.12 among
+ * the fleet); older kernels say ENXIO for them.
+ *
+ * Return: true if the level's kernel has no such attribute.
+ */
+bool kas_timer_attr_absent(u64 level, u64 host_level, u64 attr)
+{
+	return kas_caps_differ(level, host_level) && level < L(6, 12) &&
+	       (attr == KAS_TIMER_IRQ_HVTIMER || attr == KAS_TIMER_IRQ_HPTIMER);
+}
+
+/**
+ * kas_timer_set_510() - KVM_SET_DEVICE_ATTR of an EL2 timer's interrupt,
+ *                       as 5.10 and 6.1 answer it
+ * @irqchip: the VM has an in-kernel vGIC
+ * @fault: the interrupt number could not be read
+ * @irq: the interrupt number
+ * @enabled: the vCPU's timer is enabled (it has run)
+ *
+ * They check the argument before the attribute (arch_timer.c).
+ *
+ * Return: the errno they return; never 0.
+ */
+int kas_timer_set_510(bool irqchip, bool fault, int irq, bool enabled)
+{
+	if (!irqchip)
+		return -EINVAL;
+	if (fault)
+		return -EFAULT;
+	if (irq < 16 || irq >= 32)	/* not a PPI */
+		return -EINVAL;
+	if (enabled)
+		return -EBUSY;
+	return -ENXIO;
+}
+
 #undef L

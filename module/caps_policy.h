@@ -20,6 +20,9 @@
 #define KAS_CAP_COUNTER_OFFSET		227
 #define KAS_NR_MEMSLOTS_5_10		512
 #define KAS_KVMIO			0xAE
+/* KVM_ARM_VCPU_TIMER_IRQ_HVTIMER, _HPTIMER: the EL2 timers (6.12) */
+#define KAS_TIMER_IRQ_HVTIMER		2
+#define KAS_TIMER_IRQ_HPTIMER		3
 #define KAS_IOC_NR_MTE_COPY_TAGS	0xb4
 #define KAS_IOC_NR_SET_COUNTER_OFFSET	0xb5
 #define KAS_IOC_NR_GET_REG_WRITABLE_MASKS 0xb6
@@ -47,5 +50,7 @@ bool kas_cap_answer(u64 level, u64 host_level, long cap, u32 ipa_pre_lpa2, long 
 bool kas_vm_ioctl_checked(unsigned int ioctl);
 bool kas_vm_ioctl_absent(u64 level, u64 host_level, unsigned int ioctl);
 bool kas_vm_attr_absent(u64 level, u64 host_level);
+bool kas_timer_attr_absent(u64 level, u64 host_level, u64 attr);
+int kas_timer_set_510(bool irqchip, bool fault, int irq, bool enabled);
 
 #endif /* KAS_CAPS_POLICY_H */

@@ -59,6 +59,9 @@ enum {
 	KAS_HOOK_ACCESS_CCSIDR,
 	KAS_HOOK_CHECK_EXT,
 	KAS_HOOK_ENABLE_CAP,
+	KAS_HOOK_TIMER_HAS_ATTR,
+	KAS_HOOK_TIMER_GET_ATTR,
+	KAS_HOOK_TIMER_SET_ATTR,
 	KAS_NR_HOOKS
 };
 
@@ -116,6 +119,8 @@ int kas_vcpu_precreate_pre(struct kprobe *p, struct pt_regs *regs);
 void kas_caps_init(void);
 int kas_check_ext_pre(struct kprobe *p, struct pt_regs *regs);
 int kas_enable_cap_pre(struct kprobe *p, struct pt_regs *regs);
+int kas_timer_attr_pre(struct kprobe *p, struct pt_regs *regs);
+int kas_timer_set_attr_pre(struct kprobe *p, struct pt_regs *regs);
 
 /* idregs.c */
 void kas_idregs_init(void);

@@ -435,6 +435,14 @@ struct kas_hook kas_hook_table[KAS_NR_HOOKS] = {
 						  KAS_FEAT_CAPS, KAS_NEED_CAPS),
 	[KAS_HOOK_ENABLE_CAP]	= KAS_DEMAND_HOOK(KAS_SYM_ENABLE_CAP, kas_enable_cap_pre,
 						  KAS_FEAT_CAPS, KAS_NEED_CAPS),
+	/* The EL2 timers' interrupts, which 5.10 and 6.1 do not have. */
+	[KAS_HOOK_TIMER_HAS_ATTR] = KAS_DEMAND_HOOK(KAS_SYM_TIMER_HAS_ATTR, kas_timer_attr_pre,
+						    KAS_FEAT_CAPS, KAS_NEED_TIMER_ATTR),
+	[KAS_HOOK_TIMER_GET_ATTR] = KAS_DEMAND_HOOK(KAS_SYM_TIMER_GET_ATTR, kas_timer_attr_pre,
+						    KAS_FEAT_CAPS, KAS_NEED_TIMER_ATTR),
+	[KAS_HOOK_TIMER_SET_ATTR] = KAS_DEMAND_HOOK(KAS_SYM_TIMER_SET_ATTR,
+						    kas_timer_set_attr_pre, KAS_FEAT_CAPS,
+						    KAS_NEED_TIMER_ATTR),
 };
 
 static int __init kas_init(void)

@@ -106,6 +106,18 @@ static_assert(0, "kvm-abi-shim: kernel " UTS_RELEASE
 #define KAS_SYM_CHECK_EXT	NULL
 #define KAS_SYM_ENABLE_CAP	NULL
 #endif
+/* The EL2 timers' interrupt attributes came with 6.12 among the fleet. */
+#if KAS_HOST_AT_LEAST(6, 12)
+#define KAS_SYM_TIMER_HAS_ATTR	"kvm_arm_timer_has_attr"
+#define KAS_SYM_TIMER_GET_ATTR	"kvm_arm_timer_get_attr"
+#define KAS_SYM_TIMER_SET_ATTR	"kvm_arm_timer_set_attr"
+#define KAS_NEED_TIMER_ATTR	(KVM_ABI_SHIM_LEVEL_BIT_5_10 | KVM_ABI_SHIM_LEVEL_BIT_6_1)
+#else
+#define KAS_SYM_TIMER_HAS_ATTR	NULL
+#define KAS_SYM_TIMER_GET_ATTR	NULL
+#define KAS_SYM_TIMER_SET_ATTR	NULL
+#define KAS_NEED_TIMER_ATTR	0
+#endif
 
 /*
  * The per-CPU system workqueue, for mod_delayed_work(): 7.3 warns when

@@ -177,6 +177,53 @@ static void check_enables(uint64_t host, uint64_t level, const char *name)
 	vmm_vm_destroy(&nat);
 }
 
+static int timer_attr(struct vmm_vm *vm, unsigned long req, uint64_t attr, uint32_t irq)
+{
+	return vmm_attr(vm->vcpu[0].fd, req, KVM_ARM_VCPU_TIMER_CTRL, attr, &irq);
+}
+
+/*
+ * The EL2 timers' interrupt attributes (HVTIMER 2, HPTIMER 3): a vCPU at
+ * 5.10 or 6.1 has none (ENXIO), with those kernels' argument checks first;
+ * the EL1 timers answer as the host's.
+ */
+static void check_timers(uint64_t level, const char *name)
+{
+	struct vmm_vm nat, vm;
+	int gic = vmm_host_gic_version();
+	uint64_t a;
+
+	if (vm_pair(&nat, &vm, level)) {
+		tap_ok(false, "level %s: a native VM and one at the level", name);
+		return;
+	}
+	if (vmm_gic_create(&nat, gic) || vmm_gic_create(&vm, gic) || vmm_vcpu_add(&nat, 0) ||
+	    vmm_vcpu_add(&vm, 0)) {
+		tap_ok(false, "level %s: two VMs with a vGIC and a vCPU", name);
+		goto out;
+	}
+	for (a = 2; a <= 3; a++) {
+		bool old = level < L(6, 12);
+
+		TAP_ERRNO(timer_attr(&vm, KVM_HAS_DEVICE_ATTR, a, 0), old ? -ENXIO : 0,
+			  "level %s: HAS timer attribute %llu", name, (unsigned long long)a);
+		TAP_ERRNO(timer_attr(&vm, KVM_GET_DEVICE_ATTR, a, 0), old ? -ENXIO : 0,
+			  "level %s: GET timer attribute %llu", name, (unsigned long long)a);
+		TAP_ERRNO(timer_attr(&vm, KVM_SET_DEVICE_ATTR, a, 26), old ? -ENXIO : 0,
+			  "level %s: SET timer attribute %llu to PPI 26", name, (unsigned long long)a);
+		TAP_ERRNO(timer_attr(&vm, KVM_SET_DEVICE_ATTR, a, 5), -EINVAL,
+			  "level %s: SET timer attribute %llu to 5, not a PPI", name,
+			  (unsigned long long)a);
+		TAP_ERRNO(timer_attr(&nat, KVM_HAS_DEVICE_ATTR, a, 0), 0,
+			  "native: HAS timer attribute %llu", (unsigned long long)a);
+	}
+	TAP_ERRNO(timer_attr(&vm, KVM_SET_DEVICE_ATTR, KVM_ARM_VCPU_TIMER_IRQ_VTIMER, 27), 0,
+		  "level %s: SET of the virtual timer's PPI as the host's", name);
+out:
+	vmm_vm_destroy(&vm);
+	vmm_vm_destroy(&nat);
+}
+
 /*
  * A VM-wide setting only 6.12 has, made first: levels 5.10 and 6.1 are
  * refused (EBUSY), 6.12 is taken.
@@ -289,6 +336,8 @@ int main(void)
 		}
 		check_answers(levels[i].level, levels[i].name, levels[i].absent, kvm_fd);
 		check_enables(host, levels[i].level, levels[i].name);
+		if (host >= L(6, 12))
+			check_timers(levels[i].level, levels[i].name);
 	}
 	if ((supported & (KVM_ABI_SHIM_LEVEL_BIT_5_10 | KVM_ABI_SHIM_LEVEL_BIT_6_1)) ==
 	    (KVM_ABI_SHIM_LEVEL_BIT_5_10 | KVM_ABI_SHIM_LEVEL_BIT_6_1))

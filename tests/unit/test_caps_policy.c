@@ -74,5 +74,19 @@ int main(void)
 	       !kas_vm_attr_absent(L(6, 12), L(7, 3)) && !kas_vm_attr_absent(0, L(7, 3)) &&
 	       !kas_vm_attr_absent(L(6, 1), L(6, 1)),
 	       "VM device attributes (SMCCC filter) absent below 6.12");
+	tap_ok(kas_timer_attr_absent(L(5, 10), L(6, 12), KAS_TIMER_IRQ_HVTIMER) &&
+	       kas_timer_attr_absent(L(6, 1), L(7, 3), KAS_TIMER_IRQ_HPTIMER) &&
+	       !kas_timer_attr_absent(L(6, 1), L(7, 3), 0) &&
+	       !kas_timer_attr_absent(L(6, 1), L(7, 3), 1) &&
+	       !kas_timer_attr_absent(L(6, 12), L(7, 3), KAS_TIMER_IRQ_HVTIMER) &&
+	       !kas_timer_attr_absent(0, L(7, 3), KAS_TIMER_IRQ_HVTIMER),
+	       "EL2 timer attributes absent at 5.10 and 6.1 only; EL1 timers everywhere");
+	tap_ok(kas_timer_set_510(false, true, 5, true) == -EINVAL &&
+	       kas_timer_set_510(true, true, 26, true) == -EFAULT &&
+	       kas_timer_set_510(true, false, 15, false) == -EINVAL &&
+	       kas_timer_set_510(true, false, 32, false) == -EINVAL &&
+	       kas_timer_set_510(true, false, 16, true) == -EBUSY &&
+	       kas_timer_set_510(true, false, 31, false) == -ENXIO,
+	       "SET of an EL2 timer at 5.10/6.1: no vGIC, fault, not a PPI, ran, then ENXIO");
 	return tap_finish();
 }
