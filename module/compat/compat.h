@@ -334,43 +334,6 @@ static inline bool kas_compat_vm_ran_once(struct kvm *kvm)
 }
 
 /**
- * kas_compat_vm_caps_level() - the oldest level with every capability
- *                              and VM-wide setting @kvm already uses
- * @kvm: the VM, its kvm->lock held
- *
- * A VMM may enable a capability (or set a counter offset, an SMCCC filter,
- * a 52-bit IPA space) and then ask for an older level, whose kernel would
- * have refused it: the level is then refused. KVM_ENABLE_CAP sets most of
- * these under kvm->lock; system suspend and SEA to user are set without
- * it and the eager split under slots_lock, so an enable racing with the
- * level's SET may be missed: the check is for a VMM that enabled first.
- *
- * Return: that level, or KVM_ABI_SHIM_LEVEL_NATIVE when any level will do.
- */
-static inline u64 kas_compat_vm_caps_level(struct kvm *kvm)
-{
-#if KAS_HOST_AT_LEAST(7, 3)
-	if (test_bit(KVM_ARCH_FLAG_WRITABLE_IMP_ID_REGS, &kvm->arch.flags) ||
-	    test_bit(KVM_ARCH_FLAG_EXIT_SEA, &kvm->arch.flags))
-		return KVM_ABI_SHIM_LEVEL(7, 3);
-#endif
-#if KAS_HOST_AT_LEAST(6, 12)
-	if (READ_ONCE(kvm->dirty_ring_size) || READ_ONCE(kvm->arch.mmu.split_page_chunk_size) !=
-	    KVM_ARM_EAGER_SPLIT_CHUNK_SIZE_DEFAULT ||
-	    test_bit(KVM_ARCH_FLAG_VM_COUNTER_OFFSET, &kvm->arch.flags) ||
-	    !mtree_empty(&kvm->arch.smccc_filter) ||
-	    VTCR_EL2_IPA(kvm->arch.mmu.vtcr) > 48)
-		return KVM_ABI_SHIM_LEVEL(6, 12);
-#endif
-#if KAS_HOST_MAJOR >= 6
-	if (test_bit(KVM_ARCH_FLAG_MTE_ENABLED, &kvm->arch.flags) ||
-	    test_bit(KVM_ARCH_FLAG_SYSTEM_SUSPEND_ENABLED, &kvm->arch.flags))
-		return KVM_ABI_SHIM_LEVEL(6, 1);
-#endif
-	return KVM_ABI_SHIM_LEVEL_NATIVE;
-}
-
-/**
  * kas_compat_ipa_limit_pre_lpa2() - KVM_CAP_ARM_VM_IPA_SIZE as 5.10 and
  *                                   6.1 answer on this host
  *
@@ -392,6 +355,45 @@ static inline u32 kas_compat_ipa_limit_pre_lpa2(void)
 #else
 	return 0;
 #endif
+}
+
+/**
+ * kas_compat_vm_caps_level() - the oldest level with every capability
+ *                              and VM-wide setting @kvm already uses
+ * @kvm: the VM, its kvm->lock held
+ *
+ * A VMM may enable a capability (or set a counter offset, an SMCCC filter,
+ * a 52-bit IPA space) and then ask for an older level, whose kernel would
+ * have refused it: the level is then refused. KVM_ENABLE_CAP sets most of
+ * these under kvm->lock; system suspend and SEA to user are set without
+ * it, the eager split under slots_lock and the filter under config_lock,
+ * so a setting racing with the level's SET may be missed: the check is
+ * for a VMM that set them first. A filter SET that failed may leave the
+ * filter's reserved ranges: such a VM counts as filtered.
+ *
+ * Return: that level, or KVM_ABI_SHIM_LEVEL_NATIVE when any level will do.
+ */
+static inline u64 kas_compat_vm_caps_level(struct kvm *kvm)
+{
+#if KAS_HOST_AT_LEAST(7, 3)
+	if (test_bit(KVM_ARCH_FLAG_WRITABLE_IMP_ID_REGS, &kvm->arch.flags) ||
+	    test_bit(KVM_ARCH_FLAG_EXIT_SEA, &kvm->arch.flags))
+		return KVM_ABI_SHIM_LEVEL(7, 3);
+#endif
+#if KAS_HOST_AT_LEAST(6, 12)
+	if (READ_ONCE(kvm->dirty_ring_size) || READ_ONCE(kvm->arch.mmu.split_page_chunk_size) !=
+	    KVM_ARM_EAGER_SPLIT_CHUNK_SIZE_DEFAULT ||
+	    test_bit(KVM_ARCH_FLAG_VM_COUNTER_OFFSET, &kvm->arch.flags) ||
+	    !mtree_empty(&kvm->arch.smccc_filter) ||
+	    VTCR_EL2_IPA(kvm->arch.mmu.vtcr) > kas_compat_ipa_limit_pre_lpa2())
+		return KVM_ABI_SHIM_LEVEL(6, 12);
+#endif
+#if KAS_HOST_MAJOR >= 6
+	if (test_bit(KVM_ARCH_FLAG_MTE_ENABLED, &kvm->arch.flags) ||
+	    test_bit(KVM_ARCH_FLAG_SYSTEM_SUSPEND_ENABLED, &kvm->arch.flags))
+		return KVM_ABI_SHIM_LEVEL(6, 1);
+#endif
+	return KVM_ABI_SHIM_LEVEL_NATIVE;
 }
 
 /* sys_reg() encoding of a KVM_{GET,SET}_ONE_REG system-register id. */

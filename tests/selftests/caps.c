@@ -42,6 +42,9 @@ static const unsigned int absent_61[] = {
 };
 static const unsigned int absent_612[] = { 234, 239, 240, 241, 243, 244, 245, 251, 0 };
 
+/* The levels this host can honour (KVM_ABI_SHIM_ATTR_SUPPORTED). */
+static uint64_t supported;
+
 static bool in(const unsigned int *set, unsigned int cap)
 {
 	for (; *set; set++)
@@ -239,7 +242,7 @@ static void set_first(uint64_t host, const char *what, unsigned long req, void *
 	TAP_ERRNO(ioctl(vm.fd, req, arg) ? -errno : 0, 0, "%s first: set on a native VM", what);
 	TAP_ERRNO(vmm_shim_set(&vm, KVM_ABI_SHIM_ATTR_LEVEL, L(6, 1)), -EBUSY,
 		  "%s first: level 6.1 (which has none) is refused", what);
-	if (host >= L(7, 3))
+	if (host >= L(7, 3) && (supported & KVM_ABI_SHIM_LEVEL_BIT_6_12))
 		TAP_ERRNO(vmm_shim_set(&vm, KVM_ABI_SHIM_ATTR_LEVEL, L(6, 12)), 0,
 			  "%s first: level 6.12 is taken", what);
 	vmm_vm_destroy(&vm);
@@ -283,7 +286,7 @@ static void check_enabled_first(uint64_t host)
 		  "enabled first: DIRTY_LOG_RING_ACQ_REL on a native VM");
 	TAP_ERRNO(vmm_shim_set(&vm, KVM_ABI_SHIM_ATTR_LEVEL, L(6, 1)), -EBUSY,
 		  "enabled first: level 6.1 (no dirty ring) is refused");
-	if (host >= L(7, 3))
+	if (host >= L(7, 3) && (supported & KVM_ABI_SHIM_LEVEL_BIT_6_12))
 		TAP_ERRNO(vmm_shim_set(&vm, KVM_ABI_SHIM_ATTR_LEVEL, L(6, 12)), 0,
 			  "enabled first: level 6.12 (which has it) is taken");
 	vmm_vm_destroy(&vm);
@@ -302,7 +305,7 @@ int main(void)
 		{ L(6, 1), KVM_ABI_SHIM_LEVEL_BIT_6_1, "6.1", absent_61 },
 		{ L(6, 12), KVM_ABI_SHIM_LEVEL_BIT_6_12, "6.12", absent_612 },
 	};
-	uint64_t host, supported = 0;
+	uint64_t host;
 	struct vmm_vm probe;
 	unsigned int i;
 	int kvm_fd;
