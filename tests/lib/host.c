@@ -62,3 +62,24 @@ void host_setup(void)
 		vmm_param_write("defaults", "native 0");
 	}
 }
+
+/**
+ * host_start() - begin a selftest of the loaded module
+ * @title: the test's TAP header
+ * @host: set to the running kernel's level
+ *
+ * Return: true to go on; false when the module is not loaded (one SKIP:
+ * the caller returns tap_finish()). No kernel version is a bail out.
+ */
+bool host_start(const char *title, uint64_t *host)
+{
+	tap_header(title);
+	host_setup();
+	if (!vmm_module_loaded()) {
+		tap_skip("kvm_abi_shim is not loaded");
+		return false;
+	}
+	if (vmm_host_level(host))
+		tap_bail("cannot read the kernel version");
+	return true;
+}

@@ -350,14 +350,8 @@ int main(void)
 	struct vmm_vm vm;
 	uint64_t host;
 
-	tap_header("ctrl: kvm-abi-shim control plane on the VM fd");
-	host_setup();
-	if (!vmm_module_loaded()) {
-		tap_skip("kvm_abi_shim is not loaded");
+	if (!host_start("ctrl: kvm-abi-shim control plane on the VM fd", &host))
 		return tap_finish();
-	}
-	if (vmm_host_level(&host))
-		tap_bail("cannot read the kernel version");
 	if (vmm_vm_create(&vm))
 		tap_bail("cannot create a VM: %s", strerror(errno));
 	test_attrs(&vm, host);

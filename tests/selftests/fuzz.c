@@ -256,14 +256,8 @@ int main(int argc, char **argv)
 	unsigned int i;
 	char mark[256];
 
-	tap_header("fuzz: random calls over the module's surfaces");
-	host_setup();
-	if (!vmm_module_loaded()) {
-		tap_skip("kvm_abi_shim is not loaded");
+	if (!host_start("fuzz: random calls over the module's surfaces", &host))
 		return tap_finish();
-	}
-	if (vmm_host_level(&host))
-		tap_bail("cannot read the kernel version");
 	state = seed ? seed : 1;
 	tap_diag("seed %u, %ld calls (fuzz %ld %u replays them)", seed, n, n, seed);
 	kas_log_mark(mark, sizeof(mark));

@@ -200,14 +200,8 @@ int main(void)
 	uint64_t host, d, m1;
 	struct vmm_vm vm;
 
-	tap_header("idregs: ID and cache registers of VMs at older levels");
-	host_setup();
-	if (!vmm_module_loaded()) {
-		tap_skip("kvm_abi_shim is not loaded");
+	if (!host_start("idregs: ID and cache registers of VMs at older levels", &host))
 		return tap_finish();
-	}
-	if (vmm_host_level(&host))
-		tap_bail("cannot read the kernel version");
 	if (host < L(6, 1)) {
 		tap_skip("no older level on a 5.10 host");
 		return tap_finish();

@@ -529,14 +529,8 @@ int main(void)
 	unsigned int ncaches;
 	bool valid[14];
 
-	tap_header("reglist: vCPU registers of VMs at older levels");
-	host_setup();
-	if (!vmm_module_loaded()) {
-		tap_skip("kvm_abi_shim is not loaded");
+	if (!host_start("reglist: vCPU registers of VMs at older levels", &host))
 		return tap_finish();
-	}
-	if (vmm_host_level(&host))
-		tap_bail("cannot read the kernel version");
 	ncaches = host_caches(valid);
 	tap_diag("host caches described in sysfs: %u", ncaches);
 	if (vmm_vm_create(&vm) || vmm_vcpu_add(&vm, 0) || get_list(&vm.vcpu[0], &native))
