@@ -37,8 +37,7 @@ NOKPROBE_SYMBOL(kas_fw_acts);
 /* The table of @kvm's level when its hooks act for it. */
 static const struct kas_fw_level *kas_fw_of(struct kvm *kvm)
 {
-	struct kas_vm *v = kas_vm_lookup(kvm);
-	u64 level = v ? READ_ONCE(v->level) : KVM_ABI_SHIM_LEVEL_NATIVE;
+	u64 level = kas_vm_level(kvm);
 
 	return kas_fw_acts(level) ? kas_fw_level(level) : NULL;
 }

@@ -45,8 +45,7 @@ typedef int (*kas_copy_regs_fn)(struct kvm_vcpu *, u64 __user *);
  */
 u64 kas_older_level(struct kvm *kvm)
 {
-	struct kas_vm *v = kas_vm_lookup(kvm);
-	u64 level = v ? READ_ONCE(v->level) : KVM_ABI_SHIM_LEVEL_NATIVE;
+	u64 level = kas_vm_level(kvm);
 
 	return kas_reg_level_filters(level, KAS_HOST_LEVEL) ? level : 0;
 }

@@ -18,8 +18,7 @@
 
 static const struct kas_fw_level *kas_smccc_of(struct kvm_vcpu *vcpu)
 {
-	struct kas_vm *v = kas_vm_lookup(vcpu->kvm);
-	u64 level = v ? READ_ONCE(v->level) : KVM_ABI_SHIM_LEVEL_NATIVE;
+	u64 level = kas_vm_level(vcpu->kvm);
 
 	return kas_fw_differs(level, KAS_HOST_LEVEL) ? kas_fw_level(level) : NULL;
 }
