@@ -249,10 +249,44 @@ static void set_first(uint64_t host, const char *what, unsigned long req, void *
 }
 
 /*
+ * A VM made with an IPA space wider than 5.10 and 6.1 can give (52 bits
+ * where 6.12 has LPA2): those levels are refused (EBUSY).
+ */
+static void check_ipa_first(uint64_t host, int kvm_fd)
+{
+	int limit = check(kvm_fd, CAP_IPA_SIZE);
+	struct vmm_vm vm;
+
+	if (limit <= 48) {
+		tap_skip("wide IPA first: the host's IPA limit is %d bits", limit);
+		return;
+	}
+	memset(&vm, 0, sizeof(vm));
+	vm.gic_fd = -1;
+	vm.kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	vm.fd = vm.kvm_fd < 0 ? -1 : ioctl(vm.kvm_fd, KVM_CREATE_VM, limit);
+	if (vm.fd < 0) {
+		tap_ok(false, "wide IPA first: a VM with a %d-bit IPA space (%s)", limit,
+		       strerror(errno));
+		if (vm.kvm_fd >= 0)
+			close(vm.kvm_fd);
+		return;
+	}
+	TAP_ERRNO(vmm_shim_set(&vm, KVM_ABI_SHIM_ATTR_LEVEL, L(5, 10)), -EBUSY,
+		  "wide IPA first: level 5.10 of a %d-bit VM is refused", limit);
+	TAP_ERRNO(vmm_shim_set(&vm, KVM_ABI_SHIM_ATTR_LEVEL, L(6, 1)), -EBUSY,
+		  "wide IPA first: level 6.1 of a %d-bit VM is refused", limit);
+	if (host >= L(7, 3) && (supported & KVM_ABI_SHIM_LEVEL_BIT_6_12))
+		TAP_ERRNO(vmm_shim_set(&vm, KVM_ABI_SHIM_ATTR_LEVEL, L(6, 12)), 0,
+			  "wide IPA first: level 6.12 of a %d-bit VM is taken", limit);
+	vmm_vm_destroy(&vm);
+}
+
+/*
  * A capability enabled first, the level asked for after: a level whose
  * kernel lacks it is refused (EBUSY) and the VM stays native.
  */
-static void check_enabled_first(uint64_t host)
+static void check_enabled_first(uint64_t host, int kvm_fd)
 {
 	struct counter_offset off = { 1000000, 0 };
 	/* Deny one vendor-hypervisor call: a filter only 6.4+ kernels know. */
@@ -292,6 +326,7 @@ static void check_enabled_first(uint64_t host)
 	vmm_vm_destroy(&vm);
 	set_first(host, "counter offset", SET_COUNTER_OFFSET, &off);
 	set_first(host, "SMCCC filter", KVM_SET_DEVICE_ATTR, &filter_attr);
+	check_ipa_first(host, kvm_fd);
 }
 
 int main(void)
@@ -338,7 +373,7 @@ int main(void)
 	}
 	if ((supported & (KVM_ABI_SHIM_LEVEL_BIT_5_10 | KVM_ABI_SHIM_LEVEL_BIT_6_1)) ==
 	    (KVM_ABI_SHIM_LEVEL_BIT_5_10 | KVM_ABI_SHIM_LEVEL_BIT_6_1))
-		check_enabled_first(host);
+		check_enabled_first(host, kvm_fd);
 	else
 		tap_skip("enabled first: levels 5.10 and 6.1 are not both enabled");
 	close(kvm_fd);
