@@ -69,6 +69,28 @@ bash "$top/tests/vm/setup-host.sh" || { echo "host setup failed"; exit 1; }
 # The exact builds this run tests, resolved from the archive as it is today.
 bash "$top/tests/vm/fleet-update.sh" || { echo "the fleet cannot be resolved"; exit 1; }
 
+cache=${KAS_CACHE:-/var/cache/kvm-abi-shim}
+mkdir -p "$cache/logs"
+# On an empty cache the debug kernel's build and then its boot (the
+# fleet's longest) are the run's longest chain: it starts now, before the
+# lint and the unit tests, at full priority (the vm stage's own start of
+# it then waits for this one). What the fleet downloads is fetched now too,
+# with each series reference's KVM selftests (their linux-source), so that
+# no lane waits on the network or on a build another job needs.
+mapfile -t fleet < <(kas_fleet_kernels)
+for k in "${fleet[@]}"; do
+	[ "$(kas_fleet_field "$k" flavour)" = debug ] || continue
+	bash "$top/tests/vm/build-module.sh" "$k" > "$cache/logs/debug-build.log" 2>&1 &
+done
+( for k in "${fleet[@]}"; do
+	[ "$(kas_fleet_field "$k" flavour)" = debug ] ||
+		bash "$top/tests/vm/fetch-kernel.sh" "$k" > /dev/null || true
+  done
+  for k in "${fleet[@]}"; do
+	[ "$(kas_fleet_field "$k" role)" = ref ] &&
+		kas_linux_source "$(kas_series "$k")" > /dev/null
+  done ) > "$cache/logs/prefetch.log" 2>&1 &
+
 # The root filesystems of the QEMU drill and the packaging test take minutes
 # each to build under qemu-user on a cold cache, one CPU each: build them in
 # the background while the earlier stages run (mkrootfs.sh serialises on
@@ -77,8 +99,6 @@ bash "$top/tests/vm/fleet-update.sh" || { echo "the fleet cannot be resolved"; e
 # The packaging test's work under qemu-user (package installs and DKMS
 # builds in each root filesystem, the kernel upgrade, the disk images) is
 # prepared the same way (tests/pkg/run.sh --prepare); its stage then boots.
-cache=${KAS_CACHE:-/var/cache/kvm-abi-shim}
-mkdir -p "$cache/logs"
 KAS_PKG_PREP=$(mktemp -d /var/tmp/kas-pkgprep.XXXXXX)
 export KAS_PKG_PREP
 # Two chains: the machine is CPU-bound while the fleet boots, but the
