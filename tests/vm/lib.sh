@@ -259,6 +259,8 @@ kas_linux_source() {
 	read -r lsv _ < <(python3 "$KAS_TOP/tests/vm/fleet.py" newest "linux-source-$series" all) ||
 		kas_die "no linux-source-$series in the archive"
 	dir=$KAS_CACHE/linux-source/$lsv
+	# Made: no need to wait while another series' is being made.
+	[ -e "$dir/.done-v2" ] && { echo "$dir"; return 0; }
 	mkdir -p "$KAS_CACHE/linux-source"
 	exec {lk}> "$KAS_CACHE/linux-source/.lock"
 	flock "$lk"
