@@ -18,6 +18,7 @@
 #include "compat/compat.h"
 #include "idreg_policy.h"
 #include "kas.h"
+#include "reg_policy.h"
 #include "vm.h"
 
 /*
@@ -323,6 +324,48 @@ int kas_access_ccsidr_pre(struct kprobe *p, struct pt_regs *regs)
 }
 
 NOKPROBE_SYMBOL(kas_access_ccsidr_pre);
+
+/*
+ * Redirect target of access_pmcr() for a vCPU at level 5.10 or 6.1: the
+ * kernel's emulation (its counters act on the write), then the level's
+ * register: a write is kept, a read shows the host's implementer and ID
+ * code and the level's writable byte. Runs on the vCPU's own thread, as
+ * its ONE_REG ioctls and its reset do, so nothing races on the register.
+ */
+static bool kas_access_pmcr(struct kvm_vcpu *vcpu, void *params, const void *rd)
+{
+	kas_access_fn orig = kas_hook_orig(&kas_hook_table[KAS_HOOK_ACCESS_PMCR]);
+	struct kas_compat_sys_reg_params *p = params;
+	bool ret = orig(vcpu, params, rd);
+	u64 level = kas_older_level(vcpu->kvm);
+	struct kas_vm *v = kas_vm_lookup(vcpu->kvm);
+	struct kas_vcpu *c = v ? kas_vcpu_of(v, vcpu) : NULL;
+
+	/* false: the kernel injected an UNDEF (EL0 access not enabled). */
+	if (ret && c && kas_reg_pmcr_applies(level, KAS_HOST_LEVEL)) {
+		if (p->is_write)
+			c->pmcr = kas_reg_pmcr_guest_write(level, c->pmcr, p->regval,
+							   kas_host_aarch32);
+		else
+			p->regval = kas_reg_pmcr_guest_read(p->regval, c->pmcr);
+	}
+	kas_redirect_done();
+	return ret;
+}
+
+/**
+ * kas_access_pmcr_pre() - pre-handler on access_pmcr() (6.12 and newer)
+ * @p: the kprobe
+ * @regs: (vcpu, params, desc)
+ *
+ * Return: 1 when redirected (VM at level 5.10 or 6.1), else 0.
+ */
+int kas_access_pmcr_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	return kas_redirect_below(regs, kas_access_pmcr, KAS_IDREGS_BELOW);
+}
+
+NOKPROBE_SYMBOL(kas_access_pmcr_pre);
 #else
 int kas_idregs_prepare(u64 level, u32 **ccsidr)
 {
@@ -345,6 +388,11 @@ int kas_access_id_reg_pre(struct kprobe *p, struct pt_regs *regs)
 }
 
 int kas_access_ccsidr_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	return 0;
+}
+
+int kas_access_pmcr_pre(struct kprobe *p, struct pt_regs *regs)
 {
 	return 0;
 }

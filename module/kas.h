@@ -57,6 +57,7 @@ enum {
 	KAS_HOOK_READ_ID_REG,
 	KAS_HOOK_ACCESS_ID_REG,
 	KAS_HOOK_ACCESS_CCSIDR,
+	KAS_HOOK_ACCESS_PMCR,
 	KAS_HOOK_CHECK_EXT,
 	KAS_HOOK_ENABLE_CAP,
 	KAS_HOOK_TIMER_HAS_ATTR,
@@ -133,5 +134,5 @@ int kas_sys_reg_set_pre(struct kprobe *p, struct pt_regs *regs);
 int kas_read_id_reg_pre(struct kprobe *p, struct pt_regs *regs);
 int kas_access_id_reg_pre(struct kprobe *p, struct pt_regs *regs);
 int kas_access_ccsidr_pre(struct kprobe *p, struct pt_regs *regs);
-
+int kas_access_pmcr_pre(struct kprobe *p, struct pt_regs *regs);
 #endif /* KAS_KAS_H */

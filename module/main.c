@@ -430,6 +430,10 @@ struct kas_hook kas_hook_table[KAS_NR_HOOKS] = {
 	[KAS_HOOK_READ_ID_REG]	= KAS_IDREGS_HOOK(KAS_SYM_READ_ID_REG, kas_read_id_reg_pre),
 	[KAS_HOOK_ACCESS_ID_REG] = KAS_IDREGS_HOOK(KAS_SYM_ACCESS_ID_REG, kas_access_id_reg_pre),
 	[KAS_HOOK_ACCESS_CCSIDR] = KAS_IDREGS_HOOK(KAS_SYM_ACCESS_CCSIDR, kas_access_ccsidr_pre),
+	/* The guest's PMCR_EL0 of 5.10 and 6.1 (6.12 and newer hosts). */
+	[KAS_HOOK_ACCESS_PMCR]	= KAS_DEMAND_HOOK(KAS_SYM_ACCESS_PMCR, kas_access_pmcr_pre,
+						  KAS_FEAT_IDREGS, KVM_ABI_SHIM_LEVEL_BIT_5_10 |
+						  KVM_ABI_SHIM_LEVEL_BIT_6_1),
 	/* The capabilities of older levels, asked and enabled on the VM. */
 	[KAS_HOOK_CHECK_EXT]	= KAS_DEMAND_HOOK(KAS_SYM_CHECK_EXT, kas_check_ext_pre,
 						  KAS_FEAT_CAPS, KAS_NEED_CAPS),

@@ -52,10 +52,15 @@ static const u64 kas_pmu510_fixed[] = {
 
 #define KAS_NR_PMU510_FIXED	ARRAY_SIZE(kas_pmu510_fixed)
 #define KAS_PMU510_UNKNOWN	0x1de7ec7edbadc0deULL
-/* PMCR_EL0: writable bits E, P, C, D, X, DP, LC */
-#define KAS_PMCR_MASK		0x7fULL
-#define KAS_PMCR_E		0x1ULL
-#define KAS_PMCR_LC		0x40ULL
+/* PMCR_EL0: writable bits E, P, C, D, X, DP, LC, LP; the number of counters */
+#define KAS_PMCR_MASK		0xffULL
+#define KAS_PMCR_E		BIT_ULL(0)
+#define KAS_PMCR_P		BIT_ULL(1)
+#define KAS_PMCR_C		BIT_ULL(2)
+#define KAS_PMCR_LC		BIT_ULL(6)
+#define KAS_PMCR_N		GENMASK_ULL(15, 11)
+/* What the kernel's counters follow: they stay the kernel's. */
+#define KAS_PMCR_KERNEL		(KAS_PMCR_N | KAS_PMCR_E | KAS_PMCR_LC)
 
 /**
  * kas_reg_pmu510_id() - the @i-th PMU register 5.10 lists without a PMU
@@ -127,15 +132,100 @@ int kas_reg_pmu510_alias(unsigned int i)
  */
 u64 kas_reg_pmu510_reset(unsigned int i, u64 host_pmcr, bool aarch32_el0)
 {
-	u64 id = kas_reg_pmu510_id(i), v;
+	u64 id = kas_reg_pmu510_id(i);
 
-	if (id == KAS_PMCR_EL0) {
-		v = ((host_pmcr & ~KAS_PMCR_MASK) | (KAS_PMCR_MASK & 0xdecafbad)) & ~KAS_PMCR_E;
-		return aarch32_el0 ? v : v | KAS_PMCR_LC;
-	}
+	if (id == KAS_PMCR_EL0)
+		return kas_reg_pmcr_reset(host_pmcr, aarch32_el0);
 	if (id == KAS_SYSREG(3, 3, 9, 14, 0) || id == KAS_SYSREG(3, 3, 14, 15, 7))
 		return 0;
 	return KAS_PMU510_UNKNOWN;
+}
+
+/**
+ * kas_reg_pmcr_reset() - PMCR_EL0 after reset_pmcr() of 5.10 and 6.1
+ * @host_pmcr: the host's PMCR_EL0 (0 without a PMU)
+ * @aarch32_el0: whether the host runs 32-bit EL0
+ *
+ * Both keep the host's read-only fields (implementer, ID code, number of
+ * counters) and give the writable byte a fixed UNKNOWN pattern with E
+ * clear; without a host PMU they leave the register alone (0).
+ *
+ * Return: the value KVM_GET_ONE_REG gives on those kernels before any
+ * write.
+ */
+u64 kas_reg_pmcr_reset(u64 host_pmcr, bool aarch32_el0)
+{
+	u64 v;
+
+	if (!host_pmcr)
+		return 0;
+	v = ((host_pmcr & ~KAS_PMCR_MASK) | (KAS_PMCR_MASK & 0xdecafbad)) & ~KAS_PMCR_E;
+	return aarch32_el0 ? v : v | KAS_PMCR_LC;
+}
+
+/**
+ * kas_reg_pmcr_applies() - does the module keep PMCR_EL0 of a vCPU with a
+ *                          PMU at @level?
+ * @level: the VM's level (0 = native)
+ * @host_level: the running kernel's level
+ *
+ * From 6.12 (reset_pmcr() keeps the number of counters only) the kernel
+ * stores neither the implementer nor the ID code that 5.10 and 6.1 copy
+ * from the host, nor their reset pattern.
+ *
+ * Return: true for levels 5.10 and 6.1 on 6.12 and newer.
+ */
+bool kas_reg_pmcr_applies(u64 level, u64 host_level)
+{
+	return level && level <= L(6, 1) && host_level >= L(6, 12);
+}
+
+/**
+ * kas_reg_pmcr_view() - PMCR_EL0 as the level's kernel shows it to a VMM
+ * @kernel: the running kernel's value
+ * @kept: the level's register (kas_reg_pmcr_reset(), a SET or a write)
+ *
+ * The counters follow the kernel's enable bit, 64-bit cycle counter bit
+ * and number of counters: those stay the kernel's, so what a VM reads is
+ * what it gets.
+ *
+ * Return: the value KVM_GET_ONE_REG gives at the level.
+ */
+u64 kas_reg_pmcr_view(u64 kernel, u64 kept)
+{
+	return (kernel & KAS_PMCR_KERNEL) | (kept & ~KAS_PMCR_KERNEL);
+}
+
+/**
+ * kas_reg_pmcr_guest_read() - PMCR_EL0 as a guest at the level reads it
+ * @kernel: what the running kernel's emulation returned
+ * @kept: the level's register
+ *
+ * Return: kas_reg_pmcr_view() with P and C reading as zero.
+ */
+u64 kas_reg_pmcr_guest_read(u64 kernel, u64 kept)
+{
+	return kas_reg_pmcr_view(kernel, kept) & ~(KAS_PMCR_P | KAS_PMCR_C);
+}
+
+/**
+ * kas_reg_pmcr_guest_write() - the level's PMCR_EL0 after a guest's write
+ * @level: L(5, 10) or L(6, 1)
+ * @kept: the register before
+ * @val: the value written
+ * @aarch32_el0: whether the host runs 32-bit EL0 (else LC is RES1)
+ *
+ * Return: the register with the writable byte from @val; 6.1 stores
+ * neither counter-reset bit (kvm_pmu_handle_pmcr()), 5.10 keeps both.
+ */
+u64 kas_reg_pmcr_guest_write(u64 level, u64 kept, u64 val, bool aarch32_el0)
+{
+	kept = (kept & ~KAS_PMCR_MASK) | (val & KAS_PMCR_MASK);
+	if (!aarch32_el0)
+		kept |= KAS_PMCR_LC;
+	if (level != L(5, 10))
+		kept &= ~(KAS_PMCR_P | KAS_PMCR_C);
+	return kept;
 }
 
 /**

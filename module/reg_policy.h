@@ -52,6 +52,11 @@ int kas_reg_pmu510_index(u64 id);
 int kas_reg_pmu510_alias(unsigned int i);
 u64 kas_reg_pmu510_reset(unsigned int i, u64 host_pmcr, bool aarch32_el0);
 bool kas_reg_pmu510_applies(u64 level, u64 host_level);
+u64 kas_reg_pmcr_reset(u64 host_pmcr, bool aarch32_el0);
+bool kas_reg_pmcr_applies(u64 level, u64 host_level);
+u64 kas_reg_pmcr_view(u64 kernel, u64 kept);
+u64 kas_reg_pmcr_guest_read(u64 kernel, u64 kept);
+u64 kas_reg_pmcr_guest_write(u64 level, u64 kept, u64 val, bool aarch32_el0);
 unsigned int kas_reg_add_sorted(u64 *ids, unsigned int n, u64 id);
 
 bool kas_reg_valid_cache(u64 clidr, unsigned int csselr);

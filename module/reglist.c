@@ -477,6 +477,48 @@ static int kas_pmu510_set(struct kvm_vcpu *vcpu, const struct kvm_one_reg *reg)
 }
 
 /*
+ * Redirect target of kvm_arm_get_reg() for PMCR_EL0 of a vCPU with a PMU at
+ * level 5.10 or 6.1 (kas_reg_pmcr_applies()): the kernel's value, with the
+ * level's implementer, ID code and writable byte.
+ */
+static int kas_pmcr_get(struct kvm_vcpu *vcpu, const struct kvm_one_reg *reg)
+{
+	kas_one_reg_fn orig = kas_hook_orig(&kas_hook_table[KAS_HOOK_GET_REG]);
+	u64 __user *uaddr = u64_to_user_ptr(reg->addr);
+	struct kas_vcpu *c = kas_regs_of(vcpu);
+	int ret = c ? orig(vcpu, reg) : -EIO;
+	u64 val;
+
+	if (!ret && (get_user(val, uaddr) || put_user(kas_reg_pmcr_view(val, c->pmcr), uaddr)))
+		ret = -EFAULT;
+	kas_redirect_done();
+	return ret;
+}
+
+/*
+ * Redirect target of kvm_arm_set_reg() for the same: 5.10 and 6.1 store
+ * the value whole; the kernel takes its part (and its checks) first.
+ */
+static int kas_pmcr_set(struct kvm_vcpu *vcpu, const struct kvm_one_reg *reg)
+{
+	kas_one_reg_fn orig = kas_hook_orig(&kas_hook_table[KAS_HOOK_SET_REG]);
+	struct kas_vcpu *c = kas_regs_of(vcpu);
+	u64 val;
+	int ret;
+
+	if (!c)
+		ret = -EIO;
+	else if (get_user(val, (u64 __user *)u64_to_user_ptr(reg->addr)))
+		ret = -EFAULT;
+	else
+		ret = orig(vcpu, reg);
+	if (!ret)
+		c->pmcr = val;
+	kas_redirect_done();
+	return ret;
+}
+
+/*
  * Redirect target of kvm_arm_{get,set}_reg() for a register level 6.12
  * has and the kernel may hide: the kernel's, else the kept one.
  */
@@ -527,7 +569,8 @@ static int kas_kept612_set(struct kvm_vcpu *vcpu, const struct kvm_one_reg *reg)
  *
  * Return: 1 with -ENOENT for a register the VM's level does not have (but
  * for the physical counter's writes: kas_reg_set_passes()), or redirected
- * for a 5.10 PMU register of a vCPU without a PMU; else 0.
+ * for a 5.10 PMU register of a vCPU without a PMU, PMCR_EL0 of 5.10 and 6.1
+ * with a PMU, or a register 6.12 keeps; else 0.
  */
 int kas_one_reg_pre(struct kprobe *p, struct pt_regs *regs)
 {
@@ -545,6 +588,10 @@ int kas_one_reg_pre(struct kprobe *p, struct pt_regs *regs)
 	    kas_reg_pmu510_index(reg->id) >= 0)
 		return kas_redirect(regs, p == &kas_hook_table[KAS_HOOK_GET_REG].kp ?
 				    (void *)kas_pmu510_get : (void *)kas_pmu510_set);
+	if (reg->id == KAS_PMCR_EL0 && kas_reg_pmcr_applies(level, KAS_HOST_LEVEL) &&
+	    kas_compat_vcpu_has_pmu(vcpu))
+		return kas_redirect(regs, p == &kas_hook_table[KAS_HOOK_GET_REG].kp ?
+				    (void *)kas_pmcr_get : (void *)kas_pmcr_set);
 	if (kas_reg_kept_612(level, KAS_HOST_LEVEL, reg->id) >= 0)
 		return kas_redirect(regs, p == &kas_hook_table[KAS_HOOK_GET_REG].kp ?
 				    (void *)kas_kept612_get : (void *)kas_kept612_set);

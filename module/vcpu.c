@@ -55,6 +55,7 @@ struct kas_vcpu *kas_vcpu_of(struct kas_vm *v, struct kvm_vcpu *vcpu)
 void kas_vcpu_reset(struct kas_vcpu *c)
 {
 	kas_pmu510_reset_values(c->pmu510);
+	c->pmcr = kas_reg_pmcr_reset(kas_host_pmcr_el0(), kas_host_aarch32_el0());
 	memcpy(c->kept612, kas_reg_kept_612_reset, sizeof(c->kept612));
 	kvfree(c->regs);
 	c->regs = NULL;

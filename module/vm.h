@@ -17,6 +17,8 @@
  * struct kas_vcpu - what the module keeps for one vCPU of a VM at an older
  *                   level (made at KVM_CREATE_VCPU, reset with the vCPU)
  * @pmu510: the PMU registers level 5.10 has for a vCPU without a PMU
+ * @pmcr: PMCR_EL0 of levels 5.10 and 6.1 for a vCPU with a PMU, on
+ *        kernels that keep only part of it (kas_reg_pmcr_applies())
  * @kept612: TCR2_EL1, PIRE0_EL1 and PIR_EL1 of level 6.12 where 7.3 hides
  *           them
  * @ccsidr: the 32-bit cache geometry of levels 5.10 and 6.1, handed to KVM
@@ -31,6 +33,7 @@
  */
 struct kas_vcpu {
 	u64 pmu510[KAS_NR_PMU510];
+	u64 pmcr;
 	u64 kept612[KAS_NR_KEPT_612];
 	u32 *ccsidr;
 	u64 *list;

@@ -494,6 +494,11 @@ static inline u64 kas_compat_vm_ctr(struct kvm *kvm)
  */
 #define KAS_SYM_ACCESS_ID_REG	"access_id_reg"
 #define KAS_SYM_ACCESS_CCSIDR	"access_ccsidr"
+/*
+ * The guest's trapped PMCR_EL0 accesses, same prototype: static, but in
+ * the register table, so never inlined.
+ */
+#define KAS_SYM_ACCESS_PMCR	"access_pmcr"
 
 struct kas_compat_sys_reg_params {
 	u8 op0, op1, crn, crm, op2;	/* Op0, Op1, CRn, CRm, Op2 */
@@ -525,6 +530,7 @@ static inline bool kas_compat_old_traps_ctr(struct kvm_vcpu *vcpu)
 #define KAS_SYM_SYS_REG_SET	NULL
 #define KAS_SYM_ACCESS_ID_REG	NULL
 #define KAS_SYM_ACCESS_CCSIDR	NULL
+#define KAS_SYM_ACCESS_PMCR	NULL
 #define KAS_COMPAT_IDREGS	0
 #endif
 

@@ -389,6 +389,68 @@ static void check_after_run(uint64_t level, const char *name, const struct list 
 	vmm_vm_destroy(&vm);
 }
 
+/*
+ * PMCR_EL0 of a vCPU with a PMU as 5.10 and 6.1 keep it (@level 0: the
+ * running kernel's own, on those kernels): the host's implementer, ID code
+ * and number of counters, the writable byte reset to 0xdecafbad's with E
+ * clear; the guest reads it without P and C; a VMM's value is kept whole
+ * (what a VM saved on 6.12 shows after its restore); a reset gives the
+ * first value again.
+ */
+static void check_pmcr(uint64_t level, const char *name)
+{
+	struct kvm_vcpu_init init = { 0 };
+	uint64_t v0 = 0, v = 0, g = 0, low;
+	struct vmm_vm vm;
+	int irq = 23, r;
+
+	r = vmm_vm_create(&vm);
+	if (!r && level)
+		r = vmm_shim_set(&vm, KVM_ABI_SHIM_ATTR_LEVEL, level);
+	r = r ?: vmm_add_memory(&vm) ?: vmm_gic_create(&vm, vmm_host_gic_version());
+	if (!r && vmm_vcpu_add(&vm, 1u << KVM_ARM_VCPU_PMU_V3)) {
+		tap_skip("level %s: no vCPU with a PMU on this host", name);
+		vmm_vm_destroy(&vm);
+		return;
+	}
+	r = r ?: vmm_gic_init(&vm) ?:
+	    vmm_attr(vm.vcpu[0].fd, KVM_SET_DEVICE_ATTR, KVM_ARM_VCPU_PMU_V3_CTRL,
+		     KVM_ARM_VCPU_PMU_V3_IRQ, &irq) ?:
+	    vmm_attr(vm.vcpu[0].fd, KVM_SET_DEVICE_ATTR, KVM_ARM_VCPU_PMU_V3_CTRL,
+		     KVM_ARM_VCPU_PMU_V3_INIT, NULL) ?: vmm_load_routines(&vm);
+	if (r)
+		tap_bail("level %s: cannot make a VM with a PMU: %s", name, strerror(-r));
+	TAP_ERRNO(one_reg(&vm.vcpu[0], KVM_GET_ONE_REG, PMCR_EL0, &v0), 0,
+		  "level %s, PMU: PMCR_EL0 readable (%#llx)", name, (unsigned long long)v0);
+	tap_ok((v0 & 0xbf) == 0xac && (v0 >> 11 & 0x1f),
+	       "level %s, PMU: PMCR_EL0 as 5.10 and 6.1 reset it (writable byte 0xdecafbad's, E clear, N %llu)",
+	       name, (unsigned long long)(v0 >> 11 & 0x1f));
+	tap_ok(!vmm_guest_mrs(&vm, 3, 9, 12, 0, &g) && g == (v0 & ~6ULL),
+	       "level %s, PMU: the guest reads it without P and C (%#llx)", name,
+	       (unsigned long long)g);
+	/* What 6.12 saves: no implementer, no ID code, no writable bits. */
+	low = v0 & 0xf840;
+	tap_ok(!one_reg(&vm.vcpu[0], KVM_SET_ONE_REG, PMCR_EL0, &low) &&
+	       !one_reg(&vm.vcpu[0], KVM_GET_ONE_REG, PMCR_EL0, &v) && v == low &&
+	       !vmm_guest_mrs(&vm, 3, 9, 12, 0, &g) && g == low,
+	       "level %s, PMU: a restored %#llx is what the VMM and the guest read (%#llx, %#llx)",
+	       name, (unsigned long long)low, (unsigned long long)v, (unsigned long long)g);
+	tap_ok(!one_reg(&vm.vcpu[0], KVM_SET_ONE_REG, PMCR_EL0, &v0) &&
+	       !one_reg(&vm.vcpu[0], KVM_GET_ONE_REG, PMCR_EL0, &v) && v == v0,
+	       "level %s, PMU: a restored %#llx reads back whole", name, (unsigned long long)v0);
+	v = 0;
+	r = ioctl(vm.fd, KVM_ARM_PREFERRED_TARGET, &init) < 0 ? -errno : 0;
+	init.features[0] = 1u << KVM_ARM_VCPU_PMU_V3;
+	if (!r && ioctl(vm.vcpu[0].fd, KVM_ARM_VCPU_INIT, &init) < 0)
+		r = -errno;
+	tap_ok(!r && !one_reg(&vm.vcpu[0], KVM_SET_ONE_REG, PMCR_EL0, &low) &&
+	       !ioctl(vm.vcpu[0].fd, KVM_ARM_VCPU_INIT, &init) &&
+	       !one_reg(&vm.vcpu[0], KVM_GET_ONE_REG, PMCR_EL0, &v) && v == v0,
+	       "level %s, PMU: KVM_ARM_VCPU_INIT again resets it to %#llx (%#llx)", name,
+	       (unsigned long long)v0, (unsigned long long)v);
+	vmm_vm_destroy(&vm);
+}
+
 static void check_level(uint64_t host, uint64_t level, const struct list *native,
 			const bool valid[14], unsigned int ncaches)
 {
@@ -551,6 +613,13 @@ int main(void)
 		check_level(host, L(6, 1), &native, valid, ncaches);
 	if (host <= L(5, 10))
 		tap_skip("no older level on a 5.10 host");
+	/* PMCR_EL0 with a PMU: natively on 5.10 and 6.1 (the oracle), at their levels elsewhere. */
+	if (host <= L(6, 1))
+		check_pmcr(0, host == L(5, 10) ? "5.10 (native)" : "6.1 (native)");
+	if (host > L(5, 10))
+		check_pmcr(L(5, 10), "5.10");
+	if (host > L(6, 1))
+		check_pmcr(L(6, 1), "6.1");
 	/* Kept only where 7.3 hides them (no TCRX/S1PIE in the VM). */
 	if (host >= L(7, 3) && find(&native, SYSREG(3, 0, 2, 0, 3)) < 0)
 		check_kept_612();

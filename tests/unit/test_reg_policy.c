@@ -136,6 +136,11 @@ int main(void)
 		       kas_reg_pmu510_reset(kas_reg_pmu510_index(KAS_PMCR_EL0), 0x41013080, false) ==
 		       0x410130ecULL,
 		       "reset values as 5.10.223 showed: 71 UNKNOWN pattern, PMCR 0x410130ac, 2 zero");
+		/* A host PMU without PMUv3p5 (its driver leaves LP clear). */
+		tap_ok(kas_reg_pmcr_reset(0x41013040, true) == 0x410130acULL &&
+		       kas_reg_pmcr_reset(0x41023000, false) == 0x410230ecULL &&
+		       kas_reg_pmcr_reset(0, true) == 0,
+		       "PMCR reset keeps the host's upper bits whatever its low byte (LP too); 0 without a PMU");
 		tap_ok(kas_reg_pmu510_alias(0) == 1 && kas_reg_pmu510_alias(4) == 3 &&
 		       kas_reg_pmu510_alias(10) == 5 && kas_reg_pmu510_alias(2) == -1 &&
 		       kas_reg_pmu510_alias(50) == -1, "SET/CLR pairs share their register");
@@ -143,6 +148,22 @@ int main(void)
 		       !kas_reg_pmu510_applies(L(6, 1), L(6, 12)) &&
 		       !kas_reg_pmu510_applies(L(5, 10), L(5, 10)) && !kas_reg_pmu510_applies(0, L(6, 12)),
 		       "only level 5.10 on 6.x");
+		/* PMCR of a vCPU with a PMU at 5.10 and 6.1 on 6.12 and newer. */
+		tap_ok(kas_reg_pmcr_applies(L(5, 10), L(6, 12)) &&
+		       kas_reg_pmcr_applies(L(6, 1), L(7, 3)) &&
+		       !kas_reg_pmcr_applies(L(6, 12), L(7, 3)) &&
+		       !kas_reg_pmcr_applies(L(5, 10), L(6, 1)) && !kas_reg_pmcr_applies(0, L(7, 3)),
+		       "the module keeps PMCR for levels 5.10 and 6.1 on 6.12 and newer only");
+		tap_ok(kas_reg_pmcr_view(0x3000, 0x410130ac) == 0x410130ac &&
+		       kas_reg_pmcr_view(0x2001, 0x410130ac) == 0x410120ad &&
+		       kas_reg_pmcr_view(0x3040, 0x410130ac) == 0x410130ec,
+		       "the VMM's PMCR: the kernel's N, E and LC, the level's other bits");
+		tap_ok(kas_reg_pmcr_guest_read(0x3001, 0x410130af) == 0x410130a9,
+		       "the guest's PMCR read: P and C read as zero");
+		tap_ok(kas_reg_pmcr_guest_write(L(5, 10), 0x410130ac, 0x47, true) == 0x41013047 &&
+		       kas_reg_pmcr_guest_write(L(6, 1), 0x410130ac, 0x47, true) == 0x41013041 &&
+		       kas_reg_pmcr_guest_write(L(6, 1), 0x410130ac, 0xffffff01, false) == 0x41013041,
+		       "a guest's PMCR write: its low byte, LC forced without 32-bit EL0, 6.1 drops P and C");
 		n = kas_reg_add_sorted(l, 5, KAS_SYSREG(3, 0, 9, 14, 1));
 		tap_ok(n == 6 && l[3] == KAS_SYSREG(3, 0, 9, 14, 1) && l[2] == KAS_SYSREG(3, 0, 7, 4, 0) &&
 		       l[5] == 0x6020000000110000ULL,

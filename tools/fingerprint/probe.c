@@ -633,6 +633,11 @@ static void probe_vm_shape(struct fp *fp, const struct probe_opts *o)
 		rec_errno_or(fp, key, vmm_attr(vm.vcpu[0].fd, KVM_GET_DEVICE_ATTR,
 					       KVM_ARM_VCPU_TIMER_CTRL, i, &irq), irq);
 	}
+	/* The guest's PMCR_EL0 (trapped): the implementer it names. */
+	if (o->pmu) {
+		v = 0;
+		rec_errno_or(fp, "shape.guest.pmcr_el0", vmm_guest_mrs(&vm, 3, 9, 12, 0, &v), v);
+	}
 	fp_add(fp, "shape.cap.steal_time", "%d", offered(&vm, KVM_CAP_STEAL_TIME));
 	fp_add(fp, "shape.cap.counter_offset", "%d", offered(&vm, KVM_CAP_COUNTER_OFFSET));
 	if (o->its && o->gic == 3)
