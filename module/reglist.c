@@ -107,9 +107,11 @@ static struct kas_vcpu *kas_regs_of(struct kvm_vcpu *vcpu)
 
 typedef int (*kas_sys_reg_get_fn)(struct kvm_vcpu *, const struct kvm_one_reg *);
 typedef unsigned long (*kas_num_sys_regs_fn)(struct kvm_vcpu *);
+typedef u64 (*kas_pmu_mask_fn)(struct kvm_vcpu *);
 
 static kas_sys_reg_get_fn kas_sys_reg_get;
 static kas_num_sys_regs_fn kas_num_sys_regs;
+static kas_pmu_mask_fn kas_pmu_mask;
 
 /*
  * Sys-reg encodings (an id's low 16 bits; Op0 is 2 or 3) the kernel's
@@ -409,6 +411,14 @@ int kas_reglist_init(void)
 	kas_resolve(syms, addrs, ARRAY_SIZE(syms));
 	kas_sys_reg_get = addrs[0];
 	kas_num_sys_regs = addrs[1];
+	if (KAS_SYM_PMU_MASK) {
+		static const char *const pmu[] = { KAS_SYM_PMU_MASK };
+
+		kas_resolve(pmu, addrs, 1);
+		kas_pmu_mask = addrs[0];
+		if (!kas_pmu_mask)
+			return -ENOENT;
+	}
 	return kas_sys_reg_get && kas_num_sys_regs ? 0 : -ENOENT;
 }
 
@@ -519,6 +529,25 @@ static int kas_pmcr_set(struct kvm_vcpu *vcpu, const struct kvm_one_reg *reg)
 }
 
 /*
+ * Redirect target of kvm_arm_set_reg() for a PMU SET/CLR register of a
+ * vCPU with a PMU at level 5.10 or 6.1 where the kernel would OR or clear
+ * (kas_compat_pmreg()): the value stored, as those kernels store it.
+ * Nothing else happens on such a write: the kernel's own only stores.
+ */
+static int kas_pmreg_set(struct kvm_vcpu *vcpu, const struct kvm_one_reg *reg)
+{
+	int ret = 0;
+	u64 val;
+
+	if (get_user(val, (u64 __user *)u64_to_user_ptr(reg->addr)))
+		ret = -EFAULT;
+	else
+		kas_compat_pmreg_store(vcpu, kas_compat_pmreg(reg->id), val & kas_pmu_mask(vcpu));
+	kas_redirect_done();
+	return ret;
+}
+
+/*
  * Redirect target of kvm_arm_{get,set}_reg() for a register level 6.12
  * has and the kernel may hide: the kernel's, else the kept one.
  */
@@ -570,7 +599,8 @@ static int kas_kept612_set(struct kvm_vcpu *vcpu, const struct kvm_one_reg *reg)
  * Return: 1 with -ENOENT for a register the VM's level does not have (but
  * for the physical counter's writes: kas_reg_set_passes()), or redirected
  * for a 5.10 PMU register of a vCPU without a PMU, PMCR_EL0 of 5.10 and 6.1
- * with a PMU, or a register 6.12 keeps; else 0.
+ * with a PMU, their PMU SET/CLR registers on 6.12, or a register 6.12
+ * keeps; else 0.
  */
 int kas_one_reg_pre(struct kprobe *p, struct pt_regs *regs)
 {
@@ -592,6 +622,9 @@ int kas_one_reg_pre(struct kprobe *p, struct pt_regs *regs)
 	    kas_compat_vcpu_has_pmu(vcpu))
 		return kas_redirect(regs, p == &kas_hook_table[KAS_HOOK_GET_REG].kp ?
 				    (void *)kas_pmcr_get : (void *)kas_pmcr_set);
+	if (p == &kas_hook_table[KAS_HOOK_SET_REG].kp && kas_compat_pmreg(reg->id) >= 0 &&
+	    level < L612 && kas_compat_vcpu_has_pmu(vcpu))
+		return kas_redirect(regs, kas_pmreg_set);
 	if (kas_reg_kept_612(level, KAS_HOST_LEVEL, reg->id) >= 0)
 		return kas_redirect(regs, p == &kas_hook_table[KAS_HOOK_GET_REG].kp ?
 				    (void *)kas_kept612_get : (void *)kas_kept612_set);

@@ -297,6 +297,55 @@ static inline void kas_compat_skip_insn(struct kvm_vcpu *vcpu)
 #endif
 }
 
+/*
+ * 6.12's set_pmreg() ORs a SET register's value in and clears a CLR
+ * register's: a VMM restoring PMCNTEN, PMINTEN and PMOVS through both ids
+ * (in register-list order) keeps reset bits the saved VM never had. 5.10
+ * and 6.1 store the value, as 7.3 does (masked by the counters). For older
+ * levels on 6.12 the module stores it: the kernel's mask, its storage.
+ */
+#if KAS_HOST_MAJOR == 6 && KAS_HOST_MINOR == 12
+#define KAS_SYM_PMU_MASK	"kvm_pmu_valid_counter_mask"
+
+/**
+ * kas_compat_pmreg() - the storage of a PMU SET/CLR register
+ * @id: a KVM_{GET,SET}_ONE_REG id
+ *
+ * Return: its index in the vCPU's system registers, or -1 for another id.
+ */
+static inline int kas_compat_pmreg(u64 id)
+{
+	switch (id) {
+	case 0x603000000013c4f1ULL:	/* PMINTENSET_EL1 */
+	case 0x603000000013c4f2ULL:	/* PMINTENCLR_EL1 */
+		return PMINTENSET_EL1;
+	case 0x603000000013dce1ULL:	/* PMCNTENSET_EL0 */
+	case 0x603000000013dce2ULL:	/* PMCNTENCLR_EL0 */
+		return PMCNTENSET_EL0;
+	case 0x603000000013dce3ULL:	/* PMOVSCLR_EL0 */
+	case 0x603000000013dcf3ULL:	/* PMOVSSET_EL0 */
+		return PMOVSSET_EL0;
+	}
+	return -1;
+}
+
+static inline void kas_compat_pmreg_store(struct kvm_vcpu *vcpu, int idx, u64 val)
+{
+	__vcpu_sys_reg(vcpu, idx) = val;
+}
+#else
+#define KAS_SYM_PMU_MASK	NULL
+
+static inline int kas_compat_pmreg(u64 id)
+{
+	return -1;
+}
+
+static inline void kas_compat_pmreg_store(struct kvm_vcpu *vcpu, int idx, u64 val)
+{
+}
+#endif
+
 /**
  * kas_compat_vcpu_has_pmu() - was @vcpu created with a PMU?
  * @vcpu: the vCPU

@@ -395,11 +395,18 @@ static void check_after_run(uint64_t level, const char *name, const struct list 
  * and number of counters, the writable byte reset to 0xdecafbad's with E
  * clear; the guest reads it without P and C; a VMM's value is kept whole
  * (what a VM saved on 6.12 shows after its restore); a reset gives the
- * first value again.
+ * first value again. The counter enable, interrupt enable and overflow
+ * registers take a restored value whole through their SET and CLR ids.
  */
 static void check_pmcr(uint64_t level, const char *name)
 {
+	static const struct { uint64_t first, second; const char *name; } pmpair[] = {
+		{ SYSREG(3, 0, 9, 14, 1), SYSREG(3, 0, 9, 14, 2), "PMINTENSET/CLR" },
+		{ SYSREG(3, 3, 9, 12, 1), SYSREG(3, 3, 9, 12, 2), "PMCNTENSET/CLR" },
+		{ SYSREG(3, 3, 9, 12, 3), SYSREG(3, 3, 9, 14, 3), "PMOVSCLR/SET" },
+	};
 	struct kvm_vcpu_init init = { 0 };
+	unsigned int i;
 	uint64_t v0 = 0, v = 0, g = 0, low;
 	struct vmm_vm vm;
 	int irq = 23, r;
@@ -438,6 +445,19 @@ static void check_pmcr(uint64_t level, const char *name)
 	tap_ok(!one_reg(&vm.vcpu[0], KVM_SET_ONE_REG, PMCR_EL0, &v0) &&
 	       !one_reg(&vm.vcpu[0], KVM_GET_ONE_REG, PMCR_EL0, &v) && v == v0,
 	       "level %s, PMU: a restored %#llx reads back whole", name, (unsigned long long)v0);
+	/*
+	 * The SET/CLR pairs, restored as QEMU does (every listed id, in list
+	 * order, the same value into both): each register holds that value.
+	 */
+	for (i = 0; i < 3; i++) {
+		uint64_t want = 0x80000001, got = 0;
+
+		tap_ok(!one_reg(&vm.vcpu[0], KVM_SET_ONE_REG, pmpair[i].first, &want) &&
+		       !one_reg(&vm.vcpu[0], KVM_SET_ONE_REG, pmpair[i].second, &want) &&
+		       !one_reg(&vm.vcpu[0], KVM_GET_ONE_REG, pmpair[i].first, &got) && got == want,
+		       "level %s, PMU: %s restored through both ids holds %#llx (%#llx)", name,
+		       pmpair[i].name, (unsigned long long)want, (unsigned long long)got);
+	}
 	v = 0;
 	r = ioctl(vm.fd, KVM_ARM_PREFERRED_TARGET, &init) < 0 ? -errno : 0;
 	init.features[0] = 1u << KVM_ARM_VCPU_PMU_V3;
