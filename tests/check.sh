@@ -127,13 +127,16 @@ stage vm bash "$top/tests/vm/run.sh"
 # idle: the packaging test (which first waits for its releases' preparation)
 # boots beside the sweep's builds and the QEMU drill's boots.
 stage_bg pkg bash "$top/tests/pkg/run.sh"
+# The probes' cost per operation, as ratios against no module (make bench),
+# each under its limit in tests/bench/limits. Its boots count emulated
+# instructions (-icount), not time: what runs beside them changes nothing
+# in its figures, and its one emulated CPU leaves the rest to the others.
+stage_bg bench bash "$top/tests/bench/run.sh" --check
 # The newest build of every series, flavour and release in the archive
 # (make sweep builds every one).
 stage sweep bash "$top/tests/vm/sweep.sh" --newest
 stage qemu bash "$top/tests/qemu/run.sh"
-# The probes' cost per operation, as ratios against no module (make bench),
-# each under its limit in tests/bench/limits.
-stage bench bash "$top/tests/bench/run.sh" --check
+stage_join bench
 stage_join pkg
 
 wait "$prebuild" ${prebuild2:+"$prebuild2"} 2>/dev/null || true

@@ -42,7 +42,8 @@ for krel in "$@"; do
 	ko=$(KAS_TEST='' bash "$KAS_TOP/tests/vm/build-module.sh" "$krel" | tail -n1)
 	bash "$KAS_TOP/tests/vm/mkinitrd.sh" "$krel" "$ko" "$work/tests" "$work/initrd.gz"
 	rm -f "$work/out"
-	timeout 600 qemu-system-aarch64 -machine virt,virtualization=on,gic-version=3 \
+	# The hang guard: make check runs it beside other boots and builds.
+	timeout 1200 qemu-system-aarch64 -machine virt,virtualization=on,gic-version=3 \
 		-cpu max,pauth-impdef=on -smp 1 -icount shift=0,sleep=off -m 1G -nographic \
 		-no-reboot -nic none -kernel "$(kas_vmlinuz "$krel")" \
 		-initrd "$work/initrd.gz" -append "console=ttyAMA0 panic=-1 loglevel=3 kas.mode=bench kas.gic=v3 $scale" \
