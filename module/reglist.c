@@ -404,22 +404,19 @@ static int kas_copy_regs(struct kvm_vcpu *vcpu, u64 __user *uindices)
  */
 int kas_reglist_init(void)
 {
-	static const char *const syms[] = { KAS_SYM_SYS_REG_GET, KAS_SYM_NUM_SYS_REGS };
+	/* The last only where the kernel has it (one grace period for all). */
+	static const char *const syms[] = {
+		KAS_SYM_SYS_REG_GET, KAS_SYM_NUM_SYS_REGS, KAS_SYM_PMU_MASK
+	};
 	void *addrs[ARRAY_SIZE(syms)];
 
 	BUILD_BUG_ON(ARRAY_SIZE(syms) > KAS_MAX_RESOLVE);
-	kas_resolve(syms, addrs, ARRAY_SIZE(syms));
+	kas_resolve(syms, addrs, ARRAY_SIZE(syms) - !KAS_SYM_PMU_MASK);
 	kas_sys_reg_get = addrs[0];
 	kas_num_sys_regs = addrs[1];
-	if (KAS_SYM_PMU_MASK) {
-		static const char *const pmu[] = { KAS_SYM_PMU_MASK };
-
-		kas_resolve(pmu, addrs, 1);
-		kas_pmu_mask = addrs[0];
-		if (!kas_pmu_mask)
-			return -ENOENT;
-	}
-	return kas_sys_reg_get && kas_num_sys_regs ? 0 : -ENOENT;
+	kas_pmu_mask = KAS_SYM_PMU_MASK ? addrs[2] : NULL;
+	return kas_sys_reg_get && kas_num_sys_regs && (kas_pmu_mask || !KAS_SYM_PMU_MASK) ?
+	       0 : -ENOENT;
 }
 
 /**
