@@ -338,11 +338,12 @@ static bool kas_access_pmcr(struct kvm_vcpu *vcpu, void *params, const void *rd)
 	struct kas_compat_sys_reg_params *p = params;
 	bool ret = orig(vcpu, params, rd);
 	u64 level = kas_older_level(vcpu->kvm);
-	struct kas_vm *v = kas_vm_lookup(vcpu->kvm);
-	struct kas_vcpu *c = v ? kas_vcpu_of(v, vcpu) : NULL;
+	struct kas_vcpu *c = NULL;
 
 	/* false: the kernel injected an UNDEF (EL0 access not enabled). */
-	if (ret && c && kas_reg_pmcr_applies(level, KAS_HOST_LEVEL)) {
+	if (ret && kas_reg_pmcr_applies(level, KAS_HOST_LEVEL))
+		c = kas_regs_of(vcpu);
+	if (c) {
 		if (p->is_write)
 			c->pmcr = kas_reg_pmcr_guest_write(level, c->pmcr, p->regval,
 							   kas_host_aarch32);

@@ -102,6 +102,8 @@ int kas_handle_smc_pre(struct kprobe *p, struct pt_regs *regs);
 
 /* reglist.c */
 u64 kas_older_level(struct kvm *kvm);
+struct kas_vcpu;
+struct kas_vcpu *kas_regs_of(struct kvm_vcpu *vcpu);
 int kas_redirect_older(struct pt_regs *regs, void *fn);
 int kas_redirect_below(struct pt_regs *regs, void *fn, u64 below);
 int kas_reglist_init(void);

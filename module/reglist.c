@@ -90,12 +90,17 @@ int kas_redirect_older(struct pt_regs *regs, void *fn)
 
 NOKPROBE_SYMBOL(kas_redirect_older);
 
-/*
- * The registers the module keeps for @vcpu, made at its KVM_CREATE_VCPU
- * (vcpu.c); GET/SET_ONE_REG need an initialised vCPU, so they exist. The
- * VM, and so its state, lives while its vCPU ioctl runs.
+/**
+ * kas_regs_of() - the registers the module keeps for @vcpu
+ * @vcpu: a vCPU of a VM at an older level, in one of its own ioctls
+ *
+ * Made at its KVM_CREATE_VCPU (vcpu.c); GET/SET_ONE_REG and KVM_RUN need
+ * an initialised vCPU, so they exist. The VM, and so its state, lives
+ * while its vCPU ioctl runs.
+ *
+ * Return: the state, or NULL (logged once) for a vCPU made another way.
  */
-static struct kas_vcpu *kas_regs_of(struct kvm_vcpu *vcpu)
+struct kas_vcpu *kas_regs_of(struct kvm_vcpu *vcpu)
 {
 	struct kas_vm *v = kas_vm_lookup(vcpu->kvm);
 	struct kas_vcpu *c = v ? kas_vcpu_of(v, vcpu) : NULL;
@@ -620,7 +625,7 @@ int kas_one_reg_pre(struct kprobe *p, struct pt_regs *regs)
 		return kas_redirect(regs, p == &kas_hook_table[KAS_HOOK_GET_REG].kp ?
 				    (void *)kas_pmcr_get : (void *)kas_pmcr_set);
 	if (p == &kas_hook_table[KAS_HOOK_SET_REG].kp && kas_compat_pmreg(reg->id) >= 0 &&
-	    level < L612 && kas_compat_vcpu_has_pmu(vcpu))
+	    kas_reg_pmcr_applies(level, KAS_HOST_LEVEL) && kas_compat_vcpu_has_pmu(vcpu))
 		return kas_redirect(regs, kas_pmreg_set);
 	if (kas_reg_kept_612(level, KAS_HOST_LEVEL, reg->id) >= 0)
 		return kas_redirect(regs, p == &kas_hook_table[KAS_HOOK_GET_REG].kp ?
