@@ -409,7 +409,7 @@ static void check_pmcr(uint64_t level, const char *name)
 	unsigned int i;
 	uint64_t v0 = 0, v = 0, g = 0, low;
 	struct vmm_vm vm;
-	int irq = 23, r;
+	int r;
 
 	r = vmm_vm_create(&vm);
 	if (!r && level)
@@ -420,11 +420,7 @@ static void check_pmcr(uint64_t level, const char *name)
 		vmm_vm_destroy(&vm);
 		return;
 	}
-	r = r ?: vmm_gic_init(&vm) ?:
-	    vmm_attr(vm.vcpu[0].fd, KVM_SET_DEVICE_ATTR, KVM_ARM_VCPU_PMU_V3_CTRL,
-		     KVM_ARM_VCPU_PMU_V3_IRQ, &irq) ?:
-	    vmm_attr(vm.vcpu[0].fd, KVM_SET_DEVICE_ATTR, KVM_ARM_VCPU_PMU_V3_CTRL,
-		     KVM_ARM_VCPU_PMU_V3_INIT, NULL) ?: vmm_load_routines(&vm);
+	r = r ?: vmm_gic_init(&vm) ?: vmm_pmu_init(vm.vcpu[0].fd, 23) ?: vmm_load_routines(&vm);
 	if (r)
 		tap_bail("level %s: cannot make a VM with a PMU: %s", name, strerror(-r));
 	TAP_ERRNO(one_reg(&vm.vcpu[0], KVM_GET_ONE_REG, PMCR_EL0, &v0), 0,

@@ -161,15 +161,8 @@ static int setup_vm(struct vmm_vm *vm, const struct probe_opts *o)
 		    ioctl(vm->vcpu[i].fd, KVM_ARM_VCPU_FINALIZE, &sve) < 0)
 			ret = -errno;
 	}
-	for (i = 0; !ret && o->pmu && i < o->vcpus; i++) {
-		int irq = 23;
-
-		ret = vmm_attr(vm->vcpu[i].fd, KVM_SET_DEVICE_ATTR, KVM_ARM_VCPU_PMU_V3_CTRL,
-			       KVM_ARM_VCPU_PMU_V3_IRQ, &irq);
-		if (!ret)
-			ret = vmm_attr(vm->vcpu[i].fd, KVM_SET_DEVICE_ATTR,
-				       KVM_ARM_VCPU_PMU_V3_CTRL, KVM_ARM_VCPU_PMU_V3_INIT, NULL);
-	}
+	for (i = 0; !ret && o->pmu && i < o->vcpus; i++)
+		ret = vmm_pmu_init(vm->vcpu[i].fd, 23);
 	for (i = 0; !ret && !fc && o->pvtime && i < o->vcpus; i++)
 		pvtime_place(vm, i);
 	return ret ?: vmm_load_routines(vm);

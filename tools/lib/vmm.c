@@ -129,6 +129,14 @@ int vmm_gic_init(struct vmm_vm *vm)
 			KVM_DEV_ARM_VGIC_CTRL_INIT, NULL);
 }
 
+int vmm_pmu_init(int vcpu_fd, int irq)
+{
+	return vmm_attr(vcpu_fd, KVM_SET_DEVICE_ATTR, KVM_ARM_VCPU_PMU_V3_CTRL,
+			KVM_ARM_VCPU_PMU_V3_IRQ, &irq) ?:
+	       vmm_attr(vcpu_fd, KVM_SET_DEVICE_ATTR, KVM_ARM_VCPU_PMU_V3_CTRL,
+			KVM_ARM_VCPU_PMU_V3_INIT, NULL);
+}
+
 /* The vGIC model the host can emulate: 3, else 2 (GICv2 hosts), else 0. */
 int vmm_host_gic_version(void)
 {

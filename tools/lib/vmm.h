@@ -49,6 +49,8 @@ void vmm_vm_destroy(struct vmm_vm *vm);
 int vmm_add_memory(struct vmm_vm *vm);
 int vmm_gic_create(struct vmm_vm *vm, int version);
 int vmm_gic_init(struct vmm_vm *vm);
+/* A vCPU's PMU (KVM_ARM_VCPU_PMU_V3, after vGIC init): its IRQ @irq, then init. */
+int vmm_pmu_init(int vcpu_fd, int irq);
 int vmm_host_gic_version(void);
 int vmm_vcpu_add(struct vmm_vm *vm, uint32_t features);
 /* KVM_CREATE_VCPU (and its kvm_run mapping) without KVM_ARM_VCPU_INIT. */
