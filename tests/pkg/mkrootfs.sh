@@ -36,7 +36,7 @@ qemu) pkgs=(qemu-system-arm kmod) variant=essential ;;
 esac
 name=$rel
 [ "$profile" = pkg ] || name=$rel-$profile
-key=$(echo "v2 $rel ${pkgs[*]} ${later[*]}" | md5sum | cut -c1-10)
+key=$(echo "v3 $rel ${pkgs[*]} ${later[*]}" | md5sum | cut -c1-10)
 out=$KAS_CACHE/rootfs/$name-$key.tar
 if [ -s "$out" ]; then echo "$out"; exit 0; fi
 mkdir -p "$KAS_CACHE/rootfs"
@@ -71,6 +71,17 @@ if [ ${#later[@]} -gt 0 ]; then
 		--customize-hook='mkdir -p "$1/var/tmp/kas-kernels" && mv "$1"/var/cache/apt/archives/*.deb "$1/var/tmp/kas-kernels/"')
 fi
 
+if [ "$profile" = pkg ]; then
+	# depmod reads every module of a kernel (xz-compressed from 6.12 on):
+	# about a CPU-minute per run under qemu-user, seconds natively. In
+	# this root it does nothing (tests/pkg/depmod, first in PATH); the
+	# host's depmod then indexes the root (root-depmod.sh). The image the
+	# packaging test boots gets the root's own depmod back.
+	hooks=(--essential-hook="install -D -m 755 '$KAS_TOP/tests/pkg/depmod' \"\$1/usr/local/sbin/depmod\""
+		"${hooks[@]}"
+		--customize-hook="bash '$KAS_TOP/tests/pkg/root-depmod.sh' \"\$1\"")
+fi
+
 tmp=$out.tmp.$$
 trap 'rm -f "$tmp"' EXIT
 # The kernels' initramfs is not needed (the test boots its own) and would
@@ -78,7 +89,8 @@ trap 'rm -f "$tmp"' EXIT
 # dpkg under qemu-user is the cost; eatmydata spares it every fsync.
 # No udev hardware database (what udev names devices by; the test VMs
 # have none to name): compiling it takes about a CPU-minute emulated.
-INITRD=No mmdebstrap --quiet --arch=arm64 --variant=$variant --format=tar \
+INITRD=No PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+	mmdebstrap --quiet --arch=arm64 --variant=$variant --format=tar \
 	--hook-directory=/usr/share/mmdebstrap/hooks/eatmydata \
 	--dpkgopt='path-exclude=/usr/lib/udev/hwdb.d/*' \
 	--dpkgopt='path-exclude=/lib/udev/hwdb.d/*' \

@@ -102,11 +102,14 @@ common() {
 }
 
 # in ROOT CMD...: run CMD in the arm64 root filesystem as if KREL were
-# running (qemu-user reports QEMU_UNAME as the kernel release).
+# running (qemu-user reports QEMU_UNAME as the kernel release). depmod is
+# the no-op of tests/pkg/depmod (first in PATH): the host's indexes the
+# root after each step (root-depmod.sh).
 in_root() {
 	local root=$1 krel=$2
 	shift 2
-	chroot "$root" /usr/bin/env -i QEMU_UNAME="$krel" PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+	chroot "$root" /usr/bin/env -i QEMU_UNAME="$krel" \
+		PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 		DEBIAN_FRONTEND=noninteractive HOME=/root LC_ALL=C.UTF-8 "$@"
 }
 
@@ -226,6 +229,7 @@ prepare_release() {
 	t0=$(ts)
 	rc=0
 	in_root "$root" "$first" sh -c 'dpkg -i /var/tmp/kas/*.deb' > "$logs/$rel-install.log" 2>&1 || rc=$?
+	bash "$KAS_TOP/tests/pkg/root-depmod.sh" "$root"
 	note "$rel: dpkg -i (DKMS builds under qemu-user) took $(($(ts) - t0)) s, log $logs/$rel-install.log"
 	check "$rel: dpkg -i of the $ver packages succeeds" '[ $rc = 0 ]'
 	# From here on, every DKMS build signs with the operator's key.
@@ -241,6 +245,7 @@ prepare_release() {
 			dpkg -i $(ls *.deb | grep -Ev "^linux-(image|binary|modules|base|headers|kbuild)-[0-9]") &&
 			dpkg -i $(ls *.deb | grep -E "^linux-(image|binary|modules|base|headers|kbuild)-[0-9]")' \
 			> "$logs/$rel-kernel-$k.log" 2>&1 || rc=$?
+		bash "$KAS_TOP/tests/pkg/root-depmod.sh" "$root"
 		note "$rel: installing $(kas_fleet_describe "$k") ($(ls "$root/var/tmp/kas-kernels" | wc -l) packages) took $(($(ts) - t0)) s, log $logs/$rel-kernel-$k.log"
 		check "$rel: installing kernel $k with kvm-abi-shim $ver installed succeeds" '[ $rc = 0 ]'
 		rm -rf "$root/var/tmp/kas-kernels"
@@ -338,6 +343,9 @@ UNIT
 		check "$rel: systemctl enable kvm-abi-shim.service (shipped disabled) succeeds" \
 			'[ $rc = 0 ] && [ -L "$root/etc/systemd/system/multi-user.target.wants/kvm-abi-shim.service" ]'
 	fi
+	# The booted host runs its own depmod (the upgrade's DKMS build).
+	rm -f "$root/usr/local/sbin/depmod"
+	bash "$KAS_TOP/tests/pkg/root-depmod.sh" "$root"
 	install -m 755 "$KAS_TOP/tests/pkg/pkgtest.sh" "$root/usr/local/sbin/kas-pkgtest"
 	install -D -m 644 "$KAS_TOP/tests/vm/rootfs-lib.sh" "$root/usr/local/lib/kas-rootfs.sh"
 	install -m 755 "$com/st/holdvm" "$com/vmm-level" "$root/usr/local/bin/"
