@@ -32,21 +32,35 @@
  * text and may sleep, so it is done in process context before the VM can
  * see the change (at creation, when its level or revision is set);
  * disarming waits a while after the last such VM went.
+ *
+ * Two mechanisms redirect. The default is ftrace's (an IPMODIFY ftrace_ops
+ * whose callback rewrites the pc the trampoline returns to, as livepatch
+ * does): a BL and a few dozen instructions per hit, no exception, and its
+ * text patching needs no stop_machine. Kprobes (a BRK exception per hit,
+ * two when the original runs) are the fallback where ftrace refuses, e.g.
+ * another IPMODIFY owner on the same function or ftrace switched off, and
+ * can be chosen at load (hooks=kprobe). Both pass the handlers the same
+ * struct pt_regs at the function's entry, so the handlers do not know
+ * which one called them.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/atomic.h>
 #include <linux/bitops.h>
+#include <linux/debugfs.h>
+#include <linux/hash.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/printk.h>
 #include <linux/rcupdate.h>
+#include <linux/seq_file.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/utsname.h>
 #include <linux/workqueue.h>
 #include <asm/debug-monitors.h>
+#include <asm/insn.h>
 
 #include "callthru.h"
 #include "compat/compat.h"
@@ -76,6 +90,53 @@ static DEFINE_MUTEX(kas_arm_lock);
 
 /* The probes kas_hooks_detach() unregisters together. */
 static struct kprobe *kas_detach_list[KAS_NR_THUNKS];
+
+/* The mechanism asked for at load (hooks=) and the one in use. */
+enum { KAS_HOOKS_AUTO, KAS_HOOKS_FTRACE, KAS_HOOKS_KPROBE };
+static const char *const kas_hooks_names[] = { "auto", "ftrace", "kprobe" };
+static int kas_hooks_req = KAS_HOOKS_AUTO;
+static bool kas_ftrace;
+
+static int kas_hooks_param_set(const char *val, const struct kernel_param *kp)
+{
+	int i = sysfs_match_string(kas_hooks_names, val);
+
+	if (i < 0)
+		return -EINVAL;
+	kas_hooks_req = i;
+	return 0;
+}
+
+static int kas_hooks_param_get(char *buf, const struct kernel_param *kp)
+{
+	/* Once attached, the one in use. */
+	if (kas_table)
+		return sysfs_emit(buf, "%s\n", kas_ftrace ? "ftrace" : "kprobe");
+	return sysfs_emit(buf, "%s\n", kas_hooks_names[kas_hooks_req]);
+}
+
+static const struct kernel_param_ops kas_hooks_param_ops = {
+	.set = kas_hooks_param_set,
+	.get = kas_hooks_param_get,
+};
+
+module_param_cb(hooks, &kas_hooks_param_ops, NULL, 0444);
+MODULE_PARM_DESC(hooks, "redirect with ftrace, kprobe, or auto (ftrace, else kprobes); reads back the one in use");
+
+static void kas_ftrace_entry(unsigned long ip, unsigned long parent_ip,
+			     struct ftrace_ops *op, KAS_FREGS *fregs);
+
+/* One ops for every ftrace hook: 5.10 and 6.1 walk every ops per hit. */
+static struct ftrace_ops kas_fops = {
+	.func = kas_ftrace_entry,
+	.flags = KAS_FTRACE_FLAGS,
+};
+
+static bool kas_fops_on;
+
+/* ftrace site -> hook, open addressing; fixed while kas_fops is registered. */
+#define KAS_SITE_BITS	6
+static struct kas_hook *kas_site[1 << KAS_SITE_BITS];
 
 static void kas_disarm_idle(struct work_struct *work);
 static DECLARE_DELAYED_WORK(kas_disarm_work, kas_disarm_idle);
@@ -205,6 +266,54 @@ static int kas_gate_pre(struct kprobe *p, struct pt_regs *regs)
 
 NOKPROBE_SYMBOL(kas_gate_pre);
 
+static void kas_site_add(struct kas_hook *h)
+{
+	unsigned int i = hash_long(h->fip, KAS_SITE_BITS);
+
+	while (kas_site[i])
+		i = (i + 1) & (ARRAY_SIZE(kas_site) - 1);
+	kas_site[i] = h;
+}
+
+/* The hook whose ftrace site is @ip; at most KAS_NR_THUNKS of 64 slots used. */
+static notrace struct kas_hook *kas_site_find(unsigned long ip)
+{
+	unsigned int i = hash_long(ip, KAS_SITE_BITS);
+	struct kas_hook *h;
+
+	while ((h = READ_ONCE(kas_site[i])) && h->fip != ip)
+		i = (i + 1) & (ARRAY_SIZE(kas_site) - 1);
+	return h;
+}
+
+/*
+ * Every ftrace hook's callback: the hook's handler, once the module is
+ * live, with the registers a kprobe at the function's entry would give
+ * it. A handler that returns 1 changed the pc (and maybe x0): the
+ * trampoline then returns there instead of into the function.
+ */
+static notrace void kas_ftrace_entry(unsigned long ip, unsigned long parent_ip,
+				     struct ftrace_ops *op, KAS_FREGS *fregs)
+{
+	struct kas_hook *h = kas_site_find(ip);
+	struct pt_regs scratch, *regs;
+	unsigned long pc;
+
+	/* Pairs with kas_hooks_go_live(), as in kas_gate_pre(). */
+	if (!h || !smp_load_acquire(&kas_live))
+		return;
+	/* Handlers run as under a kprobe; 6.12 and 7.3 call this preemptible. */
+	preempt_disable_notrace();
+	regs = kas_fregs_regs(fregs, &scratch);
+	pc = instruction_pointer(regs);
+	instruction_pointer_set(regs, (unsigned long)h->kp.addr);
+	if (h->pre(&h->kp, regs))
+		kas_fregs_commit(fregs, regs);
+	else
+		instruction_pointer_set(regs, pc);
+	preempt_enable_notrace();
+}
+
 /**
  * kas_hooks_go_live() - let the attached hooks act
  *
@@ -232,33 +341,130 @@ static void kas_detach_feature(struct kas_hook *hooks, unsigned int n,
 	for (i = 0; i < n; i++) {
 		if (hooks[i].feature != feature || !hooks[i].attached)
 			continue;
-		unregister_kprobe(&hooks[i].kp);
+		/* ftrace: before registration; the resolving kprobe goes later. */
+		if (kas_ftrace)
+			ftrace_set_filter_ip(&kas_fops, hooks[i].fip, 1, 0);
+		else
+			unregister_kprobe(&hooks[i].kp);
 		hooks[i].attached = false;
 		WRITE_ONCE(hooks[i].armed, false);
 	}
 }
 
-/**
- * kas_hooks_attach() - register every probe of the table
- * @hooks: the table
- * @n: its size
- * @disabled: ORed with the level bits of every feature that could not
- *            attach completely
- *
- * Core hooks (feature 0) must all attach, else everything is detached and
- * the error returned. A feature attaches all its hooks or none; a missing
- * one is logged once, with its name and the running kernel.
- *
- * Return: 0, or the error of the first core hook that failed.
+/* A hook is in place: its call-through thunk and state. */
+static void kas_hook_attached(struct kas_hook *hooks, unsigned int i)
+{
+	struct kas_hook *h = &hooks[i];
+
+	kas_hook_target[i] = (unsigned long)h->kp.addr;
+	h->call = kas_thunks[i];
+	h->attached = true;
+	WRITE_ONCE(h->armed, !h->on_demand);
+}
+
+/*
+ * A hook's symbol could not be found: a core hook refuses the load (the
+ * caller detaches everything), a feature's disables the levels needing it.
  */
-int kas_hooks_attach(struct kas_hook *hooks, unsigned int n, u64 *disabled)
+static int kas_hook_missing(struct kas_hook *hooks, unsigned int n,
+			    struct kas_hook *h, int err, u64 *disabled)
+{
+	if (!h->feature) {
+		pr_err("cannot hook %s on kernel %s (error %d); refusing to load\n",
+		       h->symbol, init_utsname()->release, err);
+		return err;
+	}
+	pr_warn("cannot hook %s on kernel %s (error %d); levels needing it are disabled\n",
+		h->symbol, init_utsname()->release, err);
+	*disabled |= h->needed_by;
+	kas_detach_feature(hooks, n, h->feature);
+	return 0;
+}
+
+/* Empty the ftrace filter and the site table (kas_fops unregistered). */
+static void kas_ftrace_drop(struct kas_hook *hooks, unsigned int n)
+{
+	static unsigned long ips[KAS_NR_THUNKS];
+	unsigned int i, nr = 0;
+
+	for (i = 0; i < n; i++) {
+		if (hooks[i].attached)
+			ips[nr++] = hooks[i].fip;
+		hooks[i].attached = false;
+		WRITE_ONCE(hooks[i].armed, false);
+	}
+	kas_ftrace_free_filter(&kas_fops, ips, nr);
+	memset(kas_site, 0, sizeof(kas_site));
+}
+
+/*
+ * Attach with ftrace. Return: 0; or an error with *@fatal set when a core
+ * hook's symbol is missing (kprobes would not find it either), else an
+ * error of ftrace's, after which nothing is attached.
+ */
+static int kas_ftrace_attach(struct kas_hook *hooks, unsigned int n, u64 *disabled,
+			     bool *fatal)
+{
+	unsigned int i, nr = 0;
+	int ret = 0;
+
+	kas_ftrace = true;
+	for (i = 0; i < n && !ret && !*fatal; i++) {
+		struct kas_hook *h = &hooks[i];
+
+		if (!h->symbol)
+			continue;
+		if (h->feature && (*disabled & h->needed_by) == h->needed_by)
+			continue;
+		/* A disabled kprobe finds the address, as in kas_resolve(). */
+		memset(&h->kp, 0, sizeof(h->kp));
+		h->kp.symbol_name = h->symbol;
+		h->kp.flags = KPROBE_FLAG_DISABLED;
+		ret = kas_test_fail_hook(h->symbol) ? -ENOENT : register_kprobe(&h->kp);
+		if (ret) {
+			ret = kas_hook_missing(hooks, n, h, ret, disabled);
+			*fatal = ret;
+			continue;
+		}
+		kas_detach_list[nr++] = &h->kp;
+		h->fip = KAS_FTRACE_SITE(h->kp.addr);
+		ret = ftrace_set_filter_ip(&kas_fops, h->fip, 0, 0);
+		if (ret) {
+			pr_warn("cannot redirect %s with ftrace on kernel %s (error %d)\n",
+				h->symbol, init_utsname()->release, ret);
+			continue;
+		}
+		/* Checked now, put in the filter when a VM needs it. */
+		if (h->on_demand)
+			ftrace_set_filter_ip(&kas_fops, h->fip, 1, 0);
+		kas_hook_attached(hooks, i);
+		kas_site_add(h);
+	}
+	/* Together: one RCU grace period, not one per symbol. */
+	if (nr)
+		unregister_kprobes(kas_detach_list, nr);
+	if (!ret) {
+		/* (The tests' stand-in for another IPMODIFY owner: EBUSY.) */
+		ret = kas_test_fail_hook("register_ftrace_function") ? -EBUSY :
+		      register_ftrace_function(&kas_fops);
+		kas_fops_on = !ret;
+		if (ret)
+			pr_warn("cannot register the ftrace redirect on kernel %s (error %d)\n",
+				init_utsname()->release, ret);
+	}
+	if (ret) {
+		kas_ftrace_drop(hooks, n);
+		kas_ftrace = false;
+	}
+	return ret;
+}
+
+/* Attach with kprobes; return 0 or the error of a core hook. */
+static int kas_kprobe_attach(struct kas_hook *hooks, unsigned int n, u64 *disabled)
 {
 	unsigned int i;
-	u64 older = 0;
 	int ret;
 
-	if (n > KAS_NR_THUNKS)
-		return -E2BIG;
 	for (i = 0; i < n; i++) {
 		struct kas_hook *h = &hooks[i];
 
@@ -276,23 +482,60 @@ int kas_hooks_attach(struct kas_hook *hooks, unsigned int n, u64 *disabled)
 		else
 			ret = register_kprobe(&h->kp);
 		if (!ret) {
-			kas_hook_target[i] = (unsigned long)h->kp.addr;
-			h->call = kas_thunks[i];
-			h->attached = true;
-			WRITE_ONCE(h->armed, !h->on_demand);
+			kas_hook_attached(hooks, i);
 			continue;
 		}
-		if (!h->feature) {
-			pr_err("cannot hook %s on kernel %s (error %d); refusing to load\n",
-			       h->symbol, init_utsname()->release, ret);
+		ret = kas_hook_missing(hooks, n, h, ret, disabled);
+		if (ret) {
 			kas_hooks_detach(hooks, n);
 			return ret;
 		}
-		pr_warn("cannot hook %s on kernel %s (error %d); levels needing it are disabled\n",
-			h->symbol, init_utsname()->release, ret);
-		*disabled |= h->needed_by;
-		kas_detach_feature(hooks, n, h->feature);
 	}
+	return 0;
+}
+
+/**
+ * kas_hooks_attach() - attach every hook of the table
+ * @hooks: the table
+ * @n: its size
+ * @disabled: ORed with the level bits of every feature that could not
+ *            attach completely
+ *
+ * With ftrace unless hooks=kprobe was given; where ftrace refuses (and
+ * hooks=ftrace was not given), with kprobes, saying so. Core hooks
+ * (feature 0) must all attach, else everything is detached and the error
+ * returned. A feature attaches all its hooks or none; a missing one is
+ * logged once, with its name and the running kernel.
+ *
+ * Return: 0, or the error of the first core hook that failed (or of
+ * ftrace's, with hooks=ftrace).
+ */
+int kas_hooks_attach(struct kas_hook *hooks, unsigned int n, u64 *disabled)
+{
+	unsigned int i;
+	u64 older = 0;
+	int ret;
+
+	if (n > KAS_NR_THUNKS)
+		return -E2BIG;
+	if (kas_hooks_req != KAS_HOOKS_KPROBE) {
+		u64 d = *disabled;
+		bool fatal = false;
+
+		ret = kas_ftrace_attach(hooks, n, &d, &fatal);
+		if (!ret) {
+			*disabled = d;
+			goto attached;
+		}
+		if (fatal || kas_hooks_req == KAS_HOOKS_FTRACE)
+			return ret;
+		pr_warn("redirecting with kprobes instead of ftrace on kernel %s\n",
+			init_utsname()->release);
+	}
+	ret = kas_kprobe_attach(hooks, n, disabled);
+	if (ret)
+		return ret;
+attached:
 	kas_table = hooks;
 	kas_table_n = n;
 	/* Native and the host's own level never need them. */
@@ -349,7 +592,8 @@ static void kas_disarm_idle(struct work_struct *work)
 		    kas_demanded(kas_hook_arms_for(h)))
 			continue;
 		/* On failure it stays armed; its handler checks the VM anyway. */
-		if (!disable_kprobe(&h->kp))
+		if (!(kas_ftrace ? ftrace_set_filter_ip(&kas_fops, h->fip, 1, 0) :
+		      disable_kprobe(&h->kp)))
 			WRITE_ONCE(h->armed, false);
 	}
 	mutex_unlock(&kas_arm_lock);
@@ -367,8 +611,9 @@ static void kas_disarm_idle(struct work_struct *work)
  * KVM lock held, except for a VMM's GICD_IIDR write, decided under
  * kvm->lock (after vGIC init the kernel holds it): neither the module's
  * own locks nor the kernel's text patching ever take a KVM lock.
- * Return: 0 (the hooks fire from now on), enable_kprobe()'s error, or
- * -EAGAIN while kprobes are disarmed for the whole kernel; on error
+ * Return: 0 (the hooks fire from now on), ftrace_set_filter_ip()'s or
+ * enable_kprobe()'s error (EBUSY: another IPMODIFY owner on a function),
+ * or -EAGAIN while kprobes are disarmed for the whole kernel; on error
  * nothing is held.
  */
 int kas_hooks_get(u64 demand)
@@ -385,10 +630,14 @@ int kas_hooks_get(u64 demand)
 
 		if (!h->attached || h->armed || !h->on_demand || !(kas_hook_arms_for(h) & bits))
 			continue;
-		ret = enable_kprobe(&h->kp);
-		/* Enabled but left out of the text while kprobes are disarmed. */
-		if (!ret && kprobe_disabled(&h->kp))
-			ret = -EAGAIN;
+		if (kas_ftrace) {
+			ret = ftrace_set_filter_ip(&kas_fops, h->fip, 0, 0);
+		} else {
+			ret = enable_kprobe(&h->kp);
+			/* Enabled but left out of the text while kprobes are disarmed. */
+			if (!ret && kprobe_disabled(&h->kp))
+				ret = -EAGAIN;
+		}
 		if (!ret)
 			WRITE_ONCE(h->armed, true);
 	}
@@ -478,23 +727,59 @@ unsigned int kas_hooks_nr_armed(void)
 }
 
 /**
- * kas_hook_armed() - is @h's probe in the kernel's text right now?
+ * kas_hook_armed() - is @h's hook in the kernel's text right now?
  * @h: a hook
  *
  * Kprobes can be disarmed for the whole kernel after we attached
  * (debugfs kprobes/enabled): the probe stays registered but its breakpoint
  * is gone, and nothing tells the module. An armed arm64 kprobe is a BRK at
- * its address, whoever else probes the same function.
+ * its address, whoever else probes the same function; an armed ftrace
+ * site is a BL (to ftrace's trampoline), which ftrace cannot take away
+ * while our ops is registered (FTRACE_OPS_FL_PERMANENT).
  *
- * Return: true if @h is attached and its breakpoint is in place.
+ * Return: true if @h is attached and its breakpoint or call is in place.
  */
 bool kas_hook_armed(const struct kas_hook *h)
 {
+	void *at = kas_ftrace ? (void *)h->fip : h->kp.addr;
 	u32 insn;
 
-	if (!h->attached || copy_from_kernel_nofault(&insn, h->kp.addr, sizeof(insn)))
+	if (!h->attached || copy_from_kernel_nofault(&insn, at, sizeof(insn)))
 		return false;
-	return le32_to_cpu((__force __le32)insn) == BRK64_OPCODE_KPROBES;
+	insn = le32_to_cpu((__force __le32)insn);
+	return kas_ftrace ? aarch64_insn_is_bl(insn) : insn == BRK64_OPCODE_KPROBES;
+}
+
+static int kas_hooks_show(struct seq_file *m, void *unused)
+{
+	unsigned int i;
+
+	mutex_lock(&kas_arm_lock);
+	seq_printf(m, "# %s: symbol state when\n", kas_ftrace ? "ftrace" : "kprobe");
+	for (i = 0; i < kas_table_n; i++) {
+		const struct kas_hook *h = &kas_table[i];
+
+		if (h->symbol)
+			seq_printf(m, "%s %s %s\n", h->symbol,
+				   !h->attached ? "detached" :
+				   kas_hook_armed(h) ? "armed" : "disarmed",
+				   h->on_demand ? "on-demand" : "always");
+	}
+	mutex_unlock(&kas_arm_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(kas_hooks);
+
+/**
+ * kas_hooks_debugfs() - list the hooks for the operator
+ * @dir: the module's debugfs directory
+ *
+ * <debugfs>/kvm_abi_shim/hooks: the mechanism, then one line per hooked
+ * function: whether it is armed, and whether only while a VM needs it.
+ */
+void kas_hooks_debugfs(struct dentry *dir)
+{
+	debugfs_create_file("hooks", 0400, dir, NULL, &kas_hooks_fops);
 }
 
 /**
@@ -520,6 +805,13 @@ void kas_hooks_detach(struct kas_hook *hooks, unsigned int n)
 	 * from now on.
 	 */
 	cancel_delayed_work_sync(&kas_disarm_work);
+	if (kas_ftrace) {
+		/* Waits until no callback runs (RCU-tasks for a module's ops). */
+		if (kas_fops_on)
+			unregister_ftrace_function(&kas_fops);
+		kas_fops_on = false;
+		kas_ftrace_drop(hooks, n);
+	}
 	for (i = 0; i < n; i++) {
 		if (!hooks[i].attached)
 			continue;

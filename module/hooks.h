@@ -22,7 +22,9 @@
  * @armed_for: with @on_demand, the demand that arms it: level bits (VMs at
  *             those levels below the host's) and KAS_DEMAND_VGIC_REV1;
  *             0 for @needed_by
- * @kp: the kprobe, filled in by kas_hooks_attach()
+ * @kp: the kprobe, filled in by kas_hooks_attach() (with ftrace, a disabled
+ *      one that found the address, unregistered again)
+ * @fip: with ftrace, the function's ftrace site
  * @call: the original, callable from a redirect target (a thunk)
  * @attached: whether @kp is registered
  * @armed: whether @kp is enabled (an on-demand hook may be registered but
@@ -36,6 +38,7 @@ struct kas_hook {
 	bool on_demand;
 	u64 armed_for;
 	struct kprobe kp;
+	unsigned long fip;
 	void *call;
 	bool attached;
 	bool armed;
@@ -48,6 +51,8 @@ void kas_resolve(const char *const syms[], void *addrs[], unsigned int n);
 void kas_hooks_detach(struct kas_hook *hooks, unsigned int n);
 void kas_hooks_go_live(void);
 bool kas_hook_armed(const struct kas_hook *h);
+struct dentry;
+void kas_hooks_debugfs(struct dentry *dir);
 /*
  * A demand bit beside the level bits: a VM whose vGIC runs at IIDR
  * revision 1, whose interrupt group registers the module answers.

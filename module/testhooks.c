@@ -12,7 +12,7 @@
 /* Attach behaves as if this symbol did not exist. Load time only. */
 static char *kas_fail_hook;
 module_param_named(fail_hook, kas_fail_hook, charp, 0400);
-MODULE_PARM_DESC(fail_hook, "Test builds only: treat this hooked symbol as missing");
+MODULE_PARM_DESC(fail_hook, "Test builds only: treat this hooked symbol as missing (register_ftrace_function: ftrace refuses with EBUSY)");
 
 static bool kas_fail_alloc;
 module_param_named(fail_alloc, kas_fail_alloc, bool, 0600);

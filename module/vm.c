@@ -339,8 +339,9 @@ DEFINE_SHOW_ATTRIBUTE(kas_stats);
  * kas_vm_debugfs_init() - create the operator's read-only view
  *
  * <debugfs>/kvm_abi_shim/vms lists live VMs (id, owner pid, level, whether
- * a vCPU has run); stats counts state allocations for leak checks. Both
- * are root-only and show no kernel pointers.
+ * a vCPU has run); stats counts state allocations for leak checks; hooks
+ * lists the hooked functions (kas_hooks_debugfs()). All are root-only and
+ * show no kernel pointers.
  *
  * Return: 0 (debugfs failures are not fatal).
  */
@@ -349,6 +350,7 @@ int kas_vm_debugfs_init(void)
 	kas_debugfs = debugfs_create_dir(KBUILD_MODNAME, NULL);
 	debugfs_create_file("vms", 0400, kas_debugfs, NULL, &kas_vms_fops);
 	debugfs_create_file("stats", 0400, kas_debugfs, NULL, &kas_stats_fops);
+	kas_hooks_debugfs(kas_debugfs);
 	return 0;
 }
 

@@ -612,6 +612,89 @@ static inline u64 kas_compat_desc_id(const void *rd)
 #define KAS_COMPAT_READ_ID_REG	0
 #endif
 
+/*
+ * The ftrace redirect (hooks.c). Every fleet kernel patches a BL to
+ * ftrace's trampoline at the function's second instruction (gcc's
+ * -fpatchable-function-entry=2; Debian's gcc kernels have no BTI), and the
+ * trampoline returns to the pc saved in its frame, so a callback that
+ * rewrites that pc redirects the call, as livepatch does. 5.10 and 6.1 save
+ * a full struct pt_regs (SAVE_REGS) and pass it; 6.12 and 7.3 save only
+ * the argument registers, fp, lr, sp and pc (WITH_ARGS, where SAVE_REGS is
+ * refused with EINVAL), which the callback copies into a struct pt_regs
+ * for the handlers and copies back. PERMANENT: while the module is loaded,
+ * ftrace cannot be switched off (sysctl kernel.ftrace_enabled), which would
+ * silently stop every redirect.
+ */
+#include <linux/ftrace.h>
+
+/* The ftrace site of the function at @sym: the BL after its first NOP. */
+#define KAS_FTRACE_SITE(sym)	((unsigned long)(sym) + AARCH64_INSN_SIZE)
+
+#ifdef CONFIG_DYNAMIC_FTRACE_WITH_REGS
+#define KAS_FTRACE_FLAGS	(FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_IPMODIFY | \
+				 FTRACE_OPS_FL_PERMANENT)
+#else
+#define KAS_FTRACE_FLAGS	(FTRACE_OPS_FL_IPMODIFY | FTRACE_OPS_FL_PERMANENT)
+#endif
+
+#if KAS_HOST_MAJOR < 6
+/* 5.10 passes the saved struct pt_regs itself. */
+#define KAS_FREGS	struct pt_regs
+
+static __always_inline struct pt_regs *kas_fregs_regs(KAS_FREGS *f, struct pt_regs *scratch)
+{
+	return f;
+}
+
+static __always_inline void kas_fregs_commit(KAS_FREGS *f, const struct pt_regs *regs)
+{
+}
+
+/*
+ * 5.10 exports no ftrace_free_filter(): removing the last address empties
+ * the filter, which frees it (what 5.10's livepatch does).
+ */
+static inline void kas_ftrace_free_filter(struct ftrace_ops *ops, const unsigned long *ips,
+					  unsigned int n)
+{
+	while (n--)
+		ftrace_set_filter_ip(ops, ips[n], 1, 0);
+}
+#else
+#define KAS_FREGS	struct ftrace_regs
+
+#ifdef CONFIG_DYNAMIC_FTRACE_WITH_REGS
+/* 6.1: a full struct pt_regs inside the struct ftrace_regs. */
+static __always_inline struct pt_regs *kas_fregs_regs(KAS_FREGS *f, struct pt_regs *scratch)
+{
+	return ftrace_get_regs(f);
+}
+
+static __always_inline void kas_fregs_commit(KAS_FREGS *f, const struct pt_regs *regs)
+{
+}
+#else
+/* 6.12, 7.3: the handlers' registers are a copy. */
+static __always_inline struct pt_regs *kas_fregs_regs(KAS_FREGS *f, struct pt_regs *scratch)
+{
+	return ftrace_partial_regs(f, scratch);
+}
+
+/* What a handler may change: the pc and, returning at once, x0. */
+static __always_inline void kas_fregs_commit(KAS_FREGS *f, const struct pt_regs *regs)
+{
+	ftrace_regs_set_instruction_pointer(f, regs->pc);
+	ftrace_regs_set_return_value(f, regs->regs[0]);
+}
+#endif
+
+static inline void kas_ftrace_free_filter(struct ftrace_ops *ops, const unsigned long *ips,
+					  unsigned int n)
+{
+	ftrace_free_filter(ops);
+}
+#endif
+
 #endif /* !KAS_REFUSED */
 
 #endif /* KAS_COMPAT_H */

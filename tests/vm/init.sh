@@ -97,6 +97,11 @@ kas_num() {
 	sed -n "s/.*kas\.$1=\([0-9]*\).*/\1/p" /proc/cmdline | grep . || echo "$2"
 }
 
+# hooked_syms: the functions the loaded module hooks, armed or not.
+hooked_syms() {
+	awk '!/^#/ && $2 != "detached" { print $1 }' /sys/kernel/debug/kvm_abi_shim/hooks | sort -u
+}
+
 # wait_holding FILE: wait up to 10 s for holdvm's "holding" line in FILE.
 wait_holding() {
 	i=0
@@ -197,6 +202,14 @@ if grep -qw kas.mode=bench /proc/cmdline; then
 		exec 4>&-
 		wait $!
 	done
+	# A VM at 5.10 again through the fallback, kprobes, for comparison.
+	if [ "$(series "$(uname -r)")" != 5.10 ]; then
+		settle
+		rmmod kvm_abi_shim && insmod /kvm_abi_shim.ko hooks=kprobe &&
+			say "$(/tests/exitcost 5.10 | sed 's/level=5\.10 /level=5.10-kprobe /') module=yes"
+		rmmod kvm_abi_shim
+		insmod /kvm_abi_shim.ko
+	fi
 	# The same with the module: native, then every VM at 5.10 (the VMs
 	# hold its probes armed), where the host is newer.
 	if [ -n "$scale" ]; then
@@ -310,6 +323,13 @@ if insmod /kvm_abi_shim.ko; then
 else
 	say "not ok 1 load: insmod kvm_abi_shim.ko"
 fi
+# Every fleet kernel redirects with ftrace (kprobes are the fallback).
+if [ "$(cat /sys/module/kvm_abi_shim/parameters/hooks)" = ftrace ] &&
+	grep -q '^# ftrace:' /sys/kernel/debug/kvm_abi_shim/hooks; then
+	say "ok 2 the hooks are ftrace's ($(grep -c ' armed ' /sys/kernel/debug/kvm_abi_shim/hooks) armed, $(grep -c ' disarmed ' /sys/kernel/debug/kvm_abi_shim/hooks) disarmed until a VM needs them)"
+else
+	say "not ok 2 the hooks are ftrace's: hooks=$(cat /sys/module/kvm_abi_shim/parameters/hooks)"
+fi
 dmesg | grep 'kvm_abi_shim:' | sed 's/^/# dmesg: /' >&3
 
 # Each function the module probes is one function of this kernel: no other
@@ -319,7 +339,7 @@ dmesg | grep 'kvm_abi_shim:' | sed 's/^/# dmesg: /' >&3
 # kallsyms costs seconds under TCG).
 [ "$gic" = v3 ] && {
 say "# run hooked-symbols"
-syms=$(awk '$2 == "k" { sub(/\+0x0$/, "", $3); print $3 }' /sys/kernel/debug/kprobes/list | sort -u)
+syms=$(hooked_syms)
 bad=$(awk -v list="$syms" 'BEGIN { n = split(list, a, " "); for (i = 1; i <= n; i++) want[a[i]] = 1 }
 	($2 == "t" || $2 == "T") && ($3 in want) { cnt[$3]++ }
 	{ b = $3; sub(/\.(isra|constprop|part)\.[0-9]+$/, "", b); if (b != $3 && (b in want)) cl[b] = cl[b] " " $3 }
@@ -463,7 +483,7 @@ kas_test fuzz /tests/fuzz 60000 \
 say "# run tracers"
 tr=/sys/kernel/tracing st=/sys/kernel/debug/kvm_abi_shim/stats
 [ -e $tr/kprobe_events ] || mount -t tracefs tracefs $tr
-syms=$(awk '$2 == "k" { sub(/\+0x0$/, "", $3); print $3 }' /sys/kernel/debug/kprobes/list | sort -u)
+syms=$(hooked_syms)
 live0=$(sed -n 's/^vm_live //p' $st) ref0=$(cat /sys/module/kvm_abi_shim/refcnt)
 i=0
 for s in $syms; do
@@ -499,6 +519,40 @@ else
 fi
 echo 0 > $tr/events/kasr/enable
 echo > $tr/kprobe_events
+# The function-graph tracer on the same functions: ftrace then calls every
+# ops on them through its list (on 6.12 and 7.3 no longer ours alone).
+say "# run function-graph"
+for s in $syms; do echo "$s" >> $tr/set_ftrace_filter; done
+if echo function_graph > $tr/current_tracer; then
+	say "ok 1 the function-graph tracer on the $(grep -c . $tr/set_ftrace_filter) hooked functions"
+else
+	say "not ok 1 the function-graph tracer on the hooked functions"
+fi
+for t in ctrl reglist caps; do
+	kas_test graphed-$t /tests/$t
+done
+say "# run function-graph-after"
+n=$(grep -cE '(kvm|vgic)[a-z_0-9]*\(\)' $tr/trace)
+echo nop > $tr/current_tracer
+echo > $tr/set_ftrace_filter
+echo > $tr/trace
+if [ "$n" -gt 0 ]; then
+	say "ok 2 the tracer saw the hooked functions ($n entries)"
+else
+	say "not ok 2 the tracer saw the hooked functions: no entry"
+fi
+# The fallback, kprobes, through the same suites.
+say "# run kprobe-hooks"
+if rmmod kvm_abi_shim && insmod /kvm_abi_shim.ko hooks=kprobe &&
+	[ "$(cat /sys/module/kvm_abi_shim/parameters/hooks)" = kprobe ]; then
+	say "ok 1 reloaded with hooks=kprobe"
+else
+	say "not ok 1 reloaded with hooks=kprobe"
+fi
+for t in ctrl vgic reglist idregs caps; do
+	kas_test kprobe-$t /tests/$t
+done
+rmmod kvm_abi_shim && insmod /kvm_abi_shim.ko
 }
 # The selftests as an operator runs them on a drained host: installed as
 # kselftest collection kvm_abi_shim, under the kernel's run_kselftest.sh,
@@ -541,23 +595,77 @@ else
 	say "not ok 1 unload: rmmod with no VM left"
 fi
 kas_test cli-unloaded /tests/cli.sh unloaded
-# Kprobes disarmed for the whole kernel: the module must refuse to load.
+# Kprobes disarmed for the whole kernel: with ftrace the module does not
+# need them; asked to use kprobes, it must refuse to load.
 say "# run kprobes-disarmed"
 echo 0 > /sys/kernel/debug/kprobes/enabled
-if insmod /kvm_abi_shim.ko 2>/dev/null; then
-	say "not ok 1 load is refused while kprobes are disarmed"
+if insmod /kvm_abi_shim.ko hooks=kprobe 2>/dev/null; then
+	say "not ok 1 load with hooks=kprobe is refused while kprobes are disarmed"
 	rmmod kvm_abi_shim
 elif dmesg | grep -q "kprobes do not fire on kernel $(uname -r) .*refusing to load"; then
-	say "ok 1 load is refused while kprobes are disarmed, and dmesg says why"
+	say "ok 1 load with hooks=kprobe is refused while kprobes are disarmed, and dmesg says why"
 else
-	say "not ok 1 load is refused while kprobes are disarmed, and dmesg says why"
+	say "not ok 1 load with hooks=kprobe is refused while kprobes are disarmed, and dmesg says why"
+fi
+if insmod /kvm_abi_shim.ko && out=$(/tests/holdvm 5.10 < /dev/null 2>&1) &&
+	[ "${out%% pid*}" = "holding 5.10" ] && rmmod kvm_abi_shim; then
+	say "ok 2 with ftrace the module loads while kprobes are disarmed, and a VM gets level 5.10"
+else
+	say "not ok 2 with ftrace the module loads while kprobes are disarmed, and a VM gets level 5.10: $out"
+	rmmod kvm_abi_shim 2>/dev/null
 fi
 echo 1 > /sys/kernel/debug/kprobes/enabled
-if insmod /kvm_abi_shim.ko && rmmod kvm_abi_shim; then
-	say "ok 2 kprobes re-armed: the module loads again"
+if insmod /kvm_abi_shim.ko hooks=kprobe && rmmod kvm_abi_shim; then
+	say "ok 3 kprobes re-armed: the module loads again with hooks=kprobe"
 else
-	say "not ok 2 kprobes re-armed: the module loads again"
+	say "not ok 3 kprobes re-armed: the module loads again with hooks=kprobe"
 fi
+# ftrace refusing the redirect (EBUSY, as when another module already
+# rewrites one of the functions; test builds fake it): the default falls
+# back to kprobes and says so, hooks=ftrace refuses to load. Then the same
+# for ftrace switched off (sysctl kernel.ftrace_enabled), where the kernel
+# still lets it be switched off (before 7.x), and while the module
+# redirects with ftrace, ftrace cannot be switched off.
+say "# run ftrace-refused"
+fe=/proc/sys/kernel/ftrace_enabled fh=fail_hook=register_ftrace_function
+if insmod /kvm_abi_shim.ko hooks=ftrace $fh 2>/dev/null; then
+	say "not ok 1 load with hooks=ftrace is refused where ftrace refuses"
+	rmmod kvm_abi_shim
+else
+	say "ok 1 load with hooks=ftrace is refused where ftrace refuses"
+fi
+fallback() {
+	insmod /kvm_abi_shim.ko "$@" && [ "$(cat /sys/module/kvm_abi_shim/parameters/hooks)" = kprobe ] &&
+		dmesg | tail -n 20 | grep -q "redirecting with kprobes instead of ftrace on kernel $(uname -r)" &&
+		out=$(/tests/holdvm 5.10 < /dev/null 2>&1) && [ "${out%% pid*}" = "holding 5.10" ]
+}
+if fallback $fh; then
+	say "ok 2 where ftrace refuses the module falls back to kprobes, says so, and pins a VM to 5.10"
+else
+	say "not ok 2 where ftrace refuses the module falls back to kprobes: hooks=$(cat /sys/module/kvm_abi_shim/parameters/hooks 2>&1) $out"
+fi
+rmmod kvm_abi_shim 2>/dev/null
+echo 0 > $fe 2>/dev/null
+if [ "$(cat $fe)" = 1 ]; then
+	say "ok 3 # SKIP kernel.ftrace_enabled no longer switches ftrace off on this kernel"
+elif fallback; then
+	say "ok 3 while ftrace is switched off the module falls back to kprobes and pins a VM to 5.10"
+else
+	say "not ok 3 while ftrace is switched off the module falls back to kprobes: hooks=$(cat /sys/module/kvm_abi_shim/parameters/hooks 2>&1) $out"
+fi
+rmmod kvm_abi_shim 2>/dev/null
+echo 1 > $fe
+insmod /kvm_abi_shim.ko
+if echo 0 > $fe 2>/dev/null; then
+	say "not ok 4 ftrace cannot be switched off while the module redirects with it"
+	echo 1 > $fe
+elif [ "$(cat $fe)" = 1 ] && out=$(/tests/holdvm 5.10 < /dev/null 2>&1) &&
+	[ "${out%% pid*}" = "holding 5.10" ]; then
+	say "ok 4 ftrace cannot be switched off while the module redirects with it; a VM still gets 5.10"
+else
+	say "not ok 4 ftrace cannot be switched off while the module redirects with it: $out"
+fi
+rmmod kvm_abi_shim
 say "# run vmm-example-unloaded"
 # The kernel's own answer to the unknown group: 5.10 and 6.1 have no VM
 # attributes (EINVAL), 6.12 and 7.3 do (ENXIO), as docs/uapi.rst says.
@@ -573,7 +681,7 @@ fi
 # Kprobes disarmed while the module is loaded: it must notice and say so,
 # and its listing must stay readable (it never reads a VM that may be gone).
 say "# run kprobes-disarmed-after-load"
-insmod /kvm_abi_shim.ko
+insmod /kvm_abi_shim.ko hooks=kprobe
 kd=/sys/kernel/debug/kvm_abi_shim
 mkfifo /tmp/hold-dis
 /tests/holdvm 5.10 < /tmp/hold-dis > /tmp/hold-dis.out 2>&1 &
