@@ -90,6 +90,9 @@ static DEFINE_MUTEX(kas_arm_lock);
 
 /* The probes kas_hooks_detach() unregisters together. */
 static struct kprobe *kas_detach_list[KAS_NR_THUNKS];
+/* ftrace sites armed or disarmed together, and their hooks (kas_arm_lock). */
+static unsigned long kas_batch_ips[KAS_NR_THUNKS];
+static struct kas_hook *kas_batch[KAS_NR_THUNKS];
 
 /* The mechanism asked for at load (hooks=) and the one in use. */
 enum { KAS_HOOKS_AUTO, KAS_HOOKS_FTRACE, KAS_HOOKS_KPROBE };
@@ -296,7 +299,7 @@ static notrace void kas_ftrace_entry(unsigned long ip, unsigned long parent_ip,
 				     struct ftrace_ops *op, KAS_FREGS *fregs)
 {
 	struct kas_hook *h = kas_site_find(ip);
-	struct pt_regs scratch, *regs;
+	struct pt_regs scratch __uninitialized, *regs;
 	unsigned long pc;
 
 	/* Pairs with kas_hooks_go_live(), as in kas_gate_pre(). */
@@ -582,7 +585,7 @@ NOKPROBE_SYMBOL(kas_hooks_demand);
 /* Disarm the on-demand hooks no live VM needs any more. */
 static void kas_disarm_idle(struct work_struct *work)
 {
-	unsigned int i;
+	unsigned int i, nr = 0;
 
 	mutex_lock(&kas_arm_lock);
 	for (i = 0; i < kas_table_n; i++) {
@@ -591,11 +594,17 @@ static void kas_disarm_idle(struct work_struct *work)
 		if (!h->attached || !h->armed || !h->on_demand ||
 		    kas_demanded(kas_hook_arms_for(h)))
 			continue;
-		/* On failure it stays armed; its handler checks the VM anyway. */
-		if (!(kas_ftrace ? ftrace_set_filter_ip(&kas_fops, h->fip, 1, 0) :
-		      disable_kprobe(&h->kp)))
+		if (kas_ftrace) {
+			kas_batch_ips[nr] = h->fip;
+			kas_batch[nr++] = h;
+		} else if (!disable_kprobe(&h->kp)) {
 			WRITE_ONCE(h->armed, false);
+		}
 	}
+	/* On failure they stay armed; their handlers check the VM anyway. */
+	if (nr && !kas_ftrace_filter(&kas_fops, kas_batch_ips, nr, 1))
+		while (nr--)
+			WRITE_ONCE(kas_batch[nr]->armed, false);
 	mutex_unlock(&kas_arm_lock);
 }
 
@@ -619,7 +628,7 @@ static void kas_disarm_idle(struct work_struct *work)
 int kas_hooks_get(u64 demand)
 {
 	u64 bits = demand & kas_demand_bits;
-	unsigned int i;
+	unsigned int i, nr = 0;
 	int ret = 0;
 
 	if (!bits)
@@ -631,15 +640,21 @@ int kas_hooks_get(u64 demand)
 		if (!h->attached || h->armed || !h->on_demand || !(kas_hook_arms_for(h) & bits))
 			continue;
 		if (kas_ftrace) {
-			ret = ftrace_set_filter_ip(&kas_fops, h->fip, 0, 0);
-		} else {
-			ret = enable_kprobe(&h->kp);
-			/* Enabled but left out of the text while kprobes are disarmed. */
-			if (!ret && kprobe_disabled(&h->kp))
-				ret = -EAGAIN;
+			kas_batch_ips[nr] = h->fip;
+			kas_batch[nr++] = h;
+			continue;
 		}
+		ret = enable_kprobe(&h->kp);
+		/* Enabled but left out of the text while kprobes are disarmed. */
+		if (!ret && kprobe_disabled(&h->kp))
+			ret = -EAGAIN;
 		if (!ret)
 			WRITE_ONCE(h->armed, true);
+	}
+	if (nr) {
+		ret = kas_ftrace_filter(&kas_fops, kas_batch_ips, nr, 0);
+		while (!ret && nr--)
+			WRITE_ONCE(kas_batch[nr]->armed, true);
 	}
 	for (; !ret && bits; bits &= bits - 1)
 		atomic_inc(&kas_demand_users[__ffs64(bits)]);

@@ -12,6 +12,7 @@
 
 #include <linux/atomic.h>
 #include <linux/debugfs.h>
+#include <linux/hash.h>
 #include <linux/rhashtable.h>
 #include <linux/module.h>
 #include <linux/sched.h>
@@ -25,10 +26,26 @@
 #include "vgic_policy.h"
 #include "vm.h"
 
+/*
+ * Every hooked call looks its VM up: a multiplicative hash of the pointer
+ * and a pointer comparison, inlined, rather than jhash2 and memcmp().
+ */
+static u32 kas_vm_hash(const void *key, u32 len, u32 seed)
+{
+	return hash_64((unsigned long)*(struct kvm *const *)key ^ seed, 32);
+}
+
+static int kas_vm_cmp(struct rhashtable_compare_arg *arg, const void *obj)
+{
+	return ((const struct kas_vm *)obj)->kvm != *(struct kvm *const *)arg->key;
+}
+
 static const struct rhashtable_params kas_vm_params = {
 	.key_len = sizeof(struct kvm *),
 	.key_offset = offsetof(struct kas_vm, kvm),
 	.head_offset = offsetof(struct kas_vm, node),
+	.hashfn = kas_vm_hash,
+	.obj_cmpfn = kas_vm_cmp,
 	.automatic_shrinking = true,
 };
 

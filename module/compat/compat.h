@@ -660,6 +660,21 @@ static inline void kas_ftrace_free_filter(struct ftrace_ops *ops, const unsigned
 	while (n--)
 		ftrace_set_filter_ip(ops, ips[n], 1, 0);
 }
+
+/* One site at a time (no ftrace_set_filter_ips() on 5.10), all or none. */
+static inline int kas_ftrace_filter(struct ftrace_ops *ops, unsigned long *ips,
+				    unsigned int n, int remove)
+{
+	unsigned int i;
+	int ret = 0;
+
+	for (i = 0; i < n && !ret; i++)
+		ret = ftrace_set_filter_ip(ops, ips[i], remove, 0);
+	if (ret)
+		for (i--; i--; )
+			ftrace_set_filter_ip(ops, ips[i], !remove, 0);
+	return ret;
+}
 #else
 #define KAS_FREGS	struct ftrace_regs
 
@@ -693,6 +708,24 @@ static inline void kas_ftrace_free_filter(struct ftrace_ops *ops, const unsigned
 {
 	ftrace_free_filter(ops);
 }
+
+/*
+ * Add (remove) @n sites to (from) @ops's filter in one update: each update
+ * of a registered ops walks every ftrace record of the kernel.
+ */
+static inline int kas_ftrace_filter(struct ftrace_ops *ops, unsigned long *ips,
+				    unsigned int n, int remove)
+{
+	return ftrace_set_filter_ips(ops, ips, n, remove, 0);
+}
+#endif
+
+/*
+ * The handlers' copy of the registers (6.12, 7.3) is filled before use, as
+ * far as they read it: not worth zeroing (INIT_STACK_ALL_ZERO) per call.
+ */
+#ifndef __uninitialized
+#define __uninitialized
 #endif
 
 #endif /* !KAS_REFUSED */

@@ -59,7 +59,8 @@ for krel in "$@"; do
 	echo "# $(kas_fleet_describe "$krel")"
 	sed -n 's/^bench /'"$krel"' /p' "$work/out" | sed "${check:+s/^/# /}"
 	load=$(sed -n 's/^bench-load instructions=//p' "$work/out")
-	echo "# $krel: loading the module took ${load:-?} instructions"
+	echo "# $krel: loading the module took ${load:-?} instructions" \
+		"($(sed -n 's/^bench-load-kprobe instructions=//p' "$work/out" | grep . || echo -) with hooks=kprobe)"
 	if [ -n "$check" ]; then
 		max=$(awk '$1 == "load" && $2 == "finit_module" { print $3 }' "$KAS_TOP/tests/bench/limits")
 		n=$((n + 1))

@@ -205,7 +205,8 @@ if grep -qw kas.mode=bench /proc/cmdline; then
 	# A VM at 5.10 again through the fallback, kprobes, for comparison.
 	if [ "$(series "$(uname -r)")" != 5.10 ]; then
 		settle
-		rmmod kvm_abi_shim && insmod /kvm_abi_shim.ko hooks=kprobe &&
+		rmmod kvm_abi_shim && load=$(/tests/modload /kvm_abi_shim.ko hooks=kprobe) &&
+			say "bench-load-kprobe instructions=$load" &&
 			say "$(/tests/exitcost 5.10 | sed 's/level=5\.10 /level=5.10-kprobe /') module=yes"
 		rmmod kvm_abi_shim
 		insmod /kvm_abi_shim.ko
