@@ -344,11 +344,13 @@ static void kas_detach_feature(struct kas_hook *hooks, unsigned int n,
 	for (i = 0; i < n; i++) {
 		if (hooks[i].feature != feature || !hooks[i].attached)
 			continue;
-		/* ftrace: before registration; the resolving kprobe goes later. */
-		if (kas_ftrace)
+		/* ftrace: before registration; its disabled kprobe goes at detach. */
+		if (kas_ftrace) {
 			ftrace_set_filter_ip(&kas_fops, hooks[i].fip, 1, 0);
-		else
+		} else {
 			unregister_kprobe(&hooks[i].kp);
+			hooks[i].kp_on = false;
+		}
 		hooks[i].attached = false;
 		WRITE_ONCE(hooks[i].armed, false);
 	}
@@ -359,6 +361,7 @@ static void kas_hook_attached(struct kas_hook *hooks, unsigned int i)
 {
 	struct kas_hook *h = &hooks[i];
 
+	h->kp_on = true;
 	kas_hook_target[i] = (unsigned long)h->kp.addr;
 	h->call = kas_thunks[i];
 	h->attached = true;
@@ -382,6 +385,22 @@ static int kas_hook_missing(struct kas_hook *hooks, unsigned int n,
 	*disabled |= h->needed_by;
 	kas_detach_feature(hooks, n, h->feature);
 	return 0;
+}
+
+/* Unregister every kprobe of the table, together: one RCU grace period. */
+static void kas_kprobes_drop(struct kas_hook *hooks, unsigned int n)
+{
+	unsigned int i, nr = 0;
+
+	for (i = 0; i < n; i++) {
+		if (hooks[i].kp_on)
+			kas_detach_list[nr++] = &hooks[i].kp;
+		hooks[i].kp_on = false;
+		hooks[i].attached = false;
+		WRITE_ONCE(hooks[i].armed, false);
+	}
+	if (nr)
+		unregister_kprobes(kas_detach_list, nr);
 }
 
 /* Empty the ftrace filter and the site table (kas_fops unregistered). */
@@ -408,7 +427,7 @@ static void kas_ftrace_drop(struct kas_hook *hooks, unsigned int n)
 static int kas_ftrace_attach(struct kas_hook *hooks, unsigned int n, u64 *disabled,
 			     bool *fatal)
 {
-	unsigned int i, nr = 0;
+	unsigned int i;
 	int ret = 0;
 
 	kas_ftrace = true;
@@ -419,7 +438,10 @@ static int kas_ftrace_attach(struct kas_hook *hooks, unsigned int n, u64 *disabl
 			continue;
 		if (h->feature && (*disabled & h->needed_by) == h->needed_by)
 			continue;
-		/* A disabled kprobe finds the address, as in kas_resolve(). */
+		/*
+		 * A disabled kprobe finds the address, as in kas_resolve(),
+		 * and stays until detach: unregistering waits a grace period.
+		 */
 		memset(&h->kp, 0, sizeof(h->kp));
 		h->kp.symbol_name = h->symbol;
 		h->kp.flags = KPROBE_FLAG_DISABLED;
@@ -429,7 +451,7 @@ static int kas_ftrace_attach(struct kas_hook *hooks, unsigned int n, u64 *disabl
 			*fatal = ret;
 			continue;
 		}
-		kas_detach_list[nr++] = &h->kp;
+		h->kp_on = true;
 		h->fip = KAS_FTRACE_SITE(h->kp.addr);
 		ret = ftrace_set_filter_ip(&kas_fops, h->fip, 0, 0);
 		if (ret) {
@@ -443,9 +465,6 @@ static int kas_ftrace_attach(struct kas_hook *hooks, unsigned int n, u64 *disabl
 		kas_hook_attached(hooks, i);
 		kas_site_add(h);
 	}
-	/* Together: one RCU grace period, not one per symbol. */
-	if (nr)
-		unregister_kprobes(kas_detach_list, nr);
 	if (!ret) {
 		/* (The tests' stand-in for another IPMODIFY owner: EBUSY.) */
 		ret = kas_test_fail_hook("register_ftrace_function") ? -EBUSY :
@@ -457,6 +476,7 @@ static int kas_ftrace_attach(struct kas_hook *hooks, unsigned int n, u64 *disabl
 	}
 	if (ret) {
 		kas_ftrace_drop(hooks, n);
+		kas_kprobes_drop(hooks, n);
 		kas_ftrace = false;
 	}
 	return ret;
@@ -807,8 +827,6 @@ void kas_hooks_debugfs(struct dentry *dir)
  */
 void kas_hooks_detach(struct kas_hook *hooks, unsigned int n)
 {
-	unsigned int i, nr = 0;
-
 	/* kas_hooks_attach() attaches no more than that. */
 	n = min_t(unsigned int, n, KAS_NR_THUNKS);
 
@@ -827,16 +845,7 @@ void kas_hooks_detach(struct kas_hook *hooks, unsigned int n)
 		kas_fops_on = false;
 		kas_ftrace_drop(hooks, n);
 	}
-	for (i = 0; i < n; i++) {
-		if (!hooks[i].attached)
-			continue;
-		kas_detach_list[nr++] = &hooks[i].kp;
-		hooks[i].attached = false;
-		WRITE_ONCE(hooks[i].armed, false);
-	}
-	/* Together: one RCU grace period, not one per probe. */
-	if (nr)
-		unregister_kprobes(kas_detach_list, nr);
+	kas_kprobes_drop(hooks, n);
 	/*
 	 * Module exit runs only with no reference held, so no task is in a
 	 * redirect target; a refused load never redirected. Never wait here.

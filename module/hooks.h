@@ -23,7 +23,8 @@
  *             those levels below the host's) and KAS_DEMAND_VGIC_REV1;
  *             0 for @needed_by
  * @kp: the kprobe, filled in by kas_hooks_attach() (with ftrace, a disabled
- *      one that found the address, unregistered again)
+ *      one that found the address)
+ * @kp_on: whether @kp is registered
  * @fip: with ftrace, the function's ftrace site
  * @call: the original, callable from a redirect target (a thunk)
  * @attached: whether @kp is registered
@@ -38,6 +39,7 @@ struct kas_hook {
 	bool on_demand;
 	u64 armed_for;
 	struct kprobe kp;
+	bool kp_on;
 	unsigned long fip;
 	void *call;
 	bool attached;
