@@ -86,7 +86,7 @@ NOKPROBE_SYMBOL(kas_timer_absent);
  */
 int kas_timer_attr_pre(struct kprobe *p, struct pt_regs *regs)
 {
-	if (kas_hook_passthrough(regs) || !kas_timer_absent(regs))
+	if (!kas_timer_absent(regs) || kas_hook_passthrough(regs))
 		return 0;
 	return kas_return(regs, -ENXIO);
 }
@@ -119,7 +119,7 @@ static int kas_timer_set(struct kvm_vcpu *vcpu, struct kvm_device_attr *attr)
  */
 int kas_timer_set_attr_pre(struct kprobe *p, struct pt_regs *regs)
 {
-	if (kas_hook_passthrough(regs) || !kas_timer_absent(regs))
+	if (!kas_timer_absent(regs) || kas_hook_passthrough(regs))
 		return 0;
 	return kas_redirect(regs, kas_timer_set);
 }

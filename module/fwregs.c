@@ -203,8 +203,8 @@ int kas_fw_set_pre(struct kprobe *p, struct pt_regs *regs)
 	const struct kvm_one_reg *reg = (const struct kvm_one_reg *)regs->regs[1];
 	int ret = 0;
 
-	if (kas_hook_passthrough(regs) ||
-	    !kas_fw_decides((struct kvm_vcpu *)regs->regs[0], reg->id, &ret))
+	if (!kas_fw_decides((struct kvm_vcpu *)regs->regs[0], reg->id, &ret) ||
+	    kas_hook_passthrough(regs))
 		return 0;
 	if (ret)
 		return kas_return(regs, ret);

@@ -243,7 +243,7 @@ int kas_sys_reg_set_pre(struct kprobe *p, struct pt_regs *regs)
 
 	u64 level = kas_older_level(vcpu->kvm);
 
-	if (kas_hook_passthrough(regs) || !level || !kas_sys_reg_locked(level, reg->id))
+	if (!level || !kas_sys_reg_locked(level, reg->id) || kas_hook_passthrough(regs))
 		return 0;
 	return kas_redirect(regs, kas_sys_reg_set);
 }

@@ -63,12 +63,10 @@ NOKPROBE_SYMBOL(kas_older_level);
  */
 int kas_redirect_below(struct pt_regs *regs, void *fn, u64 below)
 {
-	u64 level;
+	u64 level = kas_older_level(((struct kvm_vcpu *)regs->regs[0])->kvm);
 
-	if (kas_hook_passthrough(regs))
-		return 0;
-	level = kas_older_level(((struct kvm_vcpu *)regs->regs[0])->kvm);
-	if (!level || level >= below)
+	/* The cookie last: every native VM's call stops at the level. */
+	if (!level || level >= below || kas_hook_passthrough(regs))
 		return 0;
 	return kas_redirect(regs, fn);
 }
@@ -608,29 +606,33 @@ int kas_one_reg_pre(struct kprobe *p, struct pt_regs *regs)
 {
 	struct kvm_vcpu *vcpu = (struct kvm_vcpu *)regs->regs[0];
 	const struct kvm_one_reg *reg = (const struct kvm_one_reg *)regs->regs[1];
+	bool set = p == &kas_hook_table[KAS_HOOK_SET_REG].kp;
 	u64 level = kas_older_level(vcpu->kvm);
+	void *fn = NULL;
 
-	if (!level || kas_hook_passthrough(regs))
+	if (!level)
 		return 0;
-	if (kas_reg_hidden(level, KAS_HOST_LEVEL, kas_host_clidr(), reg->id))
-		return p == &kas_hook_table[KAS_HOOK_SET_REG].kp &&
-		       kas_reg_set_passes(KAS_HOST_LEVEL, reg->id) ?
-		       0 : kas_return(regs, -ENOENT);
+	/* What the level does first; the call-through cookie only if it acts. */
+	if (kas_reg_hidden(level, KAS_HOST_LEVEL, kas_host_clidr(), reg->id)) {
+		if ((set && kas_reg_set_passes(KAS_HOST_LEVEL, reg->id)) ||
+		    kas_hook_passthrough(regs))
+			return 0;
+		return kas_return(regs, -ENOENT);
+	}
 	if (kas_reg_pmu510_applies(level, KAS_HOST_LEVEL) && !kas_compat_vcpu_has_pmu(vcpu) &&
 	    kas_reg_pmu510_index(reg->id) >= 0)
-		return kas_redirect(regs, p == &kas_hook_table[KAS_HOOK_GET_REG].kp ?
-				    (void *)kas_pmu510_get : (void *)kas_pmu510_set);
-	if (reg->id == KAS_PMCR_EL0 && kas_reg_pmcr_applies(level, KAS_HOST_LEVEL) &&
-	    kas_compat_vcpu_has_pmu(vcpu))
-		return kas_redirect(regs, p == &kas_hook_table[KAS_HOOK_GET_REG].kp ?
-				    (void *)kas_pmcr_get : (void *)kas_pmcr_set);
-	if (p == &kas_hook_table[KAS_HOOK_SET_REG].kp && kas_compat_pmreg(reg->id) >= 0 &&
-	    kas_reg_pmcr_applies(level, KAS_HOST_LEVEL) && kas_compat_vcpu_has_pmu(vcpu))
-		return kas_redirect(regs, kas_pmreg_set);
-	if (kas_reg_kept_612(level, KAS_HOST_LEVEL, reg->id) >= 0)
-		return kas_redirect(regs, p == &kas_hook_table[KAS_HOOK_GET_REG].kp ?
-				    (void *)kas_kept612_get : (void *)kas_kept612_set);
-	return 0;
+		fn = set ? (void *)kas_pmu510_set : (void *)kas_pmu510_get;
+	else if (reg->id == KAS_PMCR_EL0 && kas_reg_pmcr_applies(level, KAS_HOST_LEVEL) &&
+		 kas_compat_vcpu_has_pmu(vcpu))
+		fn = set ? (void *)kas_pmcr_set : (void *)kas_pmcr_get;
+	else if (set && kas_compat_pmreg(reg->id) >= 0 &&
+		 kas_reg_pmcr_applies(level, KAS_HOST_LEVEL) && kas_compat_vcpu_has_pmu(vcpu))
+		fn = kas_pmreg_set;
+	else if (kas_reg_kept_612(level, KAS_HOST_LEVEL, reg->id) >= 0)
+		fn = set ? (void *)kas_kept612_set : (void *)kas_kept612_get;
+	if (!fn || kas_hook_passthrough(regs))
+		return 0;
+	return kas_redirect(regs, fn);
 }
 
 NOKPROBE_SYMBOL(kas_one_reg_pre);

@@ -134,7 +134,7 @@ static int kas_vcpu_precreate(struct kvm *kvm, unsigned int id)
  */
 int kas_vcpu_precreate_pre(struct kprobe *p, struct pt_regs *regs)
 {
-	if (kas_hook_passthrough(regs) || !kas_older_level((struct kvm *)regs->regs[0]))
+	if (!kas_older_level((struct kvm *)regs->regs[0]) || kas_hook_passthrough(regs))
 		return 0;
 	return kas_redirect(regs, kas_vcpu_precreate);
 }

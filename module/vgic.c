@@ -385,7 +385,7 @@ static unsigned long kas_gicr510_ctlr(struct kvm_vcpu *vcpu, gpa_t addr, unsigne
  */
 int kas_gicr510_ctlr_pre(struct kprobe *p, struct pt_regs *regs)
 {
-	if (kas_hook_passthrough(regs) || !kas_vcpu_at_510((struct kvm_vcpu *)regs->regs[0]))
+	if (!kas_vcpu_at_510((struct kvm_vcpu *)regs->regs[0]) || kas_hook_passthrough(regs))
 		return 0;
 	return kas_redirect(regs, kas_gicr510_ctlr);
 }
@@ -413,7 +413,7 @@ static int kas_gicr510_uaccess(struct kvm_vcpu *vcpu, bool is_write, int offset,
  */
 int kas_gicr510_uaccess_pre(struct kprobe *p, struct pt_regs *regs)
 {
-	if (kas_hook_passthrough(regs) || !kas_vcpu_at_510((struct kvm_vcpu *)regs->regs[0]))
+	if (!kas_vcpu_at_510((struct kvm_vcpu *)regs->regs[0]) || kas_hook_passthrough(regs))
 		return 0;
 	return kas_redirect(regs, kas_gicr510_uaccess);
 }
