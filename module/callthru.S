@@ -33,6 +33,18 @@ SYM_FUNC_START_LOCAL(kas_call_through)
 	ret
 SYM_FUNC_END(kas_call_through)
 
+/*
+ * kas_return_stub: where a hook that answers without running the function
+ * sends the call (x0 already holds the answer). Returning through the link
+ * register, rather than jumping to the caller, honours whatever another
+ * tracer on the same call put there after our handler ran: the
+ * function-graph tracer's and a kretprobe's return hooks, or a BPF
+ * trampoline that calls "the function" and expects it to return.
+ */
+SYM_FUNC_START(kas_return_stub)
+	ret
+SYM_FUNC_END(kas_return_stub)
+
 #define KAS_THUNK(n)				\
 SYM_FUNC_START_LOCAL(kas_thunk_##n)			\
 	mov	x16, #(n);			\

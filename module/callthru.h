@@ -15,6 +15,8 @@
 extern unsigned long kas_hook_target[KAS_NR_THUNKS];
 /* The thunks: kas_thunks[i] calls kas_hook_target[i] (hooks.h). */
 extern void *const kas_thunks[KAS_NR_THUNKS];
+/* Returns x0 to the link register: see kas_return(). */
+void kas_return_stub(void);
 #endif
 
 #endif /* KAS_CALLTHRU_H */

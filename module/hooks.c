@@ -230,14 +230,21 @@ NOKPROBE_SYMBOL(kas_redirect);
  * @regs: registers at the probe (function entry, before the prologue)
  * @ret: the return value
  *
- * The arm64 override_function_with_return() pattern: x0 = @ret, PC = LR.
+ * x0 = @ret, and the PC at a bare RET (kas_return_stub) rather than at the
+ * link register's value as seen here: a tracer that runs after this
+ * handler on the same call (ftrace calls every ops on it; kprobes every
+ * probe at the address) may still replace the link register with its
+ * return hook, which a direct jump to the caller would skip, unbalancing
+ * the function-graph tracer's return stack (a panic) or leaking a
+ * kretprobe instance. The stub is module text: unload waits for tasks in
+ * it (kas_hooks_detach()).
  *
  * Return: 1, the pre_handler's "PC changed" result.
  */
 int kas_return(struct pt_regs *regs, unsigned long ret)
 {
 	regs->regs[0] = ret;
-	instruction_pointer_set(regs, procedure_link_pointer(regs));
+	instruction_pointer_set(regs, (unsigned long)kas_return_stub);
 	return 1;
 }
 
@@ -779,7 +786,9 @@ bool kas_hook_armed(const struct kas_hook *h)
 	void *at = kas_ftrace ? (void *)h->fip : h->kp.addr;
 	u32 insn;
 
-	if (!h->attached || copy_from_kernel_nofault(&insn, at, sizeof(insn)))
+	/* With ftrace, another tracer on the function makes the site a BL too. */
+	if (!h->attached || (kas_ftrace && !READ_ONCE(h->armed)) ||
+	    copy_from_kernel_nofault(&insn, at, sizeof(insn)))
 		return false;
 	insn = le32_to_cpu((__force __le32)insn);
 	return kas_ftrace ? aarch64_insn_is_bl(insn) : insn == BRK64_OPCODE_KPROBES;
