@@ -102,6 +102,12 @@ hooked_syms() {
 	awk '!/^#/ && $2 != "detached" { print $1 }' /sys/kernel/debug/kvm_abi_shim/hooks | sort -u
 }
 
+# pins_510: a VM gets level 5.10 through the module's hooks ($out: what
+# holdvm said, for the failure's message).
+pins_510() {
+	out=$(/tests/holdvm 5.10 < /dev/null 2>&1) && [ "${out%% pid*}" = "holding 5.10" ]
+}
+
 # wait_holding FILE: wait up to 10 s for holdvm's "holding" line in FILE.
 wait_holding() {
 	i=0
@@ -611,8 +617,7 @@ elif dmesg | grep -q "kprobes do not fire on kernel $(uname -r) .*refusing to lo
 else
 	say "not ok 1 load with hooks=kprobe is refused while kprobes are disarmed, and dmesg says why"
 fi
-if insmod /kvm_abi_shim.ko && out=$(/tests/holdvm 5.10 < /dev/null 2>&1) &&
-	[ "${out%% pid*}" = "holding 5.10" ] && rmmod kvm_abi_shim; then
+if insmod /kvm_abi_shim.ko && pins_510 && rmmod kvm_abi_shim; then
 	say "ok 2 with ftrace the module loads while kprobes are disarmed, and a VM gets level 5.10"
 else
 	say "not ok 2 with ftrace the module loads while kprobes are disarmed, and a VM gets level 5.10: $out"
@@ -641,7 +646,7 @@ fi
 fallback() {
 	insmod /kvm_abi_shim.ko "$@" && [ "$(cat /sys/module/kvm_abi_shim/parameters/hooks)" = kprobe ] &&
 		dmesg | tail -n 20 | grep -q "redirecting with kprobes instead of ftrace on kernel $(uname -r)" &&
-		out=$(/tests/holdvm 5.10 < /dev/null 2>&1) && [ "${out%% pid*}" = "holding 5.10" ]
+		pins_510
 }
 if fallback $fh; then
 	say "ok 2 where ftrace refuses the module falls back to kprobes, says so, and pins a VM to 5.10"
@@ -663,8 +668,7 @@ insmod /kvm_abi_shim.ko
 if echo 0 > $fe 2>/dev/null; then
 	say "not ok 4 ftrace cannot be switched off while the module redirects with it"
 	echo 1 > $fe
-elif [ "$(cat $fe)" = 1 ] && out=$(/tests/holdvm 5.10 < /dev/null 2>&1) &&
-	[ "${out%% pid*}" = "holding 5.10" ]; then
+elif [ "$(cat $fe)" = 1 ] && pins_510; then
 	say "ok 4 ftrace cannot be switched off while the module redirects with it; a VM still gets 5.10"
 else
 	say "not ok 4 ftrace cannot be switched off while the module redirects with it: $out"
