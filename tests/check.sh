@@ -105,19 +105,19 @@ export KAS_PKG_PREP
 # stages after it leave a core idle that one chain (mostly one process
 # under qemu-user) cannot use. The packaging stage boots whichever release
 # is ready first, and prepares one that neither chain has started.
-# The first chain: the drill's root filesystem, then the newest release
-# (the longest preparation); the second: the other releases, newest first.
+# The first chain: the newest release, the longest preparation, whose
+# boots (the upgrade's DKMS build in the emulated host the longest of them)
+# otherwise end the run; the second: the drill's root filesystem (the
+# drill starts after the fleet's boots), then the other releases, newest
+# first.
 mapfile -t rels < <(awk '!/^#/ && NF { print $1 }' "$top/tests/pkg/releases" | tac)
 ( renice -n 10 $BASHPID >/dev/null
-  bash "$top/tests/pkg/mkrootfs.sh" bookworm qemu
   bash "$top/tests/pkg/run.sh" --prepare "${rels[0]}" ) > "$cache/logs/rootfs-prebuild.log" 2>&1 &
 prebuild=$!
-prebuild2=
-if [ ${#rels[@]} -gt 1 ]; then
-	( renice -n 10 $BASHPID >/dev/null
-	  bash "$top/tests/pkg/run.sh" --prepare "${rels[@]:1}" ) > "$cache/logs/rootfs-prebuild-2.log" 2>&1 &
-	prebuild2=$!
-fi
+( renice -n 10 $BASHPID >/dev/null
+  bash "$top/tests/pkg/mkrootfs.sh" bookworm qemu
+  [ ${#rels[@]} -lt 2 ] || bash "$top/tests/pkg/run.sh" --prepare "${rels[@]:1}" ) > "$cache/logs/rootfs-prebuild-2.log" 2>&1 &
+prebuild2=$!
 
 run_unit() { make -s -C "$top/tests/unit" run; }
 stage unit run_unit

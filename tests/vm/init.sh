@@ -178,7 +178,7 @@ if grep -qw kas.mode=bench /proc/cmdline; then
 	# VM creation with up to 10,000 VMs live (kas.scale: one kernel).
 	scale=$(grep -ow kas.scale /proc/cmdline || true)
 	[ -z "$scale" ] || say "$(/tests/vmscale)"
-	say "bench-load instructions=$(/tests/modload /kvm_abi_shim.ko)"
+	say "bench-load instructions=$(/tests/modload -n 3 /kvm_abi_shim.ko)"
 	# Each run starts with no probe armed for an earlier run's VM (they
 	# stay armed a while after it): the guest's sleep warps the clock.
 	settle() {
@@ -211,7 +211,7 @@ if grep -qw kas.mode=bench /proc/cmdline; then
 	# A VM at 5.10 again through the fallback, kprobes, for comparison.
 	if [ "$(series "$(uname -r)")" != 5.10 ]; then
 		settle
-		rmmod kvm_abi_shim && load=$(/tests/modload /kvm_abi_shim.ko hooks=kprobe) &&
+		rmmod kvm_abi_shim && load=$(/tests/modload -n 3 /kvm_abi_shim.ko hooks=kprobe) &&
 			say "bench-load-kprobe instructions=$load" &&
 			say "$(/tests/exitcost 5.10 | sed 's/level=5\.10 /level=5.10-kprobe /') module=yes"
 		rmmod kvm_abi_shim
@@ -402,7 +402,9 @@ done
 for t in ctrl vgic reglist idregs caps; do
 	kas_test $t /tests/$t
 done
-kas_test cli /tests/cli.sh
+# The command's calls into the module are ctrl's and fuzz's too: not run
+# again on the debug kernel, where its thousands of processes take minutes.
+grep -qw kas.nocli /proc/cmdline || kas_test cli /tests/cli.sh
 # The VMM example of docs/operations.md pins a VM and reads the level back.
 say "# run vmm-example"
 if out=$(/tests/vmm-level 5.10 2>&1) && [ "$out" = "VM pinned to level 5.10" ]; then
@@ -485,7 +487,12 @@ kas_test fuzz /tests/fuzz 60000 \
 # Other tracers on the same functions: an operator's kretprobe (tracefs
 # r: event) on every function the module probes, then the suites again, then
 # VM create/destroy cycles with the live count and module references back
-# where they were. GICv3 boots only (the suites' cost).
+# where they were. GICv3 boots only (the suites' cost). kas.brief (nVHE
+# boots: the same hooks in another hyp mode; the debug kernel: every suite
+# several times slower) runs, under each tracer, the VM's life and an
+# on-demand hook (ctrl, reglist) instead of every suite.
+tsuites="ctrl vgic reglist idregs caps" gsuites="ctrl reglist caps"
+grep -qw kas.brief /proc/cmdline && tsuites="ctrl reglist" gsuites="ctrl reglist"
 [ "$gic" = v3 ] && {
 say "# run tracers"
 tr=/sys/kernel/tracing st=/sys/kernel/debug/kvm_abi_shim/stats
@@ -503,7 +510,7 @@ else
 	say "not ok 1 a kretprobe on each of the $i hooked functions"
 fi
 for _ in $(seq "$rep"); do
-	for t in ctrl vgic reglist idregs caps; do
+	for t in $tsuites; do
 		kas_test kretprobed-$t /tests/$t
 	done
 done
@@ -538,7 +545,7 @@ if rmmod kvm_abi_shim && echo function_graph > $tr/current_tracer && insmod /kvm
 else
 	say "not ok 1 the function-graph tracer on the hooked functions, then the module loaded"
 fi
-for t in ctrl reglist caps; do
+for t in $gsuites; do
 	kas_test graphed-$t /tests/$t
 done
 say "# run function-graph-after"
@@ -559,7 +566,7 @@ if rmmod kvm_abi_shim && insmod /kvm_abi_shim.ko hooks=kprobe &&
 else
 	say "not ok 1 reloaded with hooks=kprobe"
 fi
-for t in ctrl vgic reglist idregs caps; do
+for t in $tsuites; do
 	kas_test kprobe-$t /tests/$t
 done
 rmmod kvm_abi_shim && insmod /kvm_abi_shim.ko

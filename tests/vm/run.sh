@@ -80,6 +80,15 @@ boot() { # boot KREL BOOT INITRD [KVMST] -> parses results into TAP
 	nvhe) extra="$extra kas.stress=5" ;;
 	esac
 	[ "$b" = v3 ] && [ -n "$kvmst" ] && extra="$extra kas.kvmst"
+	# Under other tracers, the VM's life and an on-demand hook only (not
+	# every suite) on nVHE boots (the same hooks as VHE's) and on the debug
+	# kernel (every suite several times slower; the command's suite not at
+	# all: its calls into the module are the other suites').
+	if [ "$(kas_fleet_field "$krel" flavour)" = debug ]; then
+		extra="$extra kas.brief kas.nocli"
+	elif [ "$b" = nvhe ]; then
+		extra="$extra kas.brief"
+	fi
 	rm -f "$res"
 	local t0=$SECONDS rc=0
 	# The hang timeout: about three times the longest boot of its kind
