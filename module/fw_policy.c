@@ -107,8 +107,7 @@ bool kas_psci_mask_affinity(u64 level, u64 host_level, u32 fn)
 
 	if (!fl || !fl->psci_mask_affinity || !kas_fw_differs(level, host_level))
 		return false;
-	return fn == KAS_PSCI_CPU_ON || fn == KAS_PSCI_CPU_ON64 ||
-	       fn == KAS_PSCI_AFFINITY_INFO || fn == KAS_PSCI_AFFINITY_INFO64;
+	return kas_psci_affinity_fn(fn);
 }
 
 /**

@@ -15,7 +15,6 @@
 /* uapi register ids (arm64 asm/kvm.h), spelled out for the host tests. */
 #define KAS_FW_REG(i)		(0x6030000000140000ULL | (i))
 #define KAS_FW_BMAP_REG(i)	(0x6030000000160000ULL | (i))
-#define KAS_REG_COPROC(id)	(((id) >> 16) & 0xffff)
 #define KAS_COPROC_FW_BMAP	0x16
 #define KAS_PSCI_1_0		0x10000
 #define KAS_PSCI_1_1		0x10001
@@ -54,5 +53,20 @@ int kas_fw_psci_set(u64 level, u64 host_level, u64 val);
 bool kas_fw_differs(u64 level, u64 host_level);
 bool kas_fw_hooked(u64 level, u64 host_level, u64 need);
 bool kas_psci_mask_affinity(u64 level, u64 host_level, u32 fn);
+
+/**
+ * kas_psci_affinity_fn() - does PSCI function @fn take a target affinity?
+ * @fn: the PSCI function id in x0
+ *
+ * Only these calls can need a level's masking: every other call (PSCI_VERSION
+ * the most frequent) passes without a look at the VM's level.
+ *
+ * Return: true for CPU_ON and AFFINITY_INFO, 32- and 64-bit.
+ */
+static inline bool kas_psci_affinity_fn(u32 fn)
+{
+	return fn == KAS_PSCI_CPU_ON || fn == KAS_PSCI_CPU_ON64 ||
+	       fn == KAS_PSCI_AFFINITY_INFO || fn == KAS_PSCI_AFFINITY_INFO64;
+}
 
 #endif /* KAS_FW_POLICY_H */

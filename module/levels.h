@@ -15,6 +15,9 @@
 
 #include "../uapi/linux/kvm_abi_shim.h"
 
+/* A register id's coproc field (KVM_REG_ARM_COPROC_MASK, uapi asm/kvm.h). */
+#define KAS_REG_COPROC(id)	(((id) >> 16) & 0xfff)
+
 /**
  * struct kas_level_info - one compatibility level of the fleet
  * @level: encoded level, KVM_ABI_SHIM_LEVEL(major, minor)

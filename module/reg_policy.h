@@ -18,6 +18,25 @@
 	 ((u64)(crn) << 7) | ((u64)(crm) << 3) | (u64)(op2))
 #define KAS_DEMUX_CCSIDR(i)	(0x6020000000110000ULL | (i))
 #define KAS_REG_CLASS(id)	((id) & 0xffffffffffff0000ULL)
+#define KAS_COPROC_DEMUX	0x11
+#define KAS_COPROC_SYSREG	0x13
+
+/**
+ * kas_reg_level_may_act() - may a level change KVM_{GET,SET}_ONE_REG of @id?
+ * @id: a register id
+ *
+ * Every register a level hides, keeps or stores itself is a system
+ * register or a CCSIDR (demux); the core, firmware (their own hooks) and
+ * SVE registers are the kernel's at every level, so their accesses skip
+ * the VM's lookup.
+ *
+ * Return: true if @id is a system register or a demux register.
+ */
+static inline bool kas_reg_level_may_act(u64 id)
+{
+	return KAS_REG_COPROC(id) == KAS_COPROC_SYSREG ||
+	       KAS_REG_COPROC(id) == KAS_COPROC_DEMUX;
+}
 #define KAS_CSSELR_MAX		14
 
 /**

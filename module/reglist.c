@@ -607,9 +607,13 @@ int kas_one_reg_pre(struct kprobe *p, struct pt_regs *regs)
 	struct kvm_vcpu *vcpu = (struct kvm_vcpu *)regs->regs[0];
 	const struct kvm_one_reg *reg = (const struct kvm_one_reg *)regs->regs[1];
 	bool set = p == &kas_hook_table[KAS_HOOK_SET_REG].kp;
-	u64 level = kas_older_level(vcpu->kvm);
 	void *fn = NULL;
+	u64 level;
 
+	/* The VMM's most frequent accesses (core registers) first. */
+	if (!kas_reg_level_may_act(reg->id))
+		return 0;
+	level = kas_older_level(vcpu->kvm);
 	if (!level)
 		return 0;
 	/* What the level does first; the call-through cookie only if it acts. */

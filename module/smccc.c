@@ -39,10 +39,14 @@ NOKPROBE_SYMBOL(kas_smccc_of);
 int kas_psci_call_pre(struct kprobe *p, struct pt_regs *regs)
 {
 	struct kvm_vcpu *vcpu = (struct kvm_vcpu *)regs->regs[0];
-	struct kas_vm *v = kas_vm_lookup(vcpu->kvm);
+	u32 fn = vcpu_get_reg(vcpu, 0);
+	struct kas_vm *v;
 
-	if (v && kas_psci_mask_affinity(READ_ONCE(v->level), KAS_HOST_LEVEL,
-					vcpu_get_reg(vcpu, 0)))
+	/* The guest's most frequent calls take no affinity: no VM lookup. */
+	if (!kas_psci_affinity_fn(fn))
+		return 0;
+	v = kas_vm_lookup(vcpu->kvm);
+	if (v && kas_psci_mask_affinity(READ_ONCE(v->level), KAS_HOST_LEVEL, fn))
 		vcpu_set_reg(vcpu, 1, vcpu_get_reg(vcpu, 1) & MPIDR_HWID_BITMASK);
 	return 0;
 }

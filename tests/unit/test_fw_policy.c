@@ -68,6 +68,11 @@ int main(void)
 	tap_ok(!kas_psci_mask_affinity(L(5, 10), L(6, 1), 0x84000000) &&
 	       !kas_psci_mask_affinity(L(5, 10), L(6, 1), 0x84000002),
 	       "... and no other PSCI call");
+	tap_ok(kas_psci_affinity_fn(KAS_PSCI_CPU_ON) && kas_psci_affinity_fn(KAS_PSCI_CPU_ON64) &&
+	       kas_psci_affinity_fn(KAS_PSCI_AFFINITY_INFO) &&
+	       kas_psci_affinity_fn(KAS_PSCI_AFFINITY_INFO64) &&
+	       !kas_psci_affinity_fn(0x84000000) && !kas_psci_affinity_fn(0x84000008),
+	       "the PSCI calls that skip the VM's lookup: all but CPU_ON and AFFINITY_INFO");
 	tap_ok(!kas_psci_mask_affinity(L(6, 1), L(6, 12), KAS_PSCI_CPU_ON) &&
 	       !kas_psci_mask_affinity(0, L(6, 12), KAS_PSCI_CPU_ON) &&
 	       !kas_psci_mask_affinity(L(5, 10), L(5, 10), KAS_PSCI_CPU_ON),

@@ -169,5 +169,26 @@ int main(void)
 		       l[5] == 0x6020000000110000ULL,
 		       "added in table order, after the invariant registers listed first");
 	}
+	{
+		/* Every id a level acts on passes the pre-filter; others do not. */
+		bool all = true;
+
+		for (i = 0; i < kas_nr_reg_since; i++)
+			all &= kas_reg_level_may_act(kas_reg_since[i].id);
+		for (i = 0; i < KAS_NR_PMU510; i++)
+			all &= kas_reg_level_may_act(kas_reg_pmu510_id(i));
+		for (i = 0; i < KAS_NR_KEPT_612; i++)
+			all &= kas_reg_level_may_act(kas_reg_kept_612_ids[i]);
+		for (i = 0; i < KAS_CSSELR_MAX; i++)
+			all &= kas_reg_level_may_act(KAS_DEMUX_CCSIDR(i));
+		tap_ok(all && kas_reg_level_may_act(KAS_PMCR_EL0) && kas_reg_level_may_act(CTR),
+		       "every register a level hides, keeps or stores passes the pre-filter");
+		tap_ok(!kas_reg_level_may_act(0x6030000000100000ULL) &&	/* x0 */
+		       !kas_reg_level_may_act(0x6040000000100054ULL) &&	/* V0 */
+		       !kas_reg_level_may_act(0x6030000000140000ULL) &&	/* PSCI version */
+		       !kas_reg_level_may_act(0x6030000000160000ULL) &&	/* a bitmap register */
+		       !kas_reg_level_may_act(0x6080000000150000ULL),	/* SVE Z0 */
+		       "core, firmware and SVE registers skip the VM's lookup");
+	}
 	return tap_finish();
 }
