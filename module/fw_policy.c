@@ -131,7 +131,7 @@ int kas_fw_reg_access(u64 level, u64 host_level, u64 id)
 		if (fl->regs[i] == id)
 			return 0;
 	/* Bitmap registers kernel X lacks; anything else is the kernel's call. */
-	return KAS_REG_COPROC(id) == KAS_COPROC_FW_BMAP ? -ENOENT : 0;
+	return kas_fw_reg_level_may_deny(id) ? -ENOENT : 0;
 }
 
 /**

@@ -55,6 +55,21 @@ bool kas_fw_hooked(u64 level, u64 host_level, u64 need);
 bool kas_psci_mask_affinity(u64 level, u64 host_level, u32 fn);
 
 /**
+ * kas_fw_reg_level_may_deny() - may a level refuse firmware register @id?
+ * @id: a KVM_{GET,SET}_ONE_REG id
+ *
+ * Only service bitmap registers are missing at some level; the others
+ * (PSCI version, the workarounds) exist at every level, and the kernel
+ * decides their accesses: those pass without a look at the VM's level.
+ *
+ * Return: true for a bitmap register (coproc 0x16).
+ */
+static inline bool kas_fw_reg_level_may_deny(u64 id)
+{
+	return KAS_REG_COPROC(id) == KAS_COPROC_FW_BMAP;
+}
+
+/**
  * kas_psci_affinity_fn() - does PSCI function @fn take a target affinity?
  * @fn: the PSCI function id in x0
  *

@@ -162,7 +162,9 @@ int kas_fw_get_pre(struct kprobe *p, struct pt_regs *regs)
 	const struct kvm_one_reg *reg = (const struct kvm_one_reg *)regs->regs[1];
 	int ret = 0;
 
-	if (!kas_fw_decides((struct kvm_vcpu *)regs->regs[0], reg->id, &ret))
+	/* A register every level has (PSCI version the most read) first. */
+	if (!kas_fw_reg_level_may_deny(reg->id) ||
+	    !kas_fw_decides((struct kvm_vcpu *)regs->regs[0], reg->id, &ret))
 		return 0;
 	return ret ? kas_return(regs, ret) : 0;
 }
@@ -203,7 +205,9 @@ int kas_fw_set_pre(struct kprobe *p, struct pt_regs *regs)
 	const struct kvm_one_reg *reg = (const struct kvm_one_reg *)regs->regs[1];
 	int ret = 0;
 
-	if (!kas_fw_decides((struct kvm_vcpu *)regs->regs[0], reg->id, &ret) ||
+	/* Only bitmap registers are refused, only PSCI_VERSION redirected. */
+	if ((!kas_fw_reg_level_may_deny(reg->id) && reg->id != KVM_REG_ARM_PSCI_VERSION) ||
+	    !kas_fw_decides((struct kvm_vcpu *)regs->regs[0], reg->id, &ret) ||
 	    kas_hook_passthrough(regs))
 		return 0;
 	if (ret)

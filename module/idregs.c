@@ -252,40 +252,34 @@ NOKPROBE_SYMBOL(kas_sys_reg_set_pre);
 
 typedef bool (*kas_access_fn)(struct kvm_vcpu *, void *, const void *);
 
-/*
- * Redirect target of access_id_reg() for a guest's CTR_EL0 read. Without
- * FEAT_EVT, 6.12 traps CTR_EL0 and returns the VM's value, the sanitised
- * one (which may carry an IDC the kernel infers from CLIDR). 5.10 and 6.1
- * trap it only for mismatched caches or a 32-bit EL1: their guests read
- * the CPU's own register, and so does a guest at their level here.
- */
-static bool kas_access_ctr(struct kvm_vcpu *vcpu, void *params, const void *rd)
-{
-	kas_access_fn orig = kas_hook_orig(&kas_hook_table[KAS_HOOK_ACCESS_ID_REG]);
-	struct kas_compat_sys_reg_params *p = params;
-	bool ret = orig(vcpu, params, rd);
-
-	if (!kas_compat_old_traps_ctr(vcpu))
-		p->regval = read_sysreg(ctr_el0);
-	kas_redirect_done();
-	return ret;
-}
-
 /**
  * kas_access_id_reg_pre() - pre-handler on access_id_reg() (6.12)
  * @p: the kprobe
  * @regs: (vcpu, params, desc)
  *
- * Return: 1 when redirected (a CTR_EL0 read by a guest at an older
- * level), else 0.
+ * Without FEAT_EVT, 6.12 traps CTR_EL0 and returns the VM's value, the
+ * sanitised one (which may carry an IDC the kernel infers from CLIDR).
+ * 5.10 and 6.1 trap it only for mismatched caches or a 32-bit EL1: their
+ * guests read the CPU's own register, and so does a guest at their level
+ * here. A read is all access_id_reg() does then, so the answer is given
+ * here, with no call into the kernel's function.
+ *
+ * Return: 1 with true (handled) for a CTR_EL0 read by a guest at an older
+ * level, else 0.
  */
 int kas_access_id_reg_pre(struct kprobe *p, struct pt_regs *regs)
 {
-	const struct kas_compat_sys_reg_params *params = (void *)regs->regs[1];
+	struct kvm_vcpu *vcpu = (struct kvm_vcpu *)regs->regs[0];
+	struct kas_compat_sys_reg_params *params = (void *)regs->regs[1];
+	u64 level;
 
 	if (params->is_write || kas_compat_params_enc(params) != SYS_CTR_EL0)
 		return 0;
-	return kas_redirect_below(regs, kas_access_ctr, KAS_IDREGS_BELOW);
+	level = kas_older_level(vcpu->kvm);
+	if (!level || level >= KAS_IDREGS_BELOW || kas_compat_old_traps_ctr(vcpu))
+		return 0;
+	params->regval = read_sysreg(ctr_el0);
+	return kas_return(regs, true);
 }
 
 NOKPROBE_SYMBOL(kas_access_id_reg_pre);

@@ -68,6 +68,23 @@ int main(void)
 	tap_ok(!kas_psci_mask_affinity(L(5, 10), L(6, 1), 0x84000000) &&
 	       !kas_psci_mask_affinity(L(5, 10), L(6, 1), 0x84000002),
 	       "... and no other PSCI call");
+	{
+		/* What the pre-filter passes, every level leaves to the kernel. */
+		static const u64 lv[] = { L(5, 10), L(6, 1), L(6, 12), L(7, 3) };
+		const u64 ids[] = { KAS_FW_REG(0), KAS_FW_REG(1), KAS_FW_REG(2), KAS_FW_REG(3),
+				    KAS_FW_REG(4), 0x6030000000100000ULL };
+		bool same = true;
+		unsigned int a, b, c;
+
+		for (a = 0; a < ARRAY_SIZE(lv); a++)
+			for (b = 0; b < ARRAY_SIZE(lv); b++)
+				for (c = 0; c < ARRAY_SIZE(ids); c++)
+					same &= !kas_fw_reg_level_may_deny(ids[c]) &&
+						!kas_fw_reg_access(lv[a], lv[b], ids[c]);
+		tap_ok(same && kas_fw_reg_level_may_deny(KAS_FW_BMAP_REG(0)) &&
+		       kas_fw_reg_access(L(5, 10), L(6, 12), KAS_FW_BMAP_REG(0)) == -ENOENT,
+		       "only bitmap registers can be refused: the others skip the VM's lookup");
+	}
 	tap_ok(kas_psci_affinity_fn(KAS_PSCI_CPU_ON) && kas_psci_affinity_fn(KAS_PSCI_CPU_ON64) &&
 	       kas_psci_affinity_fn(KAS_PSCI_AFFINITY_INFO) &&
 	       kas_psci_affinity_fn(KAS_PSCI_AFFINITY_INFO64) &&
