@@ -36,20 +36,20 @@ cp -r "$tests"/. "$stage/tests/"
 # The kernel's own KVM selftests, for a boot that runs them (kas.kvmst),
 # in /kvmst; the older series' (KAS_INITRD_KVMST_OLDER: "SERIES=DIR ...",
 # run at their level) in /kvmst-SERIES.
-kvmst_stage() { # kvmst_stage DIR FROM [older]
+kvmst_stage() { # kvmst_stage DIR FROM SERIES [older]
 	mkdir -p "$stage/$1"
-	if [ -n "${3:-}" ]; then
+	if [ -n "${4:-}" ]; then
 		grep -v -e '^#' -e '\[own\]' "$KAS_TOP/tests/vm/kvm-selftests"
 	else
-		grep -v '^#' "$KAS_TOP/tests/vm/kvm-selftests" | sed 's/ *\[own\]//'
-	fi > "$stage/$1/list"
+		grep -v '^#' "$KAS_TOP/tests/vm/kvm-selftests"
+	fi | grep -vF "[not $3]" | sed -E 's/ *\[[^]]*\]//g' > "$stage/$1/list"
 	while read -r t _; do
 		[ ! -e "$2/$t" ] || cp "$2/$t" "$stage/$1/"
 	done < "$stage/$1/list"
 }
 if [ -n "${KAS_INITRD_KVMST:-}" ]; then
-	kvmst_stage kvmst "$KAS_INITRD_KVMST"
-	for e in ${KAS_INITRD_KVMST_OLDER:-}; do kvmst_stage "kvmst-${e%%=*}" "${e#*=}" older; done
+	kvmst_stage kvmst "$KAS_INITRD_KVMST" "$(kas_series "$krel")"
+	for e in ${KAS_INITRD_KVMST_OLDER:-}; do kvmst_stage "kvmst-${e%%=*}" "${e#*=}" "${e%%=*}" older; done
 fi
 
 # Kernel modules needed for virtio-mmio and the virtio console, deps first.
