@@ -37,6 +37,7 @@ static inline bool kas_reg_level_may_act(u64 id)
 	return KAS_REG_COPROC(id) == KAS_COPROC_SYSREG ||
 	       KAS_REG_COPROC(id) == KAS_COPROC_DEMUX;
 }
+
 #define KAS_CSSELR_MAX		14
 
 /**
