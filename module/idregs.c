@@ -271,12 +271,9 @@ int kas_access_id_reg_pre(struct kprobe *p, struct pt_regs *regs)
 {
 	struct kvm_vcpu *vcpu = (struct kvm_vcpu *)regs->regs[0];
 	struct kas_compat_sys_reg_params *params = (void *)regs->regs[1];
-	u64 level;
 
-	if (params->is_write || kas_compat_params_enc(params) != SYS_CTR_EL0)
-		return 0;
-	level = kas_older_level(vcpu->kvm);
-	if (!level || level >= KAS_IDREGS_BELOW || kas_compat_old_traps_ctr(vcpu))
+	if (params->is_write || kas_compat_params_enc(params) != SYS_CTR_EL0 ||
+	    !kas_older_below(vcpu->kvm, KAS_IDREGS_BELOW) || kas_compat_old_traps_ctr(vcpu))
 		return 0;
 	params->regval = read_sysreg(ctr_el0);
 	return kas_return(regs, true);

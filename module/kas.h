@@ -102,6 +102,7 @@ int kas_handle_smc_pre(struct kprobe *p, struct pt_regs *regs);
 
 /* reglist.c */
 u64 kas_older_level(struct kvm *kvm);
+bool kas_older_below(struct kvm *kvm, u64 below);
 struct kas_vcpu;
 struct kas_vcpu *kas_regs_of(struct kvm_vcpu *vcpu);
 int kas_redirect_older(struct pt_regs *regs, void *fn);

@@ -53,6 +53,25 @@ u64 kas_older_level(struct kvm *kvm)
 NOKPROBE_SYMBOL(kas_older_level);
 
 /**
+ * kas_older_below() - is a VM at an older level, and one before @below?
+ * @kvm: the VM
+ * @below: the first level that keeps the running kernel's behaviour
+ *
+ * As for kas_older_level().
+ *
+ * Return: true if the VM's level is older than the running kernel's and
+ * than @below.
+ */
+bool kas_older_below(struct kvm *kvm, u64 below)
+{
+	u64 level = kas_older_level(kvm);
+
+	return level && level < below;
+}
+
+NOKPROBE_SYMBOL(kas_older_below);
+
+/**
  * kas_redirect_below() - redirect a probed vCPU function for older levels
  * @regs: registers at the probe; x0 is the vCPU
  * @fn: the redirect target
@@ -63,10 +82,9 @@ NOKPROBE_SYMBOL(kas_older_level);
  */
 int kas_redirect_below(struct pt_regs *regs, void *fn, u64 below)
 {
-	u64 level = kas_older_level(((struct kvm_vcpu *)regs->regs[0])->kvm);
-
 	/* The cookie last: every native VM's call stops at the level. */
-	if (!level || level >= below || kas_hook_passthrough(regs))
+	if (!kas_older_below(((struct kvm_vcpu *)regs->regs[0])->kvm, below) ||
+	    kas_hook_passthrough(regs))
 		return 0;
 	return kas_redirect(regs, fn);
 }
