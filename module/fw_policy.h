@@ -70,6 +70,20 @@ static inline bool kas_fw_reg_level_may_deny(u64 id)
 }
 
 /**
+ * kas_fw_set_level_may_act() - may a level act on a write of register @id?
+ * @id: a KVM_SET_ONE_REG id
+ *
+ * A level refuses bitmap registers it lacks and decides PSCI_VERSION
+ * writes (kas_fw_psci_set()); every other write is the kernel's.
+ *
+ * Return: true for a bitmap register or PSCI_VERSION.
+ */
+static inline bool kas_fw_set_level_may_act(u64 id)
+{
+	return kas_fw_reg_level_may_deny(id) || id == KAS_FW_REG(0);
+}
+
+/**
  * kas_psci_affinity_fn() - does PSCI function @fn take a target affinity?
  * @fn: the PSCI function id in x0
  *

@@ -206,7 +206,7 @@ int kas_fw_set_pre(struct kprobe *p, struct pt_regs *regs)
 	int ret = 0;
 
 	/* Only bitmap registers are refused, only PSCI_VERSION redirected. */
-	if ((!kas_fw_reg_level_may_deny(reg->id) && reg->id != KVM_REG_ARM_PSCI_VERSION) ||
+	if (!kas_fw_set_level_may_act(reg->id) ||
 	    !kas_fw_decides((struct kvm_vcpu *)regs->regs[0], reg->id, &ret) ||
 	    kas_hook_passthrough(regs))
 		return 0;

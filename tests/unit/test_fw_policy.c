@@ -81,6 +81,11 @@ int main(void)
 				for (c = 0; c < ARRAY_SIZE(ids); c++)
 					same &= !kas_fw_reg_level_may_deny(ids[c]) &&
 						!kas_fw_reg_access(lv[a], lv[b], ids[c]);
+		tap_ok(kas_fw_set_level_may_act(KAS_FW_REG(0)) &&
+		       kas_fw_set_level_may_act(KAS_FW_BMAP_REG(3)) &&
+		       !kas_fw_set_level_may_act(KAS_FW_REG(1)) &&
+		       !kas_fw_set_level_may_act(KAS_FW_REG(3)),
+		       "a level acts on writes of PSCI_VERSION and bitmap registers only");
 		tap_ok(same && kas_fw_reg_level_may_deny(KAS_FW_BMAP_REG(0)) &&
 		       kas_fw_reg_access(L(5, 10), L(6, 12), KAS_FW_BMAP_REG(0)) == -ENOENT,
 		       "only bitmap registers can be refused: the others skip the VM's lookup");
