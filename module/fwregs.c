@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * fwregs.c - firmware pseudo-registers (KVM_REG_ARM_FW, _FW_FEAT_BMAP) as
- * a VM's level defines them: enumeration, get, set.
+ * a VM's level defines them: enumeration and set (a read of a bitmap the
+ * level lacks is refused by the register hook, reglist.c).
  *
  * The services behind them (PSCI version, hypercall bitmaps) are set in
  * the kernel's own per-VM state, once, when the level is chosen; probes
@@ -149,27 +150,6 @@ static bool kas_fw_decides(struct kvm_vcpu *vcpu, u64 id, int *ret)
 }
 
 NOKPROBE_SYMBOL(kas_fw_decides);
-
-/**
- * kas_fw_get_pre() - pre-handler on kvm_arm_get_fw_reg()
- * @p: the kprobe
- * @regs: (vcpu, reg); reg is the kernel's copy of struct kvm_one_reg
- *
- * Return: 1 with -ENOENT for a register the level lacks, else 0.
- */
-int kas_fw_get_pre(struct kprobe *p, struct pt_regs *regs)
-{
-	const struct kvm_one_reg *reg = (const struct kvm_one_reg *)regs->regs[1];
-	int ret = 0;
-
-	/* A register every level has (PSCI version the most read) first. */
-	if (!kas_fw_reg_level_may_deny(reg->id) ||
-	    !kas_fw_decides((struct kvm_vcpu *)regs->regs[0], reg->id, &ret))
-		return 0;
-	return ret ? kas_return(regs, ret) : 0;
-}
-
-NOKPROBE_SYMBOL(kas_fw_get_pre);
 
 /* Redirect target of kvm_arm_set_fw_reg() for PSCI_VERSION at old levels. */
 static int kas_fw_set_psci(struct kvm_vcpu *vcpu, const struct kvm_one_reg *reg)

@@ -44,7 +44,6 @@ enum {
 	KAS_HOOK_GICR_UACCESS,
 	KAS_HOOK_FW_NUM_REGS,
 	KAS_HOOK_FW_COPY_IDS,
-	KAS_HOOK_FW_GET,
 	KAS_HOOK_FW_SET,
 	KAS_HOOK_PSCI_CALL,
 	KAS_HOOK_HANDLE_SMC,
@@ -95,7 +94,6 @@ bool kas_fw_acts(u64 level);
 void kas_fw_apply(struct kvm *kvm, struct kas_vm *v);
 int kas_fw_num_regs_pre(struct kprobe *p, struct pt_regs *regs);
 int kas_fw_copy_ids_pre(struct kprobe *p, struct pt_regs *regs);
-int kas_fw_get_pre(struct kprobe *p, struct pt_regs *regs);
 int kas_fw_set_pre(struct kprobe *p, struct pt_regs *regs);
 int kas_psci_call_pre(struct kprobe *p, struct pt_regs *regs);
 int kas_handle_smc_pre(struct kprobe *p, struct pt_regs *regs);

@@ -412,7 +412,6 @@ struct kas_hook kas_hook_table[KAS_NR_HOOKS] = {
 	/* Firmware registers and PSCI of older levels (on 6.12: of 5.10). */
 	[KAS_HOOK_FW_NUM_REGS]	= KAS_FW_HOOK(KAS_SYM_FW_NUM_REGS, kas_fw_num_regs_pre),
 	[KAS_HOOK_FW_COPY_IDS]	= KAS_FW_HOOK(KAS_SYM_FW_COPY_IDS, kas_fw_copy_ids_pre),
-	[KAS_HOOK_FW_GET]	= KAS_FW_HOOK(KAS_SYM_FW_GET, kas_fw_get_pre),
 	[KAS_HOOK_FW_SET]	= KAS_FW_HOOK(KAS_SYM_FW_SET, kas_fw_set_pre),
 	[KAS_HOOK_PSCI_CALL]	= KAS_FW_HOOK(KAS_SYM_PSCI_CALL, kas_psci_call_pre),
 	/* The SMC conduit, serviced from 6.4: hidden from older levels. */

@@ -26,9 +26,10 @@
  * @id: a register id
  *
  * Every register a level hides, keeps or stores itself is a system
- * register or a CCSIDR (demux); the core, firmware (their own hooks) and
- * SVE registers are the kernel's at every level, so their accesses skip
- * the VM's lookup.
+ * register or a CCSIDR (demux); the core and SVE registers are the
+ * kernel's at every level, and the firmware registers the firmware
+ * policy's (kas_fw_reg_level_may_deny()), so their accesses skip this
+ * policy's look at the VM.
  *
  * Return: true if @id is a system register or a demux register.
  */

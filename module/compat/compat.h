@@ -167,13 +167,11 @@ static_assert(0, "kvm-abi-shim: kernel " UTS_RELEASE
 #if KAS_HOST_MAJOR >= 6
 #define KAS_SYM_FW_NUM_REGS	"kvm_arm_get_fw_num_regs"
 #define KAS_SYM_FW_COPY_IDS	"kvm_arm_copy_fw_reg_indices"
-#define KAS_SYM_FW_GET		"kvm_arm_get_fw_reg"
 #define KAS_SYM_FW_SET		"kvm_arm_set_fw_reg"
 #define KAS_SYM_PSCI_CALL	"kvm_psci_call"
 #else
 #define KAS_SYM_FW_NUM_REGS	NULL
 #define KAS_SYM_FW_COPY_IDS	NULL
-#define KAS_SYM_FW_GET		NULL
 #define KAS_SYM_FW_SET		NULL
 #define KAS_SYM_PSCI_CALL	NULL
 #endif

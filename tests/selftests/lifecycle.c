@@ -535,7 +535,7 @@ static void test_refusal_under_load(const char *ko, uint64_t host, unsigned int 
 {
 	static const char *const args[] = {
 		"default_level=5.10 fail_hook=kvm_arch_destroy_vm",
-		"default_level=5.10 fail_hook=kvm_arm_get_fw_reg",
+		"default_level=5.10 fail_hook=kvm_arm_set_fw_reg",
 	};
 	unsigned int i, k, refused;
 	uint64_t native = 0;
