@@ -63,6 +63,7 @@ for krel in "$@"; do
 	load=${loads%% *}
 	echo "# $krel: loading the module took ${load:-?} instructions (${loads#* }," \
 		"$(sed -n 's/^bench-load-kprobe instructions=//p' "$work/out" | cut -d" " -f1 | grep . || echo -) with hooks=kprobe, least of three)"
+	echo "# $krel: seconds after boot: $(sed -n 's/^bench-load-early instructions=[0-9]* //p' "$work/out")"
 	if [ -n "$check" ]; then
 		max=$(awk '$1 == "load" && $2 == "finit_module" { print $3 }' "$KAS_TOP/tests/bench/limits")
 		n=$((n + 1))

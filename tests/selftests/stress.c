@@ -29,7 +29,7 @@
 #include "../lib/tap.h"
 #include "../../tools/lib/vmm.h"
 
-#define NR_CREATORS	4
+#define NR_CREATORS	8
 #define NR_HAMMERS	3	/* plus the thread that owns the hammered VM */
 #define GICD_IIDR	0x8
 #define L510		KVM_ABI_SHIM_LEVEL(5, 10)

@@ -84,8 +84,10 @@ boot() { # boot KREL BOOT INITRD [KVMST] -> parses results into TAP
 	# every suite) on nVHE boots (the same hooks as VHE's) and on the debug
 	# kernel (every suite several times slower; the command's suite not at
 	# all: its calls into the module are the other suites').
+	# The debug kernel runs the long stress: there KASAN, lockdep and
+	# kmemleak see what the threads do.
 	if [ "$(kas_fleet_field "$krel" flavour)" = debug ]; then
-		extra="$extra kas.brief kas.nocli"
+		extra="$extra kas.brief kas.nocli kas.stress=10"
 	elif [ "$b" = nvhe ]; then
 		extra="$extra kas.brief"
 	fi
