@@ -130,12 +130,17 @@ int kas_fw_copy_ids_pre(struct kprobe *p, struct pt_regs *regs)
 
 NOKPROBE_SYMBOL(kas_fw_copy_ids_pre);
 
-/*
- * Does the module decide the access to firmware register @id for @vcpu's
- * VM? If so, @ret is its answer (0: allowed, else the errno). The level is
- * read once: the CLI may change it beside this call.
+/**
+ * kas_fw_decides() - does the module decide firmware register @id for @vcpu?
+ * @vcpu: the vCPU whose register is accessed
+ * @id: the KVM_{GET,SET}_ONE_REG id
+ * @ret: set to the answer when decided (0: allowed, else the errno)
+ *
+ * The level is read once: the CLI may change it beside this call.
+ *
+ * Return: true if the VM's level decides the access here.
  */
-static bool kas_fw_decides(struct kvm_vcpu *vcpu, u64 id, int *ret)
+bool kas_fw_decides(struct kvm_vcpu *vcpu, u64 id, int *ret)
 {
 	struct kas_vm *v = kas_vm_lookup(vcpu->kvm);
 	u64 level;

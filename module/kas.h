@@ -91,6 +91,7 @@ int kas_gicr510_uaccess_pre(struct kprobe *p, struct pt_regs *regs);
 
 /* fwregs.c, smccc.c */
 bool kas_fw_acts(u64 level);
+bool kas_fw_decides(struct kvm_vcpu *vcpu, u64 id, int *ret);
 void kas_fw_apply(struct kvm *kvm, struct kas_vm *v);
 int kas_fw_num_regs_pre(struct kprobe *p, struct pt_regs *regs);
 int kas_fw_copy_ids_pre(struct kprobe *p, struct pt_regs *regs);

@@ -628,25 +628,25 @@ int kas_one_reg_pre(struct kprobe *p, struct pt_regs *regs)
 	void *fn = NULL;
 	u64 level;
 
-	/* The VMM's most frequent accesses (core registers) first. */
-	if (!kas_reg_level_may_act(reg->id) &&
-	    (set || !kas_fw_reg_level_may_deny(reg->id)))
-		return 0;
-	level = kas_older_level(vcpu->kvm);
-	if (!level)
-		return 0;
 	/*
 	 * A firmware bitmap the level lacks: refused here, where the kernel
 	 * would call kvm_arm_get_fw_reg(), so that reading the firmware
 	 * registers every level has passes one hook, not two. Writes go
 	 * through the firmware hook (kas_fw_set_pre()).
 	 */
-	if (kas_fw_reg_level_may_deny(reg->id)) {
-		int ret = kas_fw_acts(level) ?
-			  kas_fw_reg_access(level, KAS_HOST_LEVEL, reg->id) : 0;
+	if (!set && kas_fw_reg_level_may_deny(reg->id)) {
+		int ret = 0;
 
-		return ret ? kas_return(regs, ret) : 0;
+		if (kas_fw_decides(vcpu, reg->id, &ret) && ret)
+			return kas_return(regs, ret);
+		return 0;
 	}
+	/* The VMM's most frequent accesses (core registers) first. */
+	if (!kas_reg_level_may_act(reg->id))
+		return 0;
+	level = kas_older_level(vcpu->kvm);
+	if (!level)
+		return 0;
 	/* What the level does first; the call-through cookie only if it acts. */
 	if (kas_reg_hidden(level, KAS_HOST_LEVEL, kas_host_clidr(), reg->id)) {
 		if ((set && kas_reg_set_passes(KAS_HOST_LEVEL, reg->id)) ||
