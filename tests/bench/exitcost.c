@@ -70,10 +70,13 @@ static uint64_t ioctl_loop(struct vmm_vm *vm, uint64_t id)
  * What a migration does in its downtime, for a VM of 4 vCPUs that has run:
  * each vCPU's KVM_GET_REG_LIST, then KVM_GET_ONE_REG of every register
  * listed. The cheapest of REPS, in instructions for the whole save (0: it
- * failed). Each vCPU enters KVM_RUN once first (immediate_exit: the
- * kernel's first-run work, no guest code), as a migrated VM's have.
+ * failed); *nregs: the registers one save read. Each vCPU enters KVM_RUN
+ * once first (immediate_exit: the kernel's first-run work, no guest
+ * code), as a migrated VM's have. An older level may list more registers
+ * than the host (5.10's PMU registers): a kernel of that level saves them
+ * too, so the cost per register is the fair comparison for such a level.
  */
-static uint64_t regsave(const char *lvl)
+static uint64_t regsave(const char *lvl, unsigned int *nregs)
 {
 	static struct {
 		struct kvm_reg_list rl;
@@ -96,6 +99,7 @@ static uint64_t regsave(const char *lvl)
 		vm.vcpu[c].run->immediate_exit = 0;
 	}
 	for (r = 0; r < REPS && !ret; r++) {
+		*nregs = 0;
 		t0 = cntvct();
 		for (c = 0; c < 4 && !ret; c++) {
 			l.rl.n = sizeof(l.id) / sizeof(l.id[0]);
@@ -107,6 +111,7 @@ static uint64_t regsave(const char *lvl)
 				if ((1u << ((l.id[i] & KVM_REG_SIZE_MASK) >> KVM_REG_SIZE_SHIFT)) > sizeof(buf))
 					continue;
 				ret = ioctl(vm.vcpu[c].fd, KVM_GET_ONE_REG, &one);
+				(*nregs)++;
 			}
 		}
 		t = cntvct() - t0;
@@ -120,7 +125,8 @@ static uint64_t regsave(const char *lvl)
 int main(int argc, char **argv)
 {
 	const char *lvl = argc > 1 ? argv[1] : "none";
-	unsigned int maj, min;
+	unsigned int maj, min, nregs = 0;
+	uint64_t save;
 	struct vmm_vm vm;
 	int ret;
 
@@ -135,9 +141,11 @@ int main(int argc, char **argv)
 	}
 	vmm_load_code(&vm, CODE, (const uint32_t *)kas_bench_guest,
 		      (kas_bench_guest_end - kas_bench_guest) / 4);
+	save = regsave(lvl, &nregs);
 	printf("bench level=%s gicd_iidr_read=%llu gicd_igroupr1_read=%llu hvc_smccc_version=%llu "
 	       "hvc_psci_version=%llu get_one_reg_psci=%llu get_one_reg_x0=%llu "
-	       "mrs_id_aa64pfr0=%llu mrs_ctr_el0=%llu regsave_4vcpu=%llu\n", lvl,
+	       "mrs_id_aa64pfr0=%llu mrs_ctr_el0=%llu regsave_4vcpu=%llu "
+	       "regsave_regs=%u regsave_per_reg=%llu\n", lvl,
 	       (unsigned long long)guest_loop(&vm, 0, VMM_GICD_GPA + 0x8),
 	       (unsigned long long)guest_loop(&vm, 0, VMM_GICD_GPA + 0x84),
 	       (unsigned long long)guest_loop(&vm, 1, 0x80000000),
@@ -148,7 +156,8 @@ int main(int argc, char **argv)
 					      KVM_REG_ARM_CORE | KVM_REG_ARM_CORE_REG(regs.regs[0])),
 	       (unsigned long long)guest_loop(&vm, 2, 0),
 	       (unsigned long long)guest_loop(&vm, 3, 0),
-	       (unsigned long long)regsave(lvl));
+	       (unsigned long long)save, nregs,
+	       (unsigned long long)(nregs ? save / nregs : 0));
 	vmm_vm_destroy(&vm);
 	return 0;
 }
