@@ -405,9 +405,11 @@ static int rmmod_in_child(long *ms)
 static void test_unload_bounded(const char *ko)
 {
 	struct kvm_device_attr zero = { 0 };
+	uint64_t host = 0, lvl = 0;
+	struct vmm_vm vm, vm2;
 	struct kas_stall st;
-	struct vmm_vm vm;
 	long want, ms = 0, ret;
+	char dflt[32];
 	int r, held;
 
 	if (vmm_vm_create(&vm))
@@ -433,6 +435,23 @@ static void test_unload_bounded(const char *ko)
 	else
 		tap_skip("the call was not held on the page (it returned %s at once): nothing to test",
 			 strerror(-st.ret));
+	/* The refused unload changed nothing: new VMs get the operator's default. */
+	if (held && !vmm_host_level(&host) && host > KVM_ABI_SHIM_LEVEL(5, 10) &&
+	    !vmm_param_read("default_level", dflt, sizeof(dflt)) &&
+	    !vmm_param_write("default_level", "5.10")) {
+		dflt[strcspn(dflt, "\n")] = '\0';
+		ret = vmm_vm_create(&vm2);
+		if (!ret) {
+			ret = vmm_shim_get(&vm2, KVM_ABI_SHIM_ATTR_LEVEL, &lvl);
+			vmm_vm_destroy(&vm2);
+		}
+		tap_ok(!ret && lvl == KVM_ABI_SHIM_LEVEL(5, 10) && !st.done,
+		       "while the call is still held, a new VM gets the default level 5.10 (0x%llx, %ld)",
+		       (unsigned long long)lvl, ret);
+		vmm_param_write("default_level", dflt);
+	} else if (held) {
+		tap_skip("no older level on this host: new VMs during the held call");
+	}
 	ret = kas_stall_end(&st);
 	tap_ok(ret == want,
 	       "once the page is served, the ioctl ends with the kernel's answer to a zeroed argument (%s, want %s)",
@@ -596,6 +615,41 @@ static void test_refusal(const char *ko, uint64_t host, unsigned int rounds)
 	TAP_ERRNO(insmod(ko), 0, "module loads normally afterwards");
 }
 
+/*
+ * Loaded without its vGIC hooks (here: vgic_init treated as missing), the
+ * module cannot give a VM a vGIC revision: every revision request, 1
+ * (interrupt groups read-only) included, is refused at once, for a VM and
+ * as a default, rather than accepted and never applied.
+ */
+static void test_vgic_hooks_missing(const char *ko)
+{
+	unsigned int rev;
+	struct vmm_vm vm;
+	uint64_t val;
+
+	TAP_ERRNO(rmmod(), 0, "unload before the load without vGIC hooks");
+	TAP_ERRNO(insmod_args(ko, "fail_hook=vgic_init"), 0,
+		  "loads with vgic_init missing (no vGIC hooks)");
+	if (vmm_vm_create(&vm)) {
+		tap_bail("KVM_CREATE_VM: %s", strerror(errno));
+		return;
+	}
+	for (rev = 1; rev <= 3; rev++)
+		TAP_ERRNO(vmm_shim_set(&vm, KVM_ABI_SHIM_ATTR_IIDR_REV, rev), -EOPNOTSUPP,
+			  "without vGIC hooks, a VM's revision %u is refused", rev);
+	tap_ok(!vmm_shim_get(&vm, KVM_ABI_SHIM_ATTR_IIDR_REV, &val) && val == 0,
+	       "the VM's revision request stays 0 (%llu)", (unsigned long long)val);
+	vmm_vm_destroy(&vm);
+	TAP_ERRNO(vmm_param_write("defaults", "native 1"), -EINVAL,
+		  "without vGIC hooks, the default revision 1 is refused");
+	TAP_ERRNO(vmm_param_write("default_iidr_rev", "1"), -EINVAL,
+		  "default_iidr_rev=1 is refused too");
+	TAP_ERRNO(rmmod(), 0, "unloads");
+	TAP_ERRNO(insmod_args(ko, "default_iidr_rev=1 fail_hook=vgic_init"), -EINVAL,
+		  "a load asking for revision 1 without vGIC hooks is refused");
+	TAP_ERRNO(insmod(ko), 0, "module loads normally afterwards");
+}
+
 int main(int argc, char **argv)
 {
 	unsigned int rounds = 20;
@@ -617,5 +671,6 @@ int main(int argc, char **argv)
 	test_unload_bounded(argv[1]);
 	test_rev_until_init(argv[1]);
 	test_refusal(argv[1], host, rounds);
+	test_vgic_hooks_missing(argv[1]);
 	return tap_finish();
 }

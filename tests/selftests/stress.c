@@ -4,8 +4,10 @@
  * destroyed with random levels and revisions, the control plane hammered
  * on one VM while another thread adds its vCPUs and initialises its vGIC,
  * the operator defaults flipping meanwhile, and then all of it again while
- * the module is unloaded and loaded in a loop. Every result is checked
- * against the documented one; nothing may leak.
+ * the module is unloaded and loaded in a loop: refused while a VM needs it,
+ * and now and then with every VM thread held at its gate, when the unload
+ * must succeed. Every result is checked against the documented one;
+ * nothing may leak.
  *
  *   stress MODULE.ko [SECONDS [SEED [MANY]]]   (module loaded; left loaded)
  *
@@ -44,7 +46,11 @@ static uint64_t host, supported;
 static int gic;
 static const char *ko;
 static atomic_int stop, reloading;
-static atomic_long cycles, calls, dflt_writes, unloads, busy_unloads, loads;
+static atomic_long cycles, calls, dflt_writes, unloads, busy_unloads, loads, drained_unloads;
+/* Draining: VM threads wait at their gate; active: VM lives under way. */
+static atomic_int drain, active;
+/* Module references held before the stress (by VMs outside it). */
+static long ref_base;
 static atomic_long failures;
 static pthread_mutex_t fail_lock = PTHREAD_MUTEX_INITIALIZER;
 static char fail_msgs[8][200];
@@ -221,12 +227,38 @@ static void vm_cycle(unsigned int *s)
 	atomic_fetch_add(&cycles, 1);
 }
 
+/*
+ * Before a VM's life: wait while the reloader drains. Counting first and
+ * checking second (sequentially consistent) means the reloader either
+ * sees this life or the life sees the drain. False once stopping.
+ */
+static bool gate_enter(void)
+{
+	for (;;) {
+		if (atomic_load(&stop))
+			return false;
+		atomic_fetch_add(&active, 1);
+		if (!atomic_load(&drain))
+			return true;
+		atomic_fetch_sub(&active, 1);
+		while (atomic_load(&drain) && !atomic_load(&stop))
+			usleep(1000);
+	}
+}
+
+static void gate_exit(void)
+{
+	atomic_fetch_sub(&active, 1);
+}
+
 static void *creator(void *arg)
 {
 	unsigned int s = (unsigned int)(uintptr_t)arg;
 
-	while (!atomic_load(&stop))
+	while (gate_enter()) {
 		vm_cycle(&s);
+		gate_exit();
+	}
 	return NULL;
 }
 
@@ -312,7 +344,13 @@ static void *hammer_owner(void *arg)
 
 	for (;;) {
 		atomic_store(&hvm_vcpus, 0);
-		if (atomic_load(&stop) || vmm_vm_create(&hvm)) {
+		if (!gate_enter()) {
+			atomic_store(&hround_go, 0);
+			pthread_barrier_wait(&hbar);
+			return NULL;
+		}
+		if (vmm_vm_create(&hvm)) {
+			gate_exit();
 			atomic_store(&hround_go, 0);
 			pthread_barrier_wait(&hbar);
 			return NULL;
@@ -359,6 +397,7 @@ static void *hammer_owner(void *arg)
 			fail("hammered VM: GET failed with the module loaded");
 		}
 		vmm_vm_destroy(&hvm);
+		gate_exit();
 		atomic_fetch_add(&cycles, 1);
 	}
 }
@@ -379,13 +418,55 @@ static int insmod(void)
 	return ret;
 }
 
-/* Unload when nothing needs the module (refused otherwise), load again. */
+/*
+ * Hold every VM thread at its gate until no VM of theirs lives: nothing
+ * needs the module then, so its unload must succeed (after at most a
+ * moment's wait for a reference that is not a VM's, such as a defaults
+ * write under way); then load it again and let the threads go on.
+ */
+static void drained_reload(unsigned int *s)
+{
+	int i, ret = -EAGAIN;
+
+	atomic_store(&drain, 1);
+	for (i = 0; atomic_load(&active) && i < 10000; i++)
+		usleep(1000);
+	if (atomic_load(&active)) {
+		fail("the VM threads did not come to their gates in 10 s");
+		atomic_store(&drain, 0);
+		return;
+	}
+	for (i = 0; i < 200 && (ret = rmmod()) == -EAGAIN; i++)
+		usleep(5000);
+	if (ret) {
+		fail("rmmod with no VM of the stress alive: %d", ret);
+	} else {
+		atomic_fetch_add(&unloads, 1);
+		atomic_fetch_add(&drained_unloads, 1);
+		usleep(rnd(s) % 20000);
+		ret = insmod();
+		if (ret)
+			fail("insmod after a drained unload: %d", ret);
+		else
+			atomic_fetch_add(&loads, 1);
+	}
+	atomic_store(&drain, 0);
+}
+
+/*
+ * Unload when nothing needs the module (refused otherwise), load again;
+ * every 100th time with the VM threads drained first.
+ */
 static void *reloader(void *arg)
 {
-	unsigned int s = (unsigned int)(uintptr_t)arg;
+	unsigned int s = (unsigned int)(uintptr_t)arg, n = 0;
 	int ret;
 
 	while (!atomic_load(&stop)) {
+		if (ref_base == 0 && ++n % 100 == 0) {
+			drained_reload(&s);
+			continue;
+		}
 		ret = rmmod();
 		if (!ret) {
 			atomic_fetch_add(&unloads, 1);
@@ -563,9 +644,19 @@ int main(int argc, char **argv)
 	tap_ok(kas_refcnt() == ref0, "module loaded: module references back at %ld (now %ld)",
 	       ref0, kas_refcnt());
 
+	ref_base = ref0;
 	run_phase("module reloading", secs, seed + 1, true);
-	tap_diag("module reloading: %ld unloads, %ld refused while VMs needed the module, %ld loads",
-		 atomic_load(&unloads), atomic_load(&busy_unloads), atomic_load(&loads));
+	tap_diag("module reloading: %ld unloads (%ld with the VM threads drained), %ld refused while VMs needed the module, %ld loads",
+		 atomic_load(&unloads), atomic_load(&drained_unloads), atomic_load(&busy_unloads),
+		 atomic_load(&loads));
+	if (ref0 == 0)
+		tap_ok(atomic_load(&drained_unloads) > 0 &&
+		       atomic_load(&loads) == atomic_load(&unloads),
+		       "module reloading: unloaded and loaded again %ld times, %ld of them with no VM alive",
+		       atomic_load(&loads), atomic_load(&drained_unloads));
+	else
+		tap_skip("module reloading: unloads with no VM alive (%ld references held before the stress)",
+			 ref0);
 	if (!vmm_module_loaded())
 		tap_ok(insmod() == 0, "the module loads again after the stress");
 	vmm_param_write("defaults", "native 0");

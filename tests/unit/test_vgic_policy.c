@@ -119,6 +119,9 @@ static void test_ctrl(void)
 	tap_ok(kas_ctrl_set_rev(4, NATIVE, L(6, 1), true, false) == -EINVAL, "SET rev 4 EINVAL");
 	tap_ok(kas_ctrl_set_rev(2, NATIVE, L(6, 1), false, false) == -EOPNOTSUPP,
 	       "SET rev without vGIC hooks EOPNOTSUPP");
+	tap_ok(kas_ctrl_set_rev(1, NATIVE, L(6, 1), false, false) == -EOPNOTSUPP &&
+	       kas_ctrl_set_rev(1, L(5, 10), L(6, 12), false, false) == -EOPNOTSUPP,
+	       "SET rev 1 without vGIC hooks EOPNOTSUPP (native and 5.10)");
 	tap_ok(kas_ctrl_set_rev(2, NATIVE, L(6, 1), true, true) == -EBUSY, "SET rev after vCPU EBUSY");
 	tap_ok(kas_ctrl_set_level(L(5, 10), 3, L(6, 12), 0, false) == -EINVAL,
 	       "level 5.10 refused while rev 3 is requested");
