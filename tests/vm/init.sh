@@ -117,6 +117,51 @@ wait_holding() {
 	done
 }
 
+# bpf_start FUNCTION...: an operator's BPF programs (bpftrace's kprobe: and
+# kretprobe:, by tests/selftests/bpfprobe) on each FUNCTION, kept until
+# bpf_stop. bpf_on: 1 once attached, 4 on a kernel without BPF, else 0
+# (the reason in /tmp/bpf.out).
+bpf_start() {
+	rm -f /tmp/bpf-hold
+	mkfifo /tmp/bpf-hold
+	/tests/bpfprobe "$@" < /tmp/bpf-hold > /tmp/bpf.out 2>&1 &
+	bpfpid=$!
+	exec 7> /tmp/bpf-hold
+	i=0
+	while ! grep -q '^attached' /tmp/bpf.out && kill -0 $bpfpid 2>/dev/null && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	bpf_on=1
+	grep -q '^attached' /tmp/bpf.out && return
+	exec 7>&-
+	wait $bpfpid
+	[ $? = 4 ] && bpf_on=4 || bpf_on=0
+}
+
+# bpf_stop: detach the programs; bpf_hits: "ENTRY RETURN", their hit counts.
+bpf_stop() {
+	bpf_hits=
+	[ "$bpf_on" = 1 ] || return
+	exec 7>&-
+	wait $bpfpid
+	bpf_hits=$(sed -n 's/^hits //p' /tmp/bpf.out)
+}
+
+# bpf_say N WHAT: the TAP line of a bpf_start/bpf_stop pair.
+bpf_say() {
+	case $bpf_on in
+	4) say "ok $1 # SKIP $2: no BPF on this kernel ($(head -c 120 /tmp/bpf.out))" ;;
+	1) set -- "$1" "$2" $bpf_hits
+	   if [ "${3:-0}" -gt 0 ] && [ "${4:-0}" -gt 0 ]; then
+		say "ok $1 $2: BPF programs on a kprobe and a kretprobe of each hooked function ran ($3 entries, $4 returns)"
+	   else
+		say "not ok $1 $2: BPF programs on each hooked function: hits '${3:-} ${4:-}'"
+	   fi ;;
+	*) say "not ok $1 $2: BPF programs on each hooked function: $(head -c 200 /tmp/bpf.out)" ;;
+	esac
+}
+
 # kvmst_run OUT [DIR [HOW]]: each KVM selftest of DIR (default /kvmst, the
 # kernel's own; the names in DIR/list) once, its exit status, seconds and
 # failed assertion (file:line, or -) to OUT, its output to OUT.NAME; HOW it
@@ -511,12 +556,33 @@ i=0
 for s in $syms; do
 	i=$((i + 1))
 	echo "r:kasr/r$i $s" >> $tr/kprobe_events || say "not ok 1 kretprobe on $s"
+	echo "p:kasr/p$i $s" >> $tr/kprobe_events || say "not ok 1 kprobe on $s"
 done
 if echo 1 > $tr/events/kasr/enable; then
-	say "ok 1 a kretprobe on each of the $i hooked functions ($(echo $syms | cut -c1-200))"
+	say "ok 1 a kprobe and a kretprobe on each of the $i hooked functions ($(echo $syms | cut -c1-200))"
 else
-	say "not ok 1 a kretprobe on each of the $i hooked functions"
+	say "not ok 1 a kprobe and a kretprobe on each of the $i hooked functions"
 fi
+# fprobe events (f:), where the kernel has them (7.x).
+fp=
+if grep -q 'f\[:' $tr/README 2>/dev/null; then
+	i=0
+	for s in $syms; do
+		i=$((i + 1))
+		echo "f:kasf/f$i $s" >> $tr/dynamic_events && echo "f:kasf/x$i $s%return" >> $tr/dynamic_events ||
+			say "not ok 2 fprobe on $s"
+	done
+	if echo 1 > $tr/events/kasf/enable; then
+		fp=1
+		say "ok 2 an fprobe on entry and return of each of the $i hooked functions"
+	else
+		say "not ok 2 an fprobe on entry and return of each of the $i hooked functions"
+	fi
+else
+	say "ok 2 # SKIP no fprobe events on this kernel"
+fi
+# shellcheck disable=SC2086 # one argument per function
+bpf_start $syms
 for _ in $(seq "$rep"); do
 	for t in $tsuites; do
 		kas_test kretprobed-$t /tests/$t
@@ -528,16 +594,31 @@ echo 6.1 > /sys/module/kvm_abi_shim/parameters/default_level
 /tests/holdvm native < /dev/null > /dev/null 2>&1
 echo native > /sys/module/kvm_abi_shim/parameters/default_level
 hits=$(awk '$1 ~ /^r[0-9]/ { n += $2 } END { print n + 0 }' $tr/kprobe_profile)
+phits=$(awk '$1 ~ /^p[0-9]/ { n += $2 } END { print n + 0 }' $tr/kprobe_profile)
 live=$(sed -n 's/^vm_live //p' $st) ref=$(cat /sys/module/kvm_abi_shim/refcnt)
-if [ "$live" = "$live0" ] && [ "$ref" = "$ref0" ] && [ "$hits" -gt 0 ]; then
-	say "ok 1 with the kretprobes: VMs back at $live0, module references at $ref0 ($hits kretprobe hits)"
+if [ "$live" = "$live0" ] && [ "$ref" = "$ref0" ] && [ "$hits" -gt 0 ] && [ "$phits" -gt 0 ]; then
+	say "ok 1 with the kprobes and kretprobes: VMs back at $live0, module references at $ref0 ($phits kprobe, $hits kretprobe hits)"
 else
-	say "not ok 1 with the kretprobes: VMs $live (want $live0), module references $ref (want $ref0), $hits kretprobe hits"
+	say "not ok 1 with the kprobes and kretprobes: VMs $live (want $live0), module references $ref (want $ref0), $phits kprobe, $hits kretprobe hits"
 fi
 if cat /sys/kernel/debug/kvm_abi_shim/vms > /dev/null; then
 	say "ok 2 the VM table reads back"
 else
 	say "not ok 2 the VM table reads back"
+fi
+bpf_stop
+bpf_say 3 "attached after the module"
+if [ -n "$fp" ]; then
+	# Trace lines name the event, not its group: f1:, x1: ...
+	fhits=$(grep -cE ' [fx][0-9]+: \(' $tr/trace)
+	if [ "$fhits" -gt 0 ]; then
+		say "ok 4 the fprobes fired ($fhits events in the trace)"
+	else
+		say "not ok 4 the fprobes fired: no event in the trace"
+	fi
+	echo 0 > $tr/events/kasf/enable
+	echo > $tr/dynamic_events
+	echo > $tr/trace
 fi
 echo 0 > $tr/events/kasr/enable
 echo > $tr/kprobe_events
@@ -546,12 +627,18 @@ echo > $tr/kprobe_events
 # Started before the module loads, so that ftrace calls the module's
 # callback first and the tracer's after it, on the call the module
 # answers itself: the tracer's return hook must still run.
+# An operator's BPF programs on them too, attached before the module.
 say "# run function-graph"
 for s in $syms; do echo "$s" >> $tr/set_ftrace_filter; done
-if rmmod kvm_abi_shim && echo function_graph > $tr/current_tracer && insmod /kvm_abi_shim.ko; then
-	say "ok 1 the function-graph tracer on the $(grep -c . $tr/set_ftrace_filter) hooked functions, then the module loaded"
+bpf_on=0
+# shellcheck disable=SC2086 # one argument per function
+rmmod kvm_abi_shim && bpf_start $syms
+if [ -e /sys/module/kvm_abi_shim ]; then
+	say "not ok 1 the function-graph tracer and BPF programs on the hooked functions, then the module loaded: rmmod failed"
+elif echo function_graph > $tr/current_tracer && insmod /kvm_abi_shim.ko; then
+	say "ok 1 the function-graph tracer and BPF programs on the $(grep -c . $tr/set_ftrace_filter) hooked functions, then the module loaded"
 else
-	say "not ok 1 the function-graph tracer on the hooked functions, then the module loaded"
+	say "not ok 1 the function-graph tracer and BPF programs on the hooked functions, then the module loaded"
 fi
 for t in $gsuites; do
 	kas_test graphed-$t /tests/$t
@@ -566,6 +653,8 @@ if [ "$n" -gt 0 ]; then
 else
 	say "not ok 2 the tracer saw the hooked functions: no entry"
 fi
+bpf_stop
+bpf_say 3 "attached before the module"
 # The fallback, kprobes, through the same suites.
 say "# run kprobe-hooks"
 if rmmod kvm_abi_shim && insmod /kvm_abi_shim.ko hooks=kprobe &&
