@@ -512,6 +512,30 @@ static bool logged(const char *a, const char *b)
 
 #define FW_PSCI_VERSION (KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_FW | 0)
 
+/*
+ * What a level rewrites in a new VM: its PSCI version and the firmware
+ * feature bitmaps (6.0+; elsewhere each read's error, which must not change
+ * either).
+ */
+#define NR_FW 4
+struct fw_regs {
+	int ret[NR_FW];
+	uint64_t val[NR_FW];
+};
+
+static int read_fw_regs(struct vmm_vcpu *c, struct fw_regs *f)
+{
+	static const uint64_t ids[NR_FW] = {
+		FW_PSCI_VERSION, STD_BMAP, STD_BMAP + 1, STD_BMAP + 2,
+	};
+	int i;
+
+	memset(f, 0, sizeof(*f));
+	for (i = 0; i < NR_FW; i++)
+		f->ret[i] = vmm_get_reg(c, ids[i], &f->val[i]);
+	return f->ret[0];
+}
+
 static volatile sig_atomic_t churn_stop;
 
 static void churn_term(int sig)
@@ -520,24 +544,24 @@ static void churn_term(int sig)
 }
 
 /*
- * Child: create and destroy VMs until SIGTERM; each VM's PSCI version
- * register must be the kernel's own (@native). Exit status: the number of
- * VMs that read anything else (at most 100), or 101 if none was created.
+ * Child: create and destroy VMs until SIGTERM; each VM's firmware registers
+ * must be the kernel's own (@native). Exit status: the number of VMs that
+ * read anything else (at most 100), or 101 if none was created.
  */
-static void churn(uint64_t native)
+static void churn(const struct fw_regs *native)
 {
 	unsigned int vms = 0, changed = 0;
+	struct fw_regs f;
 	struct vmm_vm vm;
-	uint64_t psci;
 
 	signal(SIGTERM, churn_term);
 	while (!churn_stop) {
 		if (vmm_vm_create(&vm))
 			continue;
 		if (!vmm_vcpu_add(&vm, 1u << KVM_ARM_VCPU_PSCI_0_2) &&
-		    !vmm_get_reg(&vm.vcpu[0], FW_PSCI_VERSION, &psci)) {
+		    !read_fw_regs(&vm.vcpu[0], &f)) {
 			vms++;
-			changed += psci != native;
+			changed += !!memcmp(&f, native, sizeof(f));
 		}
 		vmm_vm_destroy(&vm);
 	}
@@ -557,7 +581,7 @@ static void test_refusal_under_load(const char *ko, uint64_t host, unsigned int 
 		"default_level=5.10 fail_hook=kvm_arm_set_fw_reg",
 	};
 	unsigned int i, k, refused;
-	uint64_t native = 0;
+	struct fw_regs native;
 	struct vmm_vm vm;
 	int status;
 	pid_t child;
@@ -568,7 +592,7 @@ static void test_refusal_under_load(const char *ko, uint64_t host, unsigned int 
 		return;
 	}
 	if (vmm_vm_create(&vm) || vmm_vcpu_add(&vm, 1u << KVM_ARM_VCPU_PSCI_0_2) ||
-	    vmm_get_reg(&vm.vcpu[0], FW_PSCI_VERSION, &native))
+	    read_fw_regs(&vm.vcpu[0], &native))
 		tap_bail("cannot read the kernel's PSCI version");
 	vmm_vm_destroy(&vm);
 	for (i = 0; i < 2; i++) {
@@ -576,15 +600,15 @@ static void test_refusal_under_load(const char *ko, uint64_t host, unsigned int 
 		if (child < 0)
 			tap_bail("fork: %s", strerror(errno));
 		if (!child)
-			churn(native);
+			churn(&native);
 		for (k = refused = 0; k < rounds; k++)
 			refused += insmod_args(ko, args[i]) == (i ? -EINVAL : -ENOENT);
 		kill(child, SIGTERM);
 		waitpid(child, &status, 0);
 		tap_ok(refused == rounds && WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
 		       !vmm_module_loaded(),
-		       "%s: %u loads refused (%u), VMs created meanwhile read the kernel's PSCI version 0x%llx (exit %d)",
-		       args[i], rounds, refused, (unsigned long long)native,
+		       "%s: %u loads refused (%u), VMs created meanwhile read the kernel's PSCI version 0x%llx and firmware bitmaps (exit %d)",
+		       args[i], rounds, refused, (unsigned long long)native.val[0],
 		       WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 	}
 }
