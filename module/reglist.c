@@ -270,6 +270,20 @@ static unsigned int kas_compose(struct kvm_vcpu *vcpu, u64 level, struct kas_lis
 }
 
 /*
+ * Room for @n ids. The kernel's KVM_GET_REG_LIST allocates nothing, so it
+ * never fails with ENOMEM, and at an older level it must not either. The
+ * list is a few KiB (order 0 or 1), which the page allocator gives without
+ * failing but to a task being killed: __GFP_NOFAIL says so, and keeps
+ * fault injection off a site the kernel does not have.
+ */
+static u64 *kas_ids_alloc(unsigned int n)
+{
+	if ((size_t)n * sizeof(u64) <= 2 * PAGE_SIZE)
+		return kmalloc_array(n, sizeof(u64), GFP_KERNEL_ACCOUNT | __GFP_NOFAIL);
+	return kvmalloc_array(n, sizeof(u64), GFP_KERNEL_ACCOUNT);
+}
+
+/*
  * The kernel's list for @vcpu at @level, built in kernel memory with room
  * for @extra more ids; *@out is the caller's to free. The kernel's own
  * counts (total and sys-reg part) must match: another vCPU may change the
@@ -290,7 +304,7 @@ static long kas_reglist_raw(struct kvm_vcpu *vcpu, u64 level, unsigned int extra
 		if (want + extra > l.cap) {
 			kvfree(l.ids);
 			l.cap = want + extra;
-			l.ids = kvmalloc_array(l.cap, sizeof(u64), GFP_KERNEL_ACCOUNT);
+			l.ids = kas_ids_alloc(l.cap);
 			if (!l.ids)
 				return -ENOMEM;
 		}
