@@ -475,6 +475,13 @@ kas_test passthrough /tests/passthrough check /tmp/passthrough.rec
 # VMMs that are not root: their own VM, the host's defaults, a VM fd in
 # another process, one user's stalled call against another's VM.
 kas_test unpriv /tests/unpriv
+# The suites that need no root (nothing written to the module's
+# parameters), as such a VMM: uid 1000 in the kvm group.
+usuites="reglist idregs caps"
+grep -qw kas.brief /proc/cmdline && usuites="reglist"
+for t in $usuites; do
+	kas_test unprivileged-$t /tests/asuser /tests/$t
+done
 
 # Fingerprints at every level this host supports (module loaded).
 say "# run fingerprint-levels"
