@@ -5,11 +5,15 @@
  * flags, address), KVM_{GET,SET}_ONE_REG (listed, unlisted and malformed
  * ids, random values), KVM_GET_REG_LIST with random sizes, vGIC
  * distributor and redistributor registers (IIDR, IGROUPR and the rest)
- * through their attributes, and PSCI/SMCCC calls from the guest with
- * random function ids. Each result must be in the documented set; the
- * level of a VM must never change once it has vCPUs; the register list
- * count must be the number of ids written; and afterwards nothing may be
- * left: live VMs, module references, kernel log.
+ * through their attributes, the guest's own reads and writes of GICD_IIDR
+ * and GICD_IGROUPRn, and PSCI/SMCCC calls from the guest with random
+ * function ids. Each result must be in the documented set; the level of a
+ * VM must never change once it has vCPUs; the register list count must be
+ * the number of ids written; what the guest reads of the distributor is
+ * what its VMM reads, and at IIDR revision 1 its group writes change
+ * nothing; the PSCI version the guest is told is the VM's PSCI_VERSION
+ * register; and afterwards nothing may be left: live VMs, module
+ * references, kernel log.
  *
  *   fuzz [CALLS [SEED]]   (module loaded; a failing seed replays exactly)
  */
@@ -41,7 +45,7 @@ struct target {
 static struct target t[MAX_VMS];
 static unsigned int ntargets;
 static uint64_t state;
-static long calls, failures, by_op[5], by_errno[5][4];
+static long calls, failures, by_op[6], by_errno[6][4];
 
 static uint64_t rnd(void)
 {
@@ -196,6 +200,44 @@ static void op_vgic(struct target *x)
 			   attr, &v32), ok, redist ? "redistributor register" : "distributor register");
 }
 
+/*
+ * The guest's own access to GICD_IIDR or a GICD_IGROUPRn (vCPU 0): it reads
+ * what the VMM reads through the device attribute; its writes to IIDR, and
+ * at IIDR revision 1 to the groups, change nothing.
+ */
+static void op_mmio(struct target *x)
+{
+	uint32_t off = rnd() % 3 ? 0x80 + 4 * (uint32_t)(rnd() % 4) : 0x8;
+	uint32_t iidr = 0, before = 0, got = 0, vmm = 0;
+	bool wrote = rnd() % 2, ignored;
+	int ret;
+
+	if (vmm_attr(x->vm.gic_fd, KVM_GET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_DIST_REGS, 0x8,
+		     &iidr) ||
+	    vmm_attr(x->vm.gic_fd, KVM_GET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_DIST_REGS, off,
+		     &before)) {
+		fail("GICD+%#x: the VMM cannot read it", off);
+		return;
+	}
+	ignored = off == 0x8 || ((iidr >> 12) & 0xf) == 1;
+	ret = wrote ? vmm_guest_write32(&x->vm, VMM_GICD_GPA + off, (uint32_t)rnd()) : 0;
+	if (!ret)
+		ret = vmm_guest_read32(&x->vm, VMM_GICD_GPA + off, &got);
+	by_errno[4][ret ? 3 : 0]++;
+	if (ret) {
+		fail("GICD+%#x: the guest did not come back (%s)", off, strerror(-ret));
+		return;
+	}
+	if (vmm_attr(x->vm.gic_fd, KVM_GET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_DIST_REGS, off, &vmm) ||
+	    got != vmm)
+		fail("GICD+%#x: the guest reads %#x, its VMM %#x", off, got, vmm);
+	else if (wrote && ignored && got != before)
+		fail("GICD+%#x at revision %u: the guest's write changed %#x to %#x", off,
+		     (iidr >> 12) & 0xf, before, got);
+}
+
+#define FW_PSCI_VERSION (KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_FW | 0)
+
 /* A PSCI/SMCCC call from the guest; none that stops or suspends the vCPU. */
 static void op_hvc(struct target *x)
 {
@@ -203,7 +245,7 @@ static void op_hvc(struct target *x)
 		0x84000000, 0xc4000000, 0x80000000, 0x80008000, 0x86000000, 0xc6000000,
 		0xc5000020, 0x84000050, 0xc4000050, 0x82000000,
 	};
-	uint64_t a[4] = { 0 }, x0 = 0;
+	uint64_t a[4] = { 0 }, x0 = 0, v = 0;
 	uint32_t fid;
 	int ret;
 
@@ -219,9 +261,12 @@ static void op_hvc(struct target *x)
 	a[2] = rnd();
 	a[3] = rnd();
 	ret = vmm_guest_call(&x->vm, false, a, &x0);
-	by_errno[4][ret ? 3 : 0]++;
+	by_errno[5][ret ? 3 : 0]++;
 	if (ret)
 		fail("HVC %#x: the guest did not come back (%s)", fid, strerror(-ret));
+	else if (fid == 0x84000000 && (vmm_get_reg(&x->vm.vcpu[0], FW_PSCI_VERSION, &v) || x0 != v))
+		fail("PSCI_VERSION: the guest is told %#llx, the VM's register is %#llx",
+		     (unsigned long long)x0, (unsigned long long)v);
 }
 
 static int setup(uint64_t level)
@@ -288,20 +333,23 @@ int main(int argc, char **argv)
 			op_one_reg(x), by_op[1]++;
 		else if (op < 13)
 			op_reg_list(x), by_op[2]++;
-		else if (op < 17)
+		else if (op < 16)
 			op_vgic(x), by_op[3]++;
+		else if (op < 18)
+			op_mmio(x), by_op[4]++;
 		else
-			op_hvc(x), by_op[4]++;
+			op_hvc(x), by_op[5]++;
 		/* A VM with vCPUs keeps its level, whatever was tried. */
 		if (!(calls % 512) && (vmm_shim_get(&x->vm, KVM_ABI_SHIM_ATTR_LEVEL, &now) ||
 				       now != x->level) && wrong_level++ < 4)
 			fail("a VM at %#llx now reads level %#llx", (unsigned long long)x->level,
 			     (unsigned long long)now);
 	}
-	for (i = 0; i < 5; i++)
+	for (i = 0; i < 6; i++)
 		tap_diag("%s: %ld calls; 0 %ld, ENOENT/ENXIO %ld, EINVAL %ld, other %ld",
 			 (const char *[]){ "level attribute", "ONE_REG", "REG_LIST", "vGIC registers",
-					   "guest HVC" }[i], by_op[i], by_errno[i][0], by_errno[i][1],
+					   "guest GICD MMIO", "guest HVC" }[i], by_op[i],
+			 by_errno[i][0], by_errno[i][1],
 			 by_errno[i][2], by_errno[i][3]);
 	tap_ok(!failures, "%ld random calls on %u VMs (seed %u): every result as documented (%ld not)",
 	       n, ntargets, seed, failures);
