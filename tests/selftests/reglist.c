@@ -228,7 +228,7 @@ static void check_no_user_memory(uint64_t level, const char *name)
 	child = fork();
 	if (!child) {
 		/* 1 byte: mlockall() is allowed, no locked page is. */
-		struct rlimit as, ml = { 1, 1 };
+		struct rlimit as, as0, ml = { 1, 1 };
 		struct kvm_reg_list *rl;
 		struct vmm_vm vm;
 		struct list l;
@@ -238,13 +238,19 @@ static void check_no_user_memory(uint64_t level, const char *name)
 		    vmm_vcpu_add(&vm, 0) || get_list(&vm.vcpu[0], &l))
 			_exit(64);
 		rl = calloc(1, sizeof(*rl) + l.n * sizeof(uint64_t));
-		as.rlim_cur = as.rlim_max = vm_size();
+		/*
+		 * The soft limit only: a VMM that is not root could not
+		 * raise a lowered hard limit again.
+		 */
+		if (getrlimit(RLIMIT_AS, &as0))
+			_exit(64);
+		as = as0;
+		as.rlim_cur = vm_size();
 		if (!rl || !as.rlim_cur || setrlimit(RLIMIT_AS, &as))
 			bad |= 4;
 		else if (list_again(&vm.vcpu[0], rl, &l))
 			bad |= 1;
-		as.rlim_cur = as.rlim_max = RLIM_INFINITY;
-		if (setrlimit(RLIMIT_AS, &as) || syscall(SYS_capget, &h, d))
+		if (setrlimit(RLIMIT_AS, &as0) || syscall(SYS_capget, &h, d))
 			_exit(64);
 		d[CAP_IPC_LOCK / 32].effective &= ~(1u << (CAP_IPC_LOCK % 32));
 		if (syscall(SYS_capset, &h, d) || setrlimit(RLIMIT_MEMLOCK, &ml) ||
