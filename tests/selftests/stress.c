@@ -453,18 +453,28 @@ static void drained_reload(unsigned int *s)
 	atomic_store(&drain, 0);
 }
 
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /*
  * Unload when nothing needs the module (refused otherwise), load again;
- * every 100th time with the VM threads drained first.
+ * every half second with the VM threads drained first.
  */
 static void *reloader(void *arg)
 {
-	unsigned int s = (unsigned int)(uintptr_t)arg, n = 0;
+	unsigned int s = (unsigned int)(uintptr_t)arg;
+	long last = now_ms();
 	int ret;
 
 	while (!atomic_load(&stop)) {
-		if (ref_base == 0 && ++n % 100 == 0) {
+		if (ref_base == 0 && now_ms() - last >= 500) {
 			drained_reload(&s);
+			last = now_ms();
 			continue;
 		}
 		ret = rmmod();
