@@ -463,12 +463,14 @@ static long now_ms(void)
 
 /*
  * Unload when nothing needs the module (refused otherwise), load again;
- * every half second with the VM threads drained first.
+ * first and then every half second with the VM threads drained first (an
+ * unload and load can take a second on a busy emulated host, so waiting
+ * first could leave a short phase without one).
  */
 static void *reloader(void *arg)
 {
 	unsigned int s = (unsigned int)(uintptr_t)arg;
-	long last = now_ms();
+	long last = now_ms() - 500;
 	int ret;
 
 	while (!atomic_load(&stop)) {
