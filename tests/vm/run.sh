@@ -86,9 +86,14 @@ boot() { # boot KREL BOOT INITRD [KVMST] -> parses results into TAP
 	# all: its calls into the module are the other suites').
 	# The debug kernel runs the long stress: there KASAN, lockdep and
 	# kmemleak see what the threads do.
+	# So do the other builds of a series that boot once (the oldest, the
+	# point release, backports'): their own code, symbols and structure
+	# layout are what they add to their series' reference, which runs
+	# every suite under every tracer.
 	if [ "$(kas_fleet_field "$krel" flavour)" = debug ]; then
 		extra="$extra kas.brief kas.nocli kas.stress=10"
-	elif [ "$b" = nvhe ]; then
+	elif [ "$b" = nvhe ] || { [ "$(kas_fleet_field "$krel" role)" != ref ] &&
+				 [ "$(kas_fleet_field "$krel" boots)" = v3 ]; }; then
 		extra="$extra kas.brief"
 	fi
 	rm -f "$res"
