@@ -27,10 +27,8 @@
 
 static const int steps[] = { 0, 100, 1000, MAX_VMS };
 
-/* SCTLR_EL1 (op0 3, op1 0, CRn 1, CRm 0, op2 0): no level changes it. */
-#define SCTLR_EL1 (KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM64_SYSREG | \
-		   (3ULL << KVM_REG_ARM64_SYSREG_OP0_SHIFT) | \
-		   (1ULL << KVM_REG_ARM64_SYSREG_CRN_SHIFT))
+/* SCTLR_EL1: no level changes it. */
+#define SCTLR_EL1 ARM64_SYS_REG(3, 0, 1, 0, 0)
 
 static uint64_t cntvct(void)
 {

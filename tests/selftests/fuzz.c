@@ -236,8 +236,6 @@ static void op_mmio(struct target *x)
 		     (iidr >> 12) & 0xf, before, got);
 }
 
-#define FW_PSCI_VERSION (KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_FW | 0)
-
 /* A PSCI/SMCCC call from the guest; none that stops or suspends the vCPU. */
 static void op_hvc(struct target *x)
 {
@@ -264,7 +262,7 @@ static void op_hvc(struct target *x)
 	by_errno[5][ret ? 3 : 0]++;
 	if (ret)
 		fail("HVC %#x: the guest did not come back (%s)", fid, strerror(-ret));
-	else if (fid == 0x84000000 && (vmm_get_reg(&x->vm.vcpu[0], FW_PSCI_VERSION, &v) || x0 != v))
+	else if (fid == 0x84000000 && (vmm_get_reg(&x->vm.vcpu[0], KVM_REG_ARM_PSCI_VERSION, &v) || x0 != v))
 		fail("PSCI_VERSION: the guest is told %#llx, the VM's register is %#llx",
 		     (unsigned long long)x0, (unsigned long long)v);
 }

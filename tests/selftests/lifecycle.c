@@ -158,7 +158,7 @@ static void test_cycles(void)
 }
 
 /* The firmware register level 5.10 lacks (6.0's standard-services bitmap). */
-#define STD_BMAP (KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_FW_FEAT_BMAP | 0)
+#define STD_BMAP KVM_REG_ARM_STD_BMAP
 
 /* A VM with one vCPU at @level (0: the default): its STD_BMAP read. */
 static int vm_std_bmap(struct vmm_vm *vm, uint64_t level)
@@ -510,8 +510,6 @@ static bool logged(const char *a, const char *b)
 	return false;
 }
 
-#define FW_PSCI_VERSION (KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_FW | 0)
-
 /*
  * What a level rewrites in a new VM: its PSCI version and the firmware
  * feature bitmaps (6.0+; elsewhere each read's error, which must not change
@@ -526,7 +524,8 @@ struct fw_regs {
 static int read_fw_regs(struct vmm_vcpu *c, struct fw_regs *f)
 {
 	static const uint64_t ids[NR_FW] = {
-		FW_PSCI_VERSION, STD_BMAP, STD_BMAP + 1, STD_BMAP + 2,
+		KVM_REG_ARM_PSCI_VERSION, KVM_REG_ARM_STD_BMAP, KVM_REG_ARM_STD_HYP_BMAP,
+		KVM_REG_ARM_VENDOR_HYP_BMAP,
 	};
 	int i;
 
