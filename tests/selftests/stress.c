@@ -418,6 +418,20 @@ static int insmod(void)
 	return ret;
 }
 
+/* The module was just unloaded: count it, and load it again after a moment. */
+static void load_again(unsigned int *s, const char *after)
+{
+	int ret;
+
+	atomic_fetch_add(&unloads, 1);
+	usleep(rnd(s) % 20000);
+	ret = insmod();
+	if (ret)
+		fail("insmod after %s: %d", after, ret);
+	else
+		atomic_fetch_add(&loads, 1);
+}
+
 /*
  * Hold every VM thread at its gate until no VM of theirs lives: nothing
  * needs the module then, so its unload must succeed (after at most a
@@ -441,14 +455,8 @@ static void drained_reload(unsigned int *s)
 	if (ret) {
 		fail("rmmod with no VM of the stress alive: %d", ret);
 	} else {
-		atomic_fetch_add(&unloads, 1);
 		atomic_fetch_add(&drained_unloads, 1);
-		usleep(rnd(s) % 20000);
-		ret = insmod();
-		if (ret)
-			fail("insmod after a drained unload: %d", ret);
-		else
-			atomic_fetch_add(&loads, 1);
+		load_again(s, "a drained unload");
 	}
 	atomic_store(&drain, 0);
 }
@@ -480,19 +488,12 @@ static void *reloader(void *arg)
 			continue;
 		}
 		ret = rmmod();
-		if (!ret) {
-			atomic_fetch_add(&unloads, 1);
-			usleep(rnd(&s) % 20000);
-			ret = insmod();
-			if (ret)
-				fail("insmod after an unload: %d", ret);
-			else
-				atomic_fetch_add(&loads, 1);
-		} else if (ret == -EAGAIN || ret == -EBUSY) {
+		if (!ret)
+			load_again(&s, "an unload");
+		else if (ret == -EAGAIN || ret == -EBUSY)
 			atomic_fetch_add(&busy_unloads, 1);
-		} else {
+		else
 			fail("rmmod: %d", ret);
-		}
 		usleep(rnd(&s) % 10000);
 	}
 	return NULL;
