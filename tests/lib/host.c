@@ -7,6 +7,7 @@
  * kselftest runner's timeout), so a test never leaves the host changed.
  */
 #include <errno.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,4 +83,29 @@ bool host_start(const char *title, uint64_t *host)
 	if (vmm_host_level(host))
 		tap_bail("cannot read the kernel version");
 	return true;
+}
+
+/*
+ * Give /dev/kvm to the kvm group, mode 0660, as a multi-tenant host does;
+ * *@saved keeps what it was for host_kvm_restore(). Root only: 0 or -errno.
+ */
+int host_kvm_to_group(struct stat *saved)
+{
+	return stat("/dev/kvm", saved) || chown("/dev/kvm", 0, HOST_KVM_GID) ||
+	       chmod("/dev/kvm", 0660) ? -errno : 0;
+}
+
+/* Put /dev/kvm's owner and mode back: 0 or -errno. */
+int host_kvm_restore(const struct stat *saved)
+{
+	return chown("/dev/kvm", saved->st_uid, saved->st_gid) ||
+	       chmod("/dev/kvm", saved->st_mode & 07777) ? -errno : 0;
+}
+
+/* Become @uid, in the kvm group and no other (for good): 0 or -errno. */
+int host_become(uid_t uid)
+{
+	gid_t g = HOST_KVM_GID;
+
+	return setgroups(1, &g) || setgid(HOST_KVM_GID) || setuid(uid) ? -errno : 0;
 }

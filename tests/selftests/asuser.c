@@ -5,45 +5,45 @@
  * (mode 0660) for the run and restored after. Root runs it. Exit status:
  * CMD's (126 if it could not be started as that user).
  */
-#include <errno.h>
-#include <grp.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 
-#define KVM_GID		990
+#include "../lib/host.h"
+
 #define USER		1000
 
 int main(int argc, char **argv)
 {
-	gid_t g = KVM_GID;
 	struct stat st;
-	int status = 0;
+	int status = 0, r;
 	pid_t child;
 
 	if (argc < 2) {
 		fprintf(stderr, "usage: asuser CMD [ARG...]\n");
 		return 2;
 	}
-	if (stat("/dev/kvm", &st) || chown("/dev/kvm", 0, KVM_GID) || chmod("/dev/kvm", 0660)) {
-		fprintf(stderr, "asuser: /dev/kvm: %s\n", strerror(errno));
+	r = host_kvm_to_group(&st);
+	if (r) {
+		fprintf(stderr, "asuser: /dev/kvm: %s\n", strerror(-r));
 		return 126;
 	}
 	child = fork();
 	if (!child) {
-		if (setgroups(1, &g) || setgid(KVM_GID) || setuid(USER)) {
-			fprintf(stderr, "asuser: cannot become uid %d: %s\n", USER, strerror(errno));
+		r = host_become(USER);
+		if (r) {
+			fprintf(stderr, "asuser: cannot become uid %d: %s\n", USER, strerror(-r));
 			_exit(126);
 		}
 		execv(argv[1], argv + 1);
-		fprintf(stderr, "asuser: %s: %s\n", argv[1], strerror(errno));
+		perror("asuser: exec");
 		_exit(126);
 	}
 	if (child < 0 || waitpid(child, &status, 0) < 0)
 		status = 126 << 8;
-	if (chown("/dev/kvm", st.st_uid, st.st_gid) || chmod("/dev/kvm", st.st_mode & 07777))
-		fprintf(stderr, "asuser: cannot restore /dev/kvm: %s\n", strerror(errno));
+	r = host_kvm_restore(&st);
+	if (r)
+		fprintf(stderr, "asuser: cannot restore /dev/kvm: %s\n", strerror(-r));
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 126;
 }

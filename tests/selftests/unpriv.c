@@ -10,7 +10,6 @@
  * restored after; the users are uid 1000 and 1001 in that group.
  */
 #include <errno.h>
-#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,19 +25,11 @@
 #include "../lib/tap.h"
 #include "../../tools/lib/vmm.h"
 
-#define KVM_GID		990
 #define USER_A		1000
 #define USER_B		1001
 #define PSCI_VERSION_FN	0x84000000ULL
 
 static uint64_t older;	/* a level below the host's, or 0 on a 5.10 host */
-
-static int become(uid_t uid)
-{
-	gid_t g = KVM_GID;
-
-	return setgroups(1, &g) || setgid(KVM_GID) || setuid(uid) ? -errno : 0;
-}
 
 /* Wait for @pid at most @ms; its exit status, or -1 (killed) on timeout. */
 static int wait_for(pid_t pid, long ms, long *took)
@@ -96,13 +87,13 @@ static void test_own_vm(void)
 
 	pid = fork();
 	if (!pid)
-		_exit(become(USER_A) ? 64 : own_vm());
+		_exit(host_become(USER_A) ? 64 : own_vm());
 	st = wait_for(pid, 20000, &took);
 	tap_ok(!st, "a kvm-group user pins its VM (level %#llx), adds a vCPU and a vGIC, lists its registers and runs its guest (status %d)",
 	       (unsigned long long)older, st);
 	pid = fork();
 	if (!pid) {
-		if (become(USER_A))
+		if (host_become(USER_A))
 			_exit(64);
 		_exit((vmm_param_write("default_level", "native") == -EACCES ? 0 : 1) |
 		      (vmm_param_write("defaults", "native") == -EACCES ? 0 : 2) |
@@ -134,7 +125,7 @@ static void test_passed_fd(void)
 	if (!pid) {
 		uint64_t got;
 
-		if (become(USER_B))
+		if (host_become(USER_B))
 			_exit(64);
 		_exit((vmm_shim_set(&vm, KVM_ABI_SHIM_ATTR_LEVEL, lvl) == -EIO ? 0 : 1) |
 		      (vmm_shim_get(&vm, KVM_ABI_SHIM_ATTR_LEVEL, &got) == -EIO ? 0 : 2));
@@ -173,7 +164,7 @@ static void test_no_stall(void)
 		close(from_b[0]);
 		if (uffd == -ENOSYS)
 			r = -ENOSYS;
-		else if (become(USER_B) || vmm_vm_create(&vm))
+		else if (host_become(USER_B) || vmm_vm_create(&vm))
 			r = -EPERM;
 		else
 			r = kas_stall_start(&s, &vm, uffd);
@@ -199,7 +190,7 @@ static void test_no_stall(void)
 	}
 	a = fork();
 	if (!a)
-		_exit(become(USER_A) ? 64 : own_vm());
+		_exit(host_become(USER_A) ? 64 : own_vm());
 	st = wait_for(a, 15000, &took);
 	tap_ok(!st, "while user B's VMM waits in the kernel, user A's VM is pinned and run in %ld ms (status %d)",
 	       took, st);
@@ -217,6 +208,7 @@ int main(void)
 	uint64_t host, supported = 0;
 	struct vmm_vm vm;
 	struct stat kvm;
+	int r;
 
 	tap_header("unpriv: VMMs that are not root");
 	host_setup();
@@ -236,12 +228,14 @@ int main(void)
 		older = KVM_ABI_SHIM_LEVEL(6, 1);
 	else if (host > KVM_ABI_SHIM_LEVEL(5, 10) && (supported & KVM_ABI_SHIM_LEVEL_BIT_5_10))
 		older = KVM_ABI_SHIM_LEVEL(5, 10);
-	if (stat("/dev/kvm", &kvm) || chown("/dev/kvm", 0, KVM_GID) || chmod("/dev/kvm", 0660))
-		tap_bail("cannot give /dev/kvm to group %d: %s", KVM_GID, strerror(errno));
+	r = host_kvm_to_group(&kvm);
+	if (r)
+		tap_bail("cannot give /dev/kvm to group %d: %s", HOST_KVM_GID, strerror(-r));
 	test_own_vm();
 	test_passed_fd();
 	test_no_stall();
-	if (chown("/dev/kvm", kvm.st_uid, kvm.st_gid) || chmod("/dev/kvm", kvm.st_mode & 07777))
-		tap_ok(false, "/dev/kvm restored: %s", strerror(errno));
+	r = host_kvm_restore(&kvm);
+	if (r)
+		tap_ok(false, "/dev/kvm restored: %s", strerror(-r));
 	return tap_finish();
 }
