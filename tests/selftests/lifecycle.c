@@ -157,10 +157,8 @@ static void test_cycles(void)
 	       kas_stat("vm_allocs") - a0, kas_stat("vm_frees") - f0);
 }
 
-/* The firmware register level 5.10 lacks (6.0's standard-services bitmap). */
-#define STD_BMAP KVM_REG_ARM_STD_BMAP
 
-/* A VM with one vCPU at @level (0: the default): its STD_BMAP read. */
+/* A VM with one vCPU at @level (0: the default): its KVM_REG_ARM_STD_BMAP read. */
 static int vm_std_bmap(struct vmm_vm *vm, uint64_t level)
 {
 	uint64_t val;
@@ -169,7 +167,7 @@ static int vm_std_bmap(struct vmm_vm *vm, uint64_t level)
 	if (vmm_vm_create(vm))
 		tap_bail("cannot create a VM");
 	ret = level ? vmm_shim_set(vm, KVM_ABI_SHIM_ATTR_LEVEL, level) : 0;
-	return ret ?: vmm_vcpu_add(vm, 0) ?: vmm_get_reg(&vm->vcpu[0], STD_BMAP, &val);
+	return ret ?: vmm_vcpu_add(vm, 0) ?: vmm_get_reg(&vm->vcpu[0], KVM_REG_ARM_STD_BMAP, &val);
 }
 
 /*
@@ -284,7 +282,7 @@ static void test_on_demand(uint64_t host)
 	TAP_ERRNO(vm_std_bmap(&b, 0), 0, "a native VM beside it has the kernel's");
 	nanosleep(&delay, NULL);
 	n = kas_stat("hooks_armed");
-	tap_ok(n == n510 && vmm_get_reg(&a.vcpu[0], STD_BMAP, &(uint64_t){ 0 }) == -ENOENT,
+	tap_ok(n == n510 && vmm_get_reg(&a.vcpu[0], KVM_REG_ARM_STD_BMAP, &(uint64_t){ 0 }) == -ENOENT,
 	       "3 s on, the VM at 5.10 still has its hooks and its level's answer (hooks_armed %ld)", n);
 	vmm_vm_destroy(&a);
 	n = armed_after_wait(0, &ms);
@@ -648,7 +646,7 @@ static void test_vgic_hooks_missing(const char *ko)
 {
 	unsigned int rev;
 	struct vmm_vm vm;
-	uint64_t val;
+	uint64_t val = 0;
 
 	TAP_ERRNO(rmmod(), 0, "unload before the load without vGIC hooks");
 	TAP_ERRNO(insmod_args(ko, "fail_hook=vgic_init"), 0,
