@@ -294,3 +294,54 @@ kas_linux_source() {
 	exec {lk}>&-
 	echo "$dir"
 }
+
+# kas_busybox: the path of Debian's static arm64 BusyBox (busybox-static),
+# downloaded into the cache once.
+kas_busybox() {
+	local bbdir=$KAS_CACHE/busybox lk
+	mkdir -p "$bbdir"
+	exec {lk}> "$bbdir.lock"
+	flock "$lk"
+	if [ ! -x "$bbdir/bin/busybox" ]; then
+		mkdir -p "$bbdir/deb"
+		(cd "$bbdir/deb" && apt-get -q download "busybox-static:arm64" >/dev/null 2>&1)
+		dpkg -x "$bbdir"/deb/busybox-static_*_arm64.deb "$bbdir"
+		rm -rf "$bbdir/deb"
+	fi
+	exec {lk}>&-
+	echo "$bbdir/bin/busybox"
+}
+
+# kas_stage_mods KREL DIR NAME...: KREL's modules NAME (?NAME: only if it
+# is a module there) into DIR, decompressed, each after its dependencies,
+# with their load order in DIR/order. A NAME neither a module nor built in
+# is an error.
+kas_stage_mods() {
+	local krel=$1 dir=$2 kd moddir kcfg m
+	shift 2
+	kd=$(kas_kdir "$krel")
+	moddir=$kd/root/lib/modules/$krel
+	[ -d "$moddir" ] || moddir=$kd/root/usr/lib/modules/$krel
+	kcfg=$kd/root/boot/config-$krel
+	[ -e "$kcfg" ] || kcfg=$moddir/config
+	mkdir -p "$dir"
+	touch "$dir/order"
+	for m in "$@"; do _kas_stage_mod "$m"; done
+}
+_kas_stage_mod() { # NAME, or ?NAME (kas_stage_mods' variables)
+	local name=${1#\?} f dep
+	! grep -qx "$name.ko" "$dir/order" || return 0
+	f=$(find "$moddir" -name "$name.ko" -o -name "$name.ko.xz" | head -n1)
+	if [ -z "$f" ]; then
+		[ "${1:0:1}" = "?" ] && return 0
+		grep -q "^CONFIG_${name^^}=y" "$kcfg" ||
+			kas_die "module $name of $krel not found and not built in"
+		return 0
+	fi
+	for dep in $(modinfo -F depends "$f" | tr , ' '); do _kas_stage_mod "$dep"; done
+	case $f in
+	*.xz) xz -dc "$f" > "$dir/$name.ko" ;;
+	*) cp "$f" "$dir/$name.ko" ;;
+	esac
+	echo "$name.ko" >> "$dir/order"
+}

@@ -6,19 +6,6 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 krel=$1 ko=$2 tests=$3 out=$4 inject=${5:-}
-kd=$(kas_kdir "$krel")
-bbdir=$KAS_CACHE/busybox
-mkdir -p "$bbdir"
-exec {lk}> "$bbdir.lock"
-flock "$lk"
-if [ ! -x "$bbdir/bin/busybox" ]; then
-	mkdir -p "$bbdir/deb"
-	(cd "$bbdir/deb" && apt-get -q download "busybox-static:arm64" >/dev/null 2>&1)
-	dpkg -x "$bbdir"/deb/busybox-static_*_arm64.deb "$bbdir"
-	rm -rf "$bbdir/deb"
-fi
-exec {lk}>&-
-
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage"/{bin,dev,proc,sys,tmp,tests,modules,sbin,usr/bin,usr/sbin,inject}
@@ -28,7 +15,7 @@ chmod 755 "$stage"
 chmod 1777 "$stage/tmp"
 # Files from earlier boots of the run (fingerprints to restore).
 if [ -n "$inject" ] && [ -d "$inject" ]; then cp -r "$inject"/. "$stage/inject/"; fi
-cp "$bbdir/bin/busybox" "$stage/bin/busybox"
+cp "$(kas_busybox)" "$stage/bin/busybox"
 cp "$KAS_TOP/tests/vm/init.sh" "$stage/init"
 chmod +x "$stage/init"
 cp "$ko" "$stage/kvm_abi_shim.ko"
@@ -52,35 +39,9 @@ if [ -n "${KAS_INITRD_KVMST:-}" ]; then
 	for e in ${KAS_INITRD_KVMST_OLDER:-}; do kvmst_stage "kvmst-${e%%=*}" "${e#*=}" "${e%%=*}" older; done
 fi
 
-# Kernel modules needed for virtio-mmio and the virtio console, deps first.
-moddir=$kd/root/lib/modules/$krel
-[ -d "$moddir" ] || moddir=$kd/root/usr/lib/modules/$krel
-kcfg=$kd/root/boot/config-$krel
-[ -e "$kcfg" ] || kcfg=$moddir/config
-declare -A seen=()
-add_mod() { # add_mod NAME, or ?NAME: only if the kernel has it as a module
-	local name=${1#\?} f dep
-	[ -n "${seen[$name]:-}" ] && return 0
-	seen[$name]=1
-	f=$(find "$moddir" -name "$name.ko" -o -name "$name.ko.xz" | head -n1)
-	if [ -z "$f" ]; then
-		[ "${1:0:1}" = "?" ] && return 0
-		local sym=CONFIG_$(echo "$name" | tr a-z A-Z)
-		grep -q "^$sym=y" "$kcfg" ||
-			kas_die "module $name of $krel not found and not built in"
-		return 0
-	fi
-	for dep in $(modinfo -F depends "$f" | tr , ' '); do add_mod "$dep"; done
-	case $f in
-	*.xz) xz -dc "$f" > "$stage/modules/$name.ko" ;;
-	*) cp "$f" "$stage/modules/$name.ko" ;;
-	esac
-	echo "$name.ko" >> "$stage/modules/order"
-}
-add_mod virtio_mmio
-add_mod virtio_console
-# Extra modules a boot mode needs (the package test mounts an ext4 root).
-for m in ${KAS_INITRD_MODS:-}; do add_mod "$m"; done
-touch "$stage/modules/order"
+# Kernel modules needed for virtio-mmio and the virtio console, and the
+# extra ones a boot mode needs (the package test mounts an ext4 root).
+# shellcheck disable=SC2086
+kas_stage_mods "$krel" "$stage/modules" virtio_mmio virtio_console ${KAS_INITRD_MODS:-}
 
 (cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) > "$out"
