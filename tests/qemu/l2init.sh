@@ -8,7 +8,8 @@
 # reads it back, and prints one line the drill judges:
 #   l2 tick N up=S st0=N st1=N q0=N q1=N cfg=N blk=ok|bad hp=N/ok|fail
 #      gen=TEXT taint=N warn=N end
-# (one line). Block 0 of the disk is the drill's command block: the host
+# (one line; stN: vCPU N's steal time, qN: the MSIs of request queue N
+# taken on vCPU N, cfg: the config vector's on vCPU 0). Block 0 of the disk is the drill's command block: the host
 # writes a new generation there before it restores the guest; the guest
 # notices it on its next tick and then takes vCPU 1 offline and online
 # again (PSCI CPU_OFF/CPU_ON, the ID registers and SMCCC workarounds read
@@ -27,14 +28,15 @@ i=0
 while [ ! -b /dev/vda ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 
 # What the kernel logs when something is wrong, whatever the console level.
-bad='WARNING:|BUG:|Oops|Call trace:|rcu.*stall|soft lockup|hung_task|SANITY CHECK|will not boot|not detected at boot|ITS queue timeout|Internal error|Kernel panic'
+bad='WARNING:|BUG:|Oops|Call trace:|detected stall|soft lockup|hung_task|SANITY CHECK|will not boot|not detected at boot|ITS queue timeout|Internal error|Kernel panic'
 warns() { dmesg | grep -cE "$bad"; }
 
-# irqs NAME: the interrupts of the ITS-MSI line named NAME, summed over
-# the online vCPUs (-1: no such line).
+# irqs NAME CPU: the interrupts of the ITS-MSI line named NAME that vCPU
+# CPU took (-1: no such line). A request queue's vector is bound to its
+# vCPU, so its count there shows the ITS delivers it where it should.
 irqs() {
-	awk -v n="$1" 'NR == 1 { c = NF } /ITS-MSI/ && $NF == n {
-		s = 0; for (i = 2; i <= c + 1; i++) s += $i; print s; f = 1 }
+	awk -v n="$1" -v c="CPU$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) col = i + 1 }
+		/ITS-MSI/ && $NF == n && col { print $col; f = 1 }
 		END { if (!f) print -1 }' /proc/interrupts
 }
 steal() { awk -v c="cpu$1" '$1 == c { print $9; f = 1 } END { if (!f) print -1 }' /proc/stat; }
@@ -87,7 +89,7 @@ while :; do
 		w0=$w
 	fi
 	echo "l2 tick $n up=$(cut -d' ' -f1 /proc/uptime) st0=$(steal 0) st1=$(steal 1)" \
-		"q0=$(irqs virtio0-req.0) q1=$(irqs virtio0-req.1) cfg=$(irqs virtio0-config)" \
+		"q0=$(irqs virtio0-req.0 0) q1=$(irqs virtio0-req.1 1) cfg=$(irqs virtio0-config 0)" \
 		"blk=$blk hp=$hpn/$hpr gen=$gen taint=$(cat /proc/sys/kernel/tainted) warn=$w end"
 	n=$((n + 1))
 	sleep 0.5

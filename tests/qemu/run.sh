@@ -103,7 +103,8 @@ for p in "${plan[@]}"; do
 	log=$logs/$i-$k.console res=$logs/$i-$k.results
 	t0=$SECONDS
 	rc=0
-	KAS_QEMU=$emu KAS_BOOT_CPU=$cpu kas_boot_disk "$k" "$img" "kas.mode=qemu kas.qdrill=$steps" \
+	# A boot saves and restores Linux guests under nested emulation.
+	KAS_BOOT_TIMEOUT=${KAS_BOOT_TIMEOUT:-1800} KAS_QEMU=$emu KAS_BOOT_CPU=$cpu kas_boot_disk "$k" "$img" "kas.mode=qemu kas.qdrill=$steps" \
 		"$log" "$res" "$work/st" "$work/initrd" || rc=$?
 	echo "# boot $i $k (-cpu $cpu): $steps: $((SECONDS - t0)) s (qemu exit $rc, console $log)"
 	kas_replay "$res" "$k boot $i"
