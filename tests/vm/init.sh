@@ -539,10 +539,11 @@ kas_test stress /tests/stress /kvm_abi_shim.ko \
 # calls that give a VM its level, one at a time (kernels with fail-nth:
 # the debug kernel).
 [ -e /proc/self/fail-nth ] && kas_test faultinj /tests/faultinj
-# Random calls over the module's surfaces, 60,000 per boot (over a million
-# across the fleet). The seed follows from the kernel and the boot, so a
-# failure replays with the same seed: fuzz CALLS SEED.
-kas_test fuzz /tests/fuzz 60000 \
+# Random calls over the module's surfaces, 60,000 per boot, 20,000 on the
+# boots that run the suites briefly (kas.fuzz; over 800,000 across the
+# fleet). The seed follows from the kernel and the boot, so a failure
+# replays with the same seed: fuzz CALLS SEED.
+kas_test fuzz /tests/fuzz "$(kas_num fuzz 60000)" \
 	"0x$(echo "$(uname -r) $gic $(grep -o 'kvm-arm.mode=[a-z]*' /proc/cmdline)" | md5sum | cut -c1-8)"
 
 # Other tracers on the same functions: an operator's kretprobe (tracefs

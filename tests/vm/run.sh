@@ -94,7 +94,7 @@ boot() { # boot KREL BOOT INITRD [KVMST] -> parses results into TAP
 		extra="$extra kas.brief kas.nocli kas.stress=10"
 	elif [ "$b" = nvhe ] || { [ "$(kas_fleet_field "$krel" role)" != ref ] &&
 				 [ "$(kas_fleet_field "$krel" boots)" = v3 ]; }; then
-		extra="$extra kas.brief"
+		extra="$extra kas.brief kas.fuzz=20000"
 	fi
 	# The command (tools/kvm-abi-shim, a shell script, thousands of
 	# processes) on each series reference's GICv3 boot: what differs
