@@ -102,13 +102,14 @@ common() {
 }
 
 # in ROOT CMD...: run CMD in the arm64 root filesystem as if KREL were
-# running (qemu-user reports QEMU_UNAME as the kernel release). depmod is
+# running (qemu-user reports QEMU_UNAME as the kernel release; QEMU_CPU:
+# lib.sh). depmod is
 # the no-op of tests/pkg/depmod (first in PATH): the host's indexes the
 # root after each step (root-depmod.sh).
 in_root() {
 	local root=$1 krel=$2
 	shift 2
-	chroot "$root" /usr/bin/env -i QEMU_UNAME="$krel" \
+	chroot "$root" /usr/bin/env -i QEMU_UNAME="$krel" QEMU_CPU="$QEMU_CPU" \
 		PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 		DEBIAN_FRONTEND=noninteractive HOME=/root LC_ALL=C.UTF-8 "$@"
 }
