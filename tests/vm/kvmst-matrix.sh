@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # kvmst-matrix.sh LOGDIR: the older kernels' own test suites as the oracle.
-# Each series' reference ran its kernel's KVM selftests without the module
-# (fp/XREF.v3.kvmst-own); each newer series' reference Y ran series X's
+# Each series' reference ran its kernel's KVM selftests (fp/XREF.v3.kvmst-own:
+# what that kernel alone gives; init.sh); each newer series' reference Y ran series X's
 # selftests with every VM at level X (fp/YREF.v3.kvmst-at-X). Each test must
 # give on Y at X what it gave on X itself: pass, skip or fail alike. A
 # difference passes only when docs/levels.md lists it for X@Y with its
