@@ -44,7 +44,13 @@ static bool offered(struct vmm_vm *vm, long cap)
 }
 
 #define ITS_GPA		0x08080000ULL	/* QEMU virt's; below the redistributors */
-#define ITS_TABLES	(VMM_MEM_GPA + 0x100000)
+#define ITS_TABLES	(VMM_MEM_GPA + 0x100000)	/* device, then collection table */
+#define ITS_ITT		(VMM_MEM_GPA + 0x120000)	/* device 0's interrupt translations */
+#define ITS_CMDQ	(VMM_MEM_GPA + 0x130000)
+#define LPI_PROP	(VMM_MEM_GPA + 0x140000)	/* GICR_PROPBASER's table */
+#define LPI_PEND	(VMM_MEM_GPA + 0x150000)	/* vCPU 0's GICR_PENDBASER table */
+#define LPI_ID_BITS	14		/* LPIs 8192 to 16383 */
+#define MSI_LPI		8192
 #define PVTIME_GPA	(VMM_MEM_GPA + VMM_MEM_SIZE - 0x1000)
 
 /* The ITS of the VM setup_vm() made last (-1: none), and its result. */
@@ -581,6 +587,81 @@ static void probe_its(struct fp *fp)
 		KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_ITS_RESTORE_TABLES, NULL));
 }
 
+/* A 64-bit redistributor register of vCPU 0, as QEMU writes one: two halves. */
+static int gicr_write64(struct vmm_vm *vm, uint32_t off, uint64_t v)
+{
+	uint32_t lo = v, hi = v >> 32;
+
+	return vmm_attr(vm->gic_fd, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_REDIST_REGS, off,
+			&lo) ?:
+	       vmm_attr(vm->gic_fd, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_REDIST_REGS, off + 4,
+			&hi);
+}
+
+static uint64_t *guest_u64(struct vmm_vm *vm, uint64_t gpa)
+{
+	return (uint64_t *)((char *)vm->mem + (gpa - VMM_MEM_GPA));
+}
+
+/*
+ * One device with one MSI through the ITS probe_its() set up, as a
+ * migration brings them to the destination and a device then signals:
+ * the LPI configured and vCPU 0's LPIs on (GICR_PROPBASER, PENDBASER,
+ * CTLR, read back), the tables in guest memory in KVM's ITS table ABI (revision 0:
+ * device 0 with an ITT of two events, event 0 to LPI 8192 in collection
+ * 0, collection 0 on vCPU 0) restored, the ITS enabled, the MSI signalled
+ * (KVM_SIGNAL_MSI: 1 when delivered), then the tables saved again into
+ * zeroed entries and the pending LPIs saved into vCPU 0's pending table.
+ */
+static void probe_its_msi(struct fp *fp, struct vmm_vm *vm)
+{
+	uint64_t *dte = guest_u64(vm, ITS_TABLES), *cte = guest_u64(vm, ITS_TABLES + 0x10000);
+	uint64_t *ite = guest_u64(vm, ITS_ITT), v;
+	struct kvm_msi msi = {
+		.address_lo = (uint32_t)(ITS_GPA + 0x10040),	/* GITS_TRANSLATER */
+		.address_hi = (ITS_GPA + 0x10040) >> 32,
+		.data = 0,
+		.flags = KVM_MSI_VALID_DEVID,
+		.devid = 0,
+	};
+	uint32_t one = 1, ctlr;
+	int ret;
+
+	/* Priority 0xa0, enabled; GICR_CTLR.EnableLPIs needs both tables. */
+	*((uint8_t *)vm->mem + (LPI_PROP - VMM_MEM_GPA) + MSI_LPI - 8192) = 0xa1;
+	ret = gicr_write64(vm, 0x70, LPI_PROP | (LPI_ID_BITS - 1)) ?:
+	      gicr_write64(vm, 0x78, LPI_PEND);
+	fp_add(fp, "its.msi.set.lpi_tables", "%d", ret);
+	*dte = 1ULL << 63 | (ITS_ITT >> 8) << 5 | 0;	/* valid, ITT, 1 event bit */
+	*ite = (uint64_t)MSI_LPI << 16 | 0;		/* last, LPI, collection 0 */
+	*cte = 1ULL << 63 | 0ULL << 16 | 0;		/* valid, vCPU 0, collection 0 */
+	v = 1ULL << 63 | ITS_CMDQ;			/* valid, one page */
+	fp_add(fp, "its.msi.set.cbaser", "%d",
+	       vmm_attr(its_fd, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_ITS_REGS, 0x80, &v));
+	fp_add(fp, "its.msi.restore_tables", "%d", vmm_attr(its_fd, KVM_SET_DEVICE_ATTR,
+		KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_ITS_RESTORE_TABLES, NULL));
+	v = 1;
+	fp_add(fp, "its.msi.enable_its", "%d",
+	       vmm_attr(its_fd, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_ITS_REGS, 0x0, &v));
+	fp_add(fp, "its.msi.enable_lpis", "%d", vmm_attr(vm->gic_fd, KVM_SET_DEVICE_ATTR,
+		KVM_DEV_ARM_VGIC_GRP_REDIST_REGS, 0x0, &one));
+	ctlr = 0;
+	rec_errno_or(fp, "its.msi.gicr_ctlr", vmm_attr(vm->gic_fd, KVM_GET_DEVICE_ATTR,
+		     KVM_DEV_ARM_VGIC_GRP_REDIST_REGS, 0x0, &ctlr), ctlr);
+	ret = ioctl(vm->fd, KVM_SIGNAL_MSI, &msi);
+	fp_add(fp, "its.msi.signal", "%d", ret < 0 ? -errno : ret);
+	*dte = *ite = *cte = 0;
+	fp_add(fp, "its.msi.save_tables", "%d", vmm_attr(its_fd, KVM_SET_DEVICE_ATTR,
+		KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_ITS_SAVE_TABLES, NULL));
+	fp_add(fp, "its.msi.saved.dte", "%016llx", (unsigned long long)*dte);
+	fp_add(fp, "its.msi.saved.ite", "%016llx", (unsigned long long)*ite);
+	fp_add(fp, "its.msi.saved.cte", "%016llx", (unsigned long long)*cte);
+	fp_add(fp, "its.msi.save_pending", "%d", vmm_attr(vm->gic_fd, KVM_SET_DEVICE_ATTR,
+		KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES, NULL));
+	fp_add(fp, "its.msi.saved.pending", "%02x",
+	       *((uint8_t *)vm->mem + (LPI_PEND - VMM_MEM_GPA) + MSI_LPI / 8));
+}
+
 /*
  * What a shape's VMM sees beyond the minimal VM's items: each vCPU's MPIDR,
  * redistributor type and register list, the timers' interrupts, stolen
@@ -633,8 +714,11 @@ static void probe_vm_shape(struct fp *fp, const struct probe_opts *o)
 	}
 	fp_add(fp, "shape.cap.steal_time", "%d", offered(&vm, KVM_CAP_STEAL_TIME));
 	fp_add(fp, "shape.cap.counter_offset", "%d", offered(&vm, KVM_CAP_COUNTER_OFFSET));
-	if (o->its && o->gic == 3)
+	if (o->its && o->gic == 3) {
 		probe_its(fp);
+		if (its_fd >= 0 && !its_init)
+			probe_its_msi(fp, &vm);
+	}
 	teardown(&vm);
 }
 
