@@ -712,6 +712,27 @@ static void probe_vm_shape(struct fp *fp, const struct probe_opts *o)
 		v = 0;
 		rec_errno_or(fp, "shape.guest.pmcr_el0", vmm_guest_mrs(&vm, 3, 9, 12, 0, &v), v);
 	}
+	/*
+	 * Stolen time as vCPU 0's guest finds it: PV_TIME_ST gives the
+	 * structure's address, and KVM then writes the structure (over bytes
+	 * of all ones here): revision, attributes and a stolen time (its value
+	 * varies; only that it was written is kept).
+	 */
+	if (o->pvtime) {
+		uint64_t x[4] = { 0xc5000021, 0, 0, 0 };	/* ARM_SMCCC_HV_PV_TIME_ST */
+		uint8_t *st = (uint8_t *)vm.mem + (PVTIME_GPA - VMM_MEM_GPA);
+		uint64_t stolen;
+		uint32_t w[2];
+
+		memset(st, 0xff, 64);
+		v = 0;
+		rec_errno_or(fp, "shape.guest.pv_time_st", vmm_guest_call(&vm, false, x, &v), v);
+		memcpy(w, st, sizeof(w));
+		memcpy(&stolen, st + 8, sizeof(stolen));
+		fp_add(fp, "shape.guest.steal.revision", "0x%x", w[0]);
+		fp_add(fp, "shape.guest.steal.attributes", "0x%x", w[1]);
+		fp_add(fp, "shape.guest.steal.time_written", "%d", stolen != ~0ULL);
+	}
 	fp_add(fp, "shape.cap.steal_time", "%d", offered(&vm, KVM_CAP_STEAL_TIME));
 	fp_add(fp, "shape.cap.counter_offset", "%d", offered(&vm, KVM_CAP_COUNTER_OFFSET));
 	if (o->its && o->gic == 3) {
