@@ -10,10 +10,11 @@ KAS_FLEET_LOCK=${KAS_FLEET_LOCK:-$KAS_CACHE/fleet.lock}
 KAS_BUILDS_LOCK=${KAS_BUILDS_LOCK:-$KAS_CACHE/builds.lock}
 # The CPU qemu-user emulates for arm64 programs run on this host (the
 # packaging test's root filesystems: mmdebstrap, dpkg, DKMS builds). Its
-# default, "max", authenticates pointers with QARMA5, and Debian's arm64
-# userland signs the return address of nearly every function: our
-# module's build for a trixie kernel took 86-87 CPU-seconds so, 52-61
-# with QEMU's own cheap algorithm. The programs see the same features.
+# default, "max", authenticates pointers with QARMA5, and Debian 13's
+# arm64 programs sign the return address of nearly every function
+# (trixie's dpkg: 558 PACIASP; bookworm's: none): our module's build for a
+# trixie kernel took 86-87 CPU-seconds so, 52-61 with QEMU's own cheap
+# algorithm. The programs see the same features.
 export QEMU_CPU=${QEMU_CPU:-max,pauth-impdef=on}
 
 kas_die() { echo "kvm-abi-shim: $*" >&2; exit 1; }
