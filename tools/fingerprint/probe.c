@@ -44,6 +44,7 @@ static bool offered(struct vmm_vm *vm, long cap)
 }
 
 #define ITS_GPA		0x08080000ULL	/* QEMU virt's; below the redistributors */
+#define GITS_TRANSLATER	(ITS_GPA + 0x10040)	/* where a device writes its MSI */
 #define ITS_TABLES	(VMM_MEM_GPA + 0x100000)	/* device, then collection table */
 #define ITS_ITT		(VMM_MEM_GPA + 0x120000)	/* device 0's interrupt translations */
 #define ITS_CMDQ	(VMM_MEM_GPA + 0x130000)
@@ -598,28 +599,30 @@ static int gicr_write64(struct vmm_vm *vm, uint32_t off, uint64_t v)
 			&hi);
 }
 
-static uint64_t *guest_u64(struct vmm_vm *vm, uint64_t gpa)
+/* The VMM's view of guest memory at @gpa (in the VM's one memory slot). */
+static void *guest_mem(struct vmm_vm *vm, uint64_t gpa)
 {
-	return (uint64_t *)((char *)vm->mem + (gpa - VMM_MEM_GPA));
+	return (char *)vm->mem + (gpa - VMM_MEM_GPA);
 }
 
 /*
  * One device with one MSI through the ITS probe_its() set up, as a
  * migration brings them to the destination and a device then signals:
  * the LPI configured and vCPU 0's LPIs on (GICR_PROPBASER, PENDBASER,
- * CTLR, read back), the tables in guest memory in KVM's ITS table ABI (revision 0:
- * device 0 with an ITT of two events, event 0 to LPI 8192 in collection
- * 0, collection 0 on vCPU 0) restored, the ITS enabled, the MSI signalled
+ * CTLR, read back), the tables in guest memory in KVM's ITS table ABI
+ * (revision 0: device 0 with an ITT of two events, event 0 to LPI 8192 in
+ * collection 0, collection 0 on vCPU 0) restored, the ITS enabled, the MSI signalled
  * (KVM_SIGNAL_MSI: 1 when delivered), then the tables saved again into
  * zeroed entries and the pending LPIs saved into vCPU 0's pending table.
  */
 static void probe_its_msi(struct fp *fp, struct vmm_vm *vm)
 {
-	uint64_t *dte = guest_u64(vm, ITS_TABLES), *cte = guest_u64(vm, ITS_TABLES + 0x10000);
-	uint64_t *ite = guest_u64(vm, ITS_ITT), v;
+	uint64_t *dte = guest_mem(vm, ITS_TABLES), *cte = guest_mem(vm, ITS_TABLES + 0x10000);
+	uint64_t *ite = guest_mem(vm, ITS_ITT), v;
+	uint8_t *prop = guest_mem(vm, LPI_PROP), *pend = guest_mem(vm, LPI_PEND);
 	struct kvm_msi msi = {
-		.address_lo = (uint32_t)(ITS_GPA + 0x10040),	/* GITS_TRANSLATER */
-		.address_hi = (ITS_GPA + 0x10040) >> 32,
+		.address_lo = (uint32_t)GITS_TRANSLATER,
+		.address_hi = GITS_TRANSLATER >> 32,
 		.data = 0,
 		.flags = KVM_MSI_VALID_DEVID,
 		.devid = 0,
@@ -628,7 +631,7 @@ static void probe_its_msi(struct fp *fp, struct vmm_vm *vm)
 	int ret;
 
 	/* Priority 0xa0, enabled; GICR_CTLR.EnableLPIs needs both tables. */
-	*((uint8_t *)vm->mem + (LPI_PROP - VMM_MEM_GPA) + MSI_LPI - 8192) = 0xa1;
+	prop[MSI_LPI - 8192] = 0xa1;
 	ret = gicr_write64(vm, 0x70, LPI_PROP | (LPI_ID_BITS - 1)) ?:
 	      gicr_write64(vm, 0x78, LPI_PEND);
 	fp_add(fp, "its.msi.set.lpi_tables", "%d", ret);
@@ -658,8 +661,7 @@ static void probe_its_msi(struct fp *fp, struct vmm_vm *vm)
 	fp_add(fp, "its.msi.saved.cte", "%016llx", (unsigned long long)*cte);
 	fp_add(fp, "its.msi.save_pending", "%d", vmm_attr(vm->gic_fd, KVM_SET_DEVICE_ATTR,
 		KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES, NULL));
-	fp_add(fp, "its.msi.saved.pending", "%02x",
-	       *((uint8_t *)vm->mem + (LPI_PEND - VMM_MEM_GPA) + MSI_LPI / 8));
+	fp_add(fp, "its.msi.saved.pending", "%02x", pend[MSI_LPI / 8]);
 }
 
 /*
@@ -720,7 +722,7 @@ static void probe_vm_shape(struct fp *fp, const struct probe_opts *o)
 	 */
 	if (o->pvtime) {
 		uint64_t x[4] = { 0xc5000021, 0, 0, 0 };	/* ARM_SMCCC_HV_PV_TIME_ST */
-		uint8_t *st = (uint8_t *)vm.mem + (PVTIME_GPA - VMM_MEM_GPA);
+		uint8_t *st = guest_mem(&vm, PVTIME_GPA);
 		uint64_t stolen;
 		uint32_t w[2];
 
