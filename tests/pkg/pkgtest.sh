@@ -105,6 +105,12 @@ run kvm-abi-shim can-rollback 5.10
 check "can-rollback 5.10 with the pinned 5.10 VM: yes" '[ "$rc" = 0 ]'
 run dkms status -m kvm-abi-shim -v "$next" -k "$krel"
 check "DKMS built and installed $next for $krel" 'has "installed"'
+# Compressed as the kernel's own modules are (xz from 6.12 on): DKMS follows
+# the modules it finds, of which the test's image keeps only a few.
+kz=$(find "/lib/modules/$krel/kernel" -name '*.ko.*' | head -n 1)
+kz=${kz##*.ko} ko=$(modinfo -n kvm_abi_shim 2>/dev/null || true)
+check "DKMS compressed $next as $krel's own modules are (${kz:-uncompressed}): ${ko##*/}" \
+	'[ -n "$ko" ] && [ "${ko##*.ko}" = "$kz" ]'
 # The signer the test's root filesystem expects: an operator's key
 # configured for DKMS, DKMS's own MOK key (3.x) or none (2.8 without one).
 want=$(cat /etc/kas-test/signer)

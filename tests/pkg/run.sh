@@ -202,9 +202,8 @@ trim_modules() {
 		# Uncompressed modules (5.10, 6.1) cost depmod little.
 		[ -n "$(find "$d" -name '*.ko.?*' -type f | head -n 1)" ] || continue
 		k=${d%/kernel} && k=${k##*/}
-		# crc32c_generic: not in every series (optional in the initramfs).
-		keep=$(for m in virtio_mmio virtio_console virtio_blk ext4 crc32c_generic; do
-			modprobe -d "$root" -S "$k" --show-depends "$m" 2>/dev/null || true
+		keep=$(for m in virtio_mmio virtio_console $KAS_DISK_MODS; do
+			modprobe -d "$root" -S "$k" --show-depends "${m#\?}" 2>/dev/null || true
 		done | sed -n 's|^insmod \([^ ]*\).*|\1|p' | sort -u)
 		# None (all built in): DKMS would not see the kernel's compression.
 		[ -n "$keep" ] || continue

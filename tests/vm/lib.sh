@@ -216,10 +216,13 @@ kas_replay() {
 # kas.mode=...). Console to LOG, the kas.results port to RESULTS. The
 # emulated CPU is KAS_BOOT_CPU (default max), the emulator KAS_QEMU (default
 # the host's qemu-system-aarch64).
+# The modules its initramfs adds to mkinitrd.sh's own (virtio_mmio,
+# virtio_console) to mount the disk; "?": not in every series.
+KAS_DISK_MODS="virtio_blk ext4 ?crc32c_generic"
 kas_boot_disk() {
 	local krel=$1 img=$2 cmdline=$3 log=$4 res=$5 tests=$6 initrd=$7
 	bash "$KAS_TOP/tests/vm/fetch-kernel.sh" "$krel" >/dev/null
-	KAS_INITRD_MODS="virtio_blk ext4 ?crc32c_generic" \
+	KAS_INITRD_MODS=$KAS_DISK_MODS \
 		bash "$KAS_TOP/tests/vm/mkinitrd.sh" "$krel" /dev/null "$tests" "$initrd"
 	timeout "${KAS_BOOT_TIMEOUT:-900}" "${KAS_QEMU:-qemu-system-aarch64}" \
 		-machine virt,virtualization=on,gic-version=3 -cpu "${KAS_BOOT_CPU:-max,pauth-impdef=on}" \
