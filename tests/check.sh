@@ -14,13 +14,18 @@ count() {
 	while IFS= read -r line; do
 		echo "$line"
 		case $line in
-		"not ok "*) f=$((f + 1)) ;;
+		"not ok "*) f=$((f + 1)); echo "$1: $line" >> "$tmp/failures" ;;
 		"ok "*"# SKIP"*) s=$((s + 1)) ;;
 		"ok "*) p=$((p + 1)) ;;
 		"# stage exit 0") ;;
 		"# stage exit "*)
 			# A stage that failed without saying which test did.
-			[ "$f" -gt 0 ] || { f=1; echo "not ok - stage $1 failed (${line#\# })"; } ;;
+			[ "$f" -gt 0 ] || {
+				f=1
+				line="not ok - stage $1 failed (${line#\# })"
+				echo "$line"
+				echo "$1: $line" >> "$tmp/failures"
+			} ;;
 		esac
 	done
 	echo "$p $f $s" > "$tmp/$1"
@@ -143,5 +148,10 @@ stage_join pkg
 
 wait "$prebuild" ${prebuild2:+"$prebuild2"} 2>/dev/null || true
 echo "# make check took $((SECONDS - t0))s"
+# The log is long and CI shows its end: the failures again, by stage.
+if [ -s "$tmp/failures" ]; then
+	echo "# what failed:"
+	sed 's/^/#   /' "$tmp/failures"
+fi
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]
