@@ -434,9 +434,9 @@ static void load_again(unsigned int *s, const char *after)
 
 /*
  * Hold every VM thread at its gate until no VM of theirs lives: nothing
- * needs the module then, so its unload must succeed (after at most a
- * moment's wait for a reference that is not a VM's, such as a defaults
- * write under way); then load it again and let the threads go on.
+ * needs the module then, so its unload must succeed (after a wait for a
+ * reference that is not a VM's, such as a defaults write under way: up
+ * to 10 s); then load it again and let the threads go on.
  */
 static void drained_reload(unsigned int *s)
 {
@@ -450,7 +450,8 @@ static void drained_reload(unsigned int *s)
 		atomic_store(&drain, 0);
 		return;
 	}
-	for (i = 0; i < 200 && (ret = rmmod()) == -EAGAIN; i++)
+	/* The holder may wait seconds for a CPU on a loaded TCG guest. */
+	for (i = 0; i < 2000 && (ret = rmmod()) == -EAGAIN; i++)
 		usleep(5000);
 	if (ret) {
 		fail("rmmod with no VM of the stress alive: %d", ret);
