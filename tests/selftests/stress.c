@@ -634,7 +634,6 @@ int main(int argc, char **argv)
 	if (argc < 2)
 		tap_bail("usage: stress MODULE.ko [SECONDS [SEED]]");
 	ko = argv[1];
-	seed |= 1;
 	if (!vmm_module_loaded())
 		tap_bail("kvm_abi_shim is not loaded");
 	if (argc > 3 && !strcmp(argv[3], "-"))

@@ -525,9 +525,10 @@ kas_test lifecycle /tests/lifecycle /kvm_abi_shim.ko \
 	"$(grep -q 'kas\.stress=' /proc/cmdline && ! grep -qw kas.brief /proc/cmdline && echo 20 || echo 4)"
 # Threads, random levels, defaults flipping and module reloads at once;
 # seconds per phase from the boot (longer on the references); on one boot
-# also thousands of live VMs at once.
+# also thousands of live VMs at once. kas.stress_seed=N (by hand) replays
+# the threads' choices of a logged run.
 kas_test stress /tests/stress /kvm_abi_shim.ko \
-	"$(kas_num stress 2)" - "$(kas_num many 0)"
+	"$(kas_num stress 2)" "$(kas_num stress_seed -)" "$(kas_num many 0)"
 # The kernel's fault injection at each allocation and user copy of the
 # calls that give a VM its level, one at a time (kernels with fail-nth:
 # the debug kernel).
