@@ -306,16 +306,21 @@ static void kas_destroy_vm(struct kvm *kvm)
 {
 	kas_destroy_vm_fn orig = kas_hook_orig(&kas_hook_table[KAS_HOOK_DESTROY_VM]);
 
-	kas_vm_remove(kvm);
+	kas_vm_note_destroy(kas_vm_remove(kvm) ? KAS_DESTROY_REMOVED : KAS_DESTROY_UNTRACKED);
 	orig(kvm);
 	kas_redirect_done();
 }
 
 static int kas_destroy_vm_pre(struct kprobe *p, struct pt_regs *regs)
 {
-	if (kas_hook_passthrough(regs))
+	if (kas_hook_passthrough(regs)) {
+		kas_vm_note_destroy(KAS_DESTROY_PASSTHROUGH);
 		return 0;
-	return kas_redirect(regs, kas_destroy_vm);
+	}
+	if (kas_redirect(regs, kas_destroy_vm))
+		return 1;
+	kas_vm_note_destroy(KAS_DESTROY_UNSEEN);
+	return 0;
 }
 
 NOKPROBE_SYMBOL(kas_destroy_vm_pre);

@@ -58,6 +58,8 @@ static atomic64_t kas_vm_frees = ATOMIC64_INIT(0);
 static atomic64_t kas_vm_stale = ATOMIC64_INIT(0);
 /* Watchdog ticks that found the probes disarmed. */
 static atomic64_t kas_disarmed_ticks = ATOMIC64_INIT(0);
+/* Where the destroy hook's hits went: a VM's end lost shows here. */
+static atomic64_t kas_destroys[KAS_DESTROY_NR];
 static struct dentry *kas_debugfs;
 
 /**
@@ -191,6 +193,19 @@ void kas_vm_note_disarmed(void)
 }
 
 /**
+ * kas_vm_note_destroy() - count a hit of the destroy hook by its outcome
+ * @how: what the hook did
+ *
+ * Safe in a probe handler.
+ */
+void kas_vm_note_destroy(enum kas_destroy_how how)
+{
+	atomic64_inc(&kas_destroys[how]);
+}
+
+NOKPROBE_SYMBOL(kas_vm_note_destroy);
+
+/**
  * kas_vm_lookup() - find a VM's state
  * @kvm: the VM
  *
@@ -237,8 +252,10 @@ static void kas_vm_unlink(struct kas_vm *v)
  * @kvm: the VM
  *
  * Process context, before the kernel frees the VM.
+ *
+ * Return: true if the module had an entry for @kvm.
  */
-void kas_vm_remove(struct kvm *kvm)
+bool kas_vm_remove(struct kvm *kvm)
 {
 	struct kas_vm *v;
 
@@ -247,6 +264,7 @@ void kas_vm_remove(struct kvm *kvm)
 	if (v)
 		kas_vm_unlink(v);
 	spin_unlock(&kas_vms_lock);
+	return v;
 }
 
 static void kas_vm_free_left(void *ptr, void *arg)
@@ -348,6 +366,11 @@ static int kas_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "vm_allocs %lld\nvm_frees %lld\nvm_live %lld\nvm_stale_dropped %lld\ndisarmed_ticks %lld\nhooks_armed %u\n",
 		   a, f, a - f, (s64)atomic64_read(&kas_vm_stale),
 		   (s64)atomic64_read(&kas_disarmed_ticks), kas_hooks_nr_armed());
+	seq_printf(m, "destroy_removed %lld\ndestroy_untracked %lld\ndestroy_passthrough %lld\ndestroy_unseen %lld\n",
+		   (s64)atomic64_read(&kas_destroys[KAS_DESTROY_REMOVED]),
+		   (s64)atomic64_read(&kas_destroys[KAS_DESTROY_UNTRACKED]),
+		   (s64)atomic64_read(&kas_destroys[KAS_DESTROY_PASSTHROUGH]),
+		   (s64)atomic64_read(&kas_destroys[KAS_DESTROY_UNSEEN]));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(kas_stats);

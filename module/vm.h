@@ -90,10 +90,28 @@ int kas_vm_insert(struct kas_vm *v, struct kvm *kvm, u64 level,
 		  unsigned int rev_req);
 struct kas_vm *kas_vm_lookup(struct kvm *kvm);
 u64 kas_vm_level(struct kvm *kvm);
-void kas_vm_remove(struct kvm *kvm);
+bool kas_vm_remove(struct kvm *kvm);
 void kas_vm_remove_all(void);
 void kas_vm_ran(struct kvm *kvm);
 void kas_vm_note_disarmed(void);
+
+/**
+ * enum kas_destroy_how - what the destroy hook did with a hit (stats)
+ * @KAS_DESTROY_REMOVED: redirected; the VM's entry was removed
+ * @KAS_DESTROY_UNTRACKED: redirected; no entry (a VM from before the load)
+ * @KAS_DESTROY_PASSTHROUGH: the module's own call-through, one per redirect
+ * @KAS_DESTROY_UNSEEN: not redirected (the module is going away)
+ * @KAS_DESTROY_NR: the number of outcomes
+ */
+enum kas_destroy_how {
+	KAS_DESTROY_REMOVED,
+	KAS_DESTROY_UNTRACKED,
+	KAS_DESTROY_PASSTHROUGH,
+	KAS_DESTROY_UNSEEN,
+	KAS_DESTROY_NR,
+};
+
+void kas_vm_note_destroy(enum kas_destroy_how how);
 int kas_vm_update(struct kas_vm *v, u64 level, unsigned int rev_req);
 void kas_vm_rev_applied(struct kas_vm *v);
 int kas_vm_debugfs_init(void);

@@ -676,6 +676,10 @@ int main(int argc, char **argv)
 	if (live0 == 0)
 		tap_ok(kas_stat("vm_live") == 0, "module reloading: no live VM left (%ld)",
 		       kas_stat("vm_live"));
+	/* Where the destroy hook's hits went in the module loaded last. */
+	tap_diag("destroy hook: %ld removed, %ld untracked, %ld call-throughs, %ld unseen",
+		 kas_stat("destroy_removed"), kas_stat("destroy_untracked"),
+		 kas_stat("destroy_passthrough"), kas_stat("destroy_unseen"));
 	tap_ok(kas_refcnt() == ref0, "module reloading: module references back at %ld (now %ld)",
 	       ref0, kas_refcnt());
 	kas_check_log("threads", mark);
