@@ -500,6 +500,21 @@ static void *reloader(void *arg)
 	return NULL;
 }
 
+/*
+ * Every end the destroy hook redirected came back through it once as the
+ * module's own call-through, and none went unseen while the module stayed
+ * loaded; at least @want ends since @removed0 were of VMs the module knew.
+ */
+static void check_destroys(const char *what, long removed0, long want)
+{
+	long rm = kas_stat("destroy_removed"), un = kas_stat("destroy_untracked");
+	long pt = kas_stat("destroy_passthrough"), lost = kas_stat("destroy_unseen");
+
+	tap_ok(pt == rm + un && lost == 0 && rm - removed0 >= want,
+	       "%s: the destroy hook saw each end (%ld removed, %ld untracked, %ld call-throughs, %ld unseen; want %ld removed)",
+	       what, rm - removed0, un, pt, lost, want);
+}
+
 static void report_failures(const char *what)
 {
 	long n = atomic_load(&failures), i;
@@ -627,7 +642,7 @@ int main(int argc, char **argv)
 	int secs = argc > 2 ? atoi(argv[2]) : 10, many = argc > 4 ? atoi(argv[4]) : 0;
 	unsigned int seed = argc > 3 ? strtoul(argv[3], NULL, 0) : (unsigned int)time(NULL);
 	char mark[256];
-	long live0, ref0;
+	long live0, ref0, removed0;
 	struct vmm_vm vm;
 
 	tap_header("stress: threads, random levels, defaults flipping, module reloads");
@@ -649,8 +664,11 @@ int main(int argc, char **argv)
 	kas_log_mark(mark, sizeof(mark));
 	live0 = kas_stat("vm_live");
 	ref0 = kas_refcnt();
+	removed0 = kas_stat("destroy_removed");
 
 	run_phase("module loaded", secs, seed, false);
+	/* Each cycle's VM was created and destroyed with the module loaded. */
+	check_destroys("module loaded", removed0, atomic_load(&cycles));
 	vmm_param_write("defaults", "native 0");
 	tap_ok(kas_stat("vm_live") == live0, "module loaded: live VMs back at %ld (now %ld)",
 	       live0, kas_stat("vm_live"));
@@ -676,10 +694,8 @@ int main(int argc, char **argv)
 	if (live0 == 0)
 		tap_ok(kas_stat("vm_live") == 0, "module reloading: no live VM left (%ld)",
 		       kas_stat("vm_live"));
-	/* Where the destroy hook's hits went in the module loaded last. */
-	tap_diag("destroy hook: %ld removed, %ld untracked, %ld call-throughs, %ld unseen",
-		 kas_stat("destroy_removed"), kas_stat("destroy_untracked"),
-		 kas_stat("destroy_passthrough"), kas_stat("destroy_unseen"));
+	/* The module loaded last: its counts start at its load. */
+	check_destroys("module reloading", 0, 0);
 	tap_ok(kas_refcnt() == ref0, "module reloading: module references back at %ld (now %ld)",
 	       ref0, kas_refcnt());
 	kas_check_log("threads", mark);

@@ -137,12 +137,17 @@ bpf_start() {
 	bpfpid=$!
 	exec 7> /tmp/bpf-hold
 	# Each attach patches kernel text: seconds each under TCG.
-	wait_until 120 eval "grep -q '^attached' /tmp/bpf.out || ! kill -0 $bpfpid 2>/dev/null"
+	wait_until 120 bpf_settled
 	bpf_on=1
 	grep -q '^attached' /tmp/bpf.out && return
 	exec 7>&-
 	wait $bpfpid
 	[ $? = 4 ] && bpf_on=4 || bpf_on=0
+}
+
+# bpf_settled: bpfprobe attached everything, or gave up.
+bpf_settled() {
+	grep -q '^attached' /tmp/bpf.out || ! kill -0 "$bpfpid" 2>/dev/null
 }
 
 # bpf_stop: detach the programs; bpf_hits: "ENTRY RETURN", their hit counts.
