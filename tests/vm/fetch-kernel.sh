@@ -37,12 +37,20 @@ if [ ! -e "$stamp" ]; then
 	bash "$KAS_TOP/tests/vm/setup-host.sh"
 	want=("linux-headers-$krel:arm64=$ver" "$(kas_fleet_field "$krel" common)=$ver"
 	      "$(kas_fleet_field "$krel" kbuild):amd64=$(kas_fleet_field "$krel" kbuild-version)")
+	# Headers unpacked already (make sweep): only the image is added, and
+	# the tree a build may be using meanwhile stays as it is.
+	had=
+	if [ -e "$kd/.unpacked-headers" ]; then
+		want=() had=1
+	else
+		rm -rf "$kd"
+	fi
 	[ "$what" = headers ] || want+=("$(kas_fleet_field "$krel" image):arm64=$ver")
 	# Debian's 7.x split packages: System.map and config are in linux-base.
 	case $(kas_fleet_field "$krel" image) in
 	linux-binary-*) [ "$what" = headers ] || want+=("linux-base-$krel:arm64=$ver" "linux-modules-$krel:arm64=$ver") ;;
 	esac
-	rm -rf "$kd"
+	rm -rf "$kd/debs"
 	mkdir -p "$kd/debs"
 	cd "$kd/debs"
 	# A leftover partial download is deleted by apt itself; retry once on
@@ -52,7 +60,7 @@ if [ ! -e "$stamp" ]; then
 		kas_die "apt-get download failed for ${want[*]} (run make fleet-update if the archive changed)"
 	mkdir -p "$root"
 	for d in ./*.deb; do dpkg -x "$d" "$root"; done
-	kas_relocate_headers "$root" "$krel"
+	[ -n "$had" ] || kas_relocate_headers "$root" "$krel"
 	if [ "$what" != headers ]; then
 		[ -e "$(kas_vmlinuz "$krel")" ] || kas_die "no kernel image in $(kas_fleet_field "$krel" image)"
 	fi
