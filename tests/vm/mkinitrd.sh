@@ -20,6 +20,8 @@ cp "$KAS_TOP/tests/vm/init.sh" "$stage/init"
 chmod +x "$stage/init"
 cp "$ko" "$stage/kvm_abi_shim.ko"
 cp -r "$tests"/. "$stage/tests/"
+# The test programs' shared objects (tests/selftests/Makefile) stay out.
+rm -rf "$stage/tests/.obj"
 # The kernel's own KVM selftests, for a boot that runs them (kas.kvmst),
 # in /kvmst; the older series' (KAS_INITRD_KVMST_OLDER: "SERIES=DIR ...",
 # run at their level) in /kvmst-SERIES.
