@@ -137,7 +137,7 @@ boot() { # boot KREL BOOT INITRD [KVMST] -> parses results into TAP
 			break
 		mv "$log" "$log.untainted-panic"
 		mv "$res" "$res.untainted-panic"
-		tap skip "$krel $b: first attempt ended in the kernel's own panic, untainted (module not loaded): $(grep -m1 -E 'WARNING:|BUG:|Oops|Kernel panic' "$log.untainted-panic" | sed -E 's/^\[ *[0-9.]+\] //' | cut -c1-120); booted again"
+		tap skip "$krel $b: first attempt ended in the kernel's own panic, untainted (module not loaded): $(grep -m1 -E 'WARNING:|BUG:|Oops|Kernel panic' "$log.untainted-panic" | sed -E 's/^\[ *[0-9.]+\] //' | tr -d '#' | cut -c1-120); booted again"
 	done
 	local dt=$((SECONDS - t0)) prog="?" line file=""
 	echo "# $krel $b: qemu exit $rc after ${dt}s (console: $log)"
