@@ -5,6 +5,7 @@
 #  - kernel-doc on every interface (scripts/kernel-doc -none)
 #  - shellcheck (POSIX sh) of the shell that runs on hosts: the CLI and the
 #    maintainer scripts
+#  - no pipe from echo into grep -q in the test scripts that set pipefail
 set -uo pipefail
 . "$(dirname "$0")/vm/lib.sh"
 
@@ -49,5 +50,13 @@ fi
 out=$(shellcheck -s sh tools/kvm-abi-shim debian/*.postinst 2>&1)
 if [ -z "$out" ]; then ok "shellcheck -s sh clean (tools/kvm-abi-shim, debian/*.postinst)"; else
 	notok "shellcheck -s sh clean"; echo "$out" | head -30 | sed 's/^/# /'; fi
+# Under pipefail, "echo \"$x\" | grep -q" can fail a true match: grep exits
+# at the first matching line and bash's line-buffered echo dies of SIGPIPE
+# on the next. Checks match a here-string instead.
+out=$(grep -nE '(echo|printf) [^|]*\|[[:space:]]*grep [^|]*-[a-zA-Z]*q' \
+	$(grep -rlE 'set -[a-z]*o pipefail' .ci tests tools) tests/vm/lib.sh |
+	grep -vE '^[^:]+:[0-9]+:[[:space:]]*#')
+if [ -z "$out" ]; then ok "no pipe from echo into grep -q under pipefail"; else
+	notok "no pipe from echo into grep -q under pipefail"; echo "$out" | sed 's/^/# /'; fi
 echo "1..$n"
 exit $failed

@@ -42,7 +42,8 @@ cleanup() {
 trap cleanup EXIT
 
 # Results of the preparation go to a file ($tapf) and are replayed as TAP
-# when the release is booted.
+# when the release is booted. Conditions match here-strings ("grep <<<"),
+# not "echo | grep -q": under pipefail that can fail a true match (lint.sh).
 check() { # check DESCRIPTION 'CONDITION'
 	if eval "$2"; then printf 'ok\t%s\n' "$1"; else printf 'notok\t%s\n' "$1"; fi >> "$tapf"
 }
@@ -121,19 +122,19 @@ in_root() {
 declined() {
 	local k=$1 why=$2 says=$3 rc=0 out
 	out=$(in_root "$root" "$k" dkms install -m kvm-abi-shim -v "$ver" -k "$k" 2>&1) || rc=$?
-	echo "$out" | sed 's/^/# dkms install -k '"$k"': /' | head -n 5 >> "$tapf"
+	sed -n '1,5s/^/# dkms install -k '"$k"': /p' <<< "$out" >> "$tapf"
 	check "$rel: dkms install for $k ($why) is declined (exit $rc), no build attempted" \
-		'[ $rc != 0 ] && echo "$out" | grep -q BUILD_EXCLUSIVE && [ ! -e "$root/var/lib/dkms/kvm-abi-shim/$ver/$k" ] && [ ! -e "$root/var/lib/dkms/kvm-abi-shim/$ver/build/make.log" -o -z "$(grep -l "$k" "$root/var/lib/dkms/kvm-abi-shim/$ver/build/make.log" 2>/dev/null)" ]'
+		'[ $rc != 0 ] && grep -q BUILD_EXCLUSIVE <<< "$out" && [ ! -e "$root/var/lib/dkms/kvm-abi-shim/$ver/$k" ] && [ ! -e "$root/var/lib/dkms/kvm-abi-shim/$ver/build/make.log" -o -z "$(grep -l "$k" "$root/var/lib/dkms/kvm-abi-shim/$ver/build/make.log" 2>/dev/null)" ]'
 	rc=0
 	out=$(in_root "$root" "$k" /etc/kernel/postinst.d/dkms "$k" 2>&1) || rc=$?
-	echo "$out" | sed 's/^/# kernel hook '"$k"': /' | head -n 5 >> "$tapf"
+	sed -n '1,5s/^/# kernel hook '"$k"': /p' <<< "$out" >> "$tapf"
 	check "$rel: the kernel postinst hook for $k succeeds and builds nothing (exit $rc)" \
 		'[ $rc = 0 ] && ! ls "$root/lib/modules/$k/updates/dkms/"kvm_abi_shim.ko* >/dev/null 2>&1'
 	rc=0
 	out=$(in_root "$root" "$first" kvm-abi-shim preflight "$k" 2>&1) || rc=$?
 	echo "$out" | sed 's/^/# preflight '"$k"': /' >> "$tapf"
 	check "$rel: kvm-abi-shim preflight $k says no (exit $rc): $says" \
-		'[ $rc = 1 ] && echo "$out" | grep -q "$says"'
+		'[ $rc = 1 ] && grep -q "$says" <<< "$out"'
 	rm -rf "${root:?}/lib/modules/$k"
 }
 
@@ -283,11 +284,11 @@ prepare_release() {
 		st=$(in_root "$root" "$first" dkms status -m kvm-abi-shim -v "$ver" -k "$k" 2>&1 || true)
 		note "$rel: dkms status: $st"
 		check "$rel: $by build and install $ver for $k" \
-			'echo "$st" | grep -q "installed"'
+			'grep -q "installed" <<< "$st"'
 		# 6.12's modules are xz-compressed; DKMS follows the kernel.
 		ko=$(ls "$root/lib/modules/$k/updates/dkms/"kvm_abi_shim.ko* 2>/dev/null | head -n1)
 		check "$rel: $k's module is at updates/dkms, version $ver, vermagic $k" \
-			'[ "$(modinfo -F version "$ko" 2>/dev/null)" = "$ver" ] && modinfo -F vermagic "$ko" | grep -q "^$k "'
+			'[ "$(modinfo -F version "$ko" 2>/dev/null)" = "$ver" ] && grep -q "^$k " <<< "$(modinfo -F vermagic "$ko")"'
 		signer=$(modinfo -F signer "$ko" 2>/dev/null || true)
 		case " ${ups[*]} " in *" $k "*) kup=1 ;; *) kup= ;; esac
 		if [ -n "$kup" ] && [ "$fleetkey" = yes ]; then

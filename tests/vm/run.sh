@@ -166,7 +166,7 @@ boot() { # boot KREL BOOT INITRD [KVMST] -> parses results into TAP
 	local bad='WARNING:|BUG:|Oops|Kernel panic|Call trace:|deprecated.*kvm_abi_shim|kvm_abi_shim.*deprecated'
 	[ "$b" = nvhe ] && want="(Hyp|Hyp nVHE) mode initialized"
 	mode=$(sed -n 's/^# kvm: //p' "$res")
-	if echo "$mode" | grep -qE "kvm \[1\]: $want"; then
+	if grep -qE "kvm \[1\]: $want" <<< "$mode"; then
 		tap ok "$krel $b: KVM mode is as configured ($mode)"
 	else
 		tap notok "$krel $b: KVM mode is as configured (want '$want', got '$mode')"
