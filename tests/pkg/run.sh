@@ -227,6 +227,7 @@ prepare() {
 	fi
 	rm -rf "$pd"
 	mkdir -p "$pd"
+	echo $$ > "$prep/$1.pid"
 	common
 	tapf=$pd/tap
 	release_vars "$1"
@@ -407,11 +408,32 @@ if [ -n "$prepare_only" ]; then
 	exit 0
 fi
 
+# raise_prep REL: REL's preparation (its process and every descendant) runs at
+# this stage's priority from now on. Under make check, one background
+# chain prepares at a lower priority so as not to slow the fleet's boots;
+# once this stage has nothing else to boot, the run waits for it.
+raise_prep() {
+	local pid my
+	pid=$(cat "$prep/$1.pid" 2>/dev/null) || return 0
+	my=$(ps -o ni= -p $$ | tr -d ' ')
+	ps -e -o pid=,ppid=,ni= | awk -v top="$pid" -v my="$my" '
+		{ kids[$2] = kids[$2] " " $1; ni[$1] = $3 }
+		END {
+			q[1] = top; n = 1
+			for (i = 1; i <= n; i++) {
+				if (ni[q[i]] > my) print q[i]
+				m = split(kids[q[i]], c, " ")
+				for (j = 1; j <= m; j++) q[++n] = c[j]
+			}
+		}' | xargs -r renice -n "$my" -p > /dev/null 2>&1 || true
+}
+
 # next_release: of the releases not booted yet, one already prepared (under
 # make check, by either background chain), else one nobody is preparing
-# (prepared here, in the foreground), else wait for the first to finish.
+# (prepared here, in the foreground), else wait for the first to finish,
+# raising the priority of what it waits for.
 next_release() {
-	local r
+	local r raised=
 	while :; do
 		for r in "${pending[@]}"; do
 			[ -e "$prep/$r/done" ] && { echo "$r"; return; }
@@ -419,6 +441,9 @@ next_release() {
 		for r in "${pending[@]}"; do
 			flock -n "$prep/$r.lock" true && { echo "$r"; return; }
 		done
+		for r in "${pending[@]}"; do raise_prep "$r"; done
+		[ -n "$raised" ] || echo "# waiting for the preparation of ${pending[*]}, now at this stage's priority" >&2
+		raised=1
 		sleep 5
 	done
 }
