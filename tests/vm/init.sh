@@ -534,6 +534,15 @@ kas_test lifecycle /tests/lifecycle /kvm_abi_shim.ko \
 # the threads' choices of a logged run.
 kas_test stress /tests/stress /kvm_abi_shim.ko \
 	"$(kas_num stress 2)" "$(kas_num stress_seed -)" "$(kas_num many 0)"
+# A module instance whose destroy hook never fired (seen on nVHE boots,
+# init hook working): what ftrace and the module had attached then.
+if [ "$rc" = 1 ]; then
+	[ -e /sys/kernel/tracing/enabled_functions ] || mount -t tracefs tracefs /sys/kernel/tracing
+	grep -E '^kvm_arch_(init|destroy)_vm' /sys/kernel/tracing/enabled_functions 2>&1 |
+		sed 's/^/# ftrace enabled: /' >&3
+	sed -n 's/^/# hooks: /p' /sys/kernel/debug/kvm_abi_shim/hooks >&3 2>&1
+	grep -E '^(vm_|destroy_)' /sys/kernel/debug/kvm_abi_shim/stats | sed 's/^/# stats: /' >&3
+fi
 # The kernel's fault injection at each allocation and user copy of the
 # calls that give a VM its level, one at a time (kernels with fail-nth:
 # the debug kernel).
