@@ -3,7 +3,8 @@
  * asuser CMD [ARG...]: run a selftest as the VMM of a multi-tenant host
  * runs, not root: uid 1000 in the kvm group, /dev/kvm given to that group
  * (mode 0660) for the run and restored after. Root runs it. Exit status:
- * CMD's (126 if it could not be started as that user).
+ * CMD's, 128 + the signal if a signal killed it (as a shell reports it),
+ * 126 if it could not be started as that user.
  */
 #include <stdio.h>
 #include <string.h>
@@ -45,5 +46,7 @@ int main(int argc, char **argv)
 	r = host_kvm_restore(&st);
 	if (r)
 		fprintf(stderr, "asuser: cannot restore /dev/kvm: %s\n", strerror(-r));
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 126;
 }

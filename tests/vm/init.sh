@@ -7,6 +7,9 @@ mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 mount -t debugfs debugfs /sys/kernel/debug
+# A test program killed by a fault: the kernel logs where (off by default
+# on arm64), which kas_test prints.
+echo 1 > /proc/sys/debug/exception-trace
 for m in $(cat /modules/order); do insmod /modules/$m; done
 
 port=
@@ -34,12 +37,23 @@ kas_test() {
 	name=$1
 	shift
 	say "# run $name"
-	t0=$(cut -d. -f1 /proc/uptime)
+	ts=$(cut -d' ' -f1 /proc/uptime)
+	t0=${ts%.*}
 	"$@" >&3 2>&1
 	rc=$?
 	case $rc in
 	0|1|4) ;;
-	*) say "not ok 999 $name exited with status $rc" ;;
+	*)
+		say "not ok 999 $name exited with status $rc"
+		# A signal: the kernel's last report of a fault since the run
+		# began (program counter, fault address, registers) says where,
+		# which the status does not.
+		[ "$rc" -gt 128 ] && dmesg | awk -v t="$ts" '
+			{ s = $0; sub(/^\[ */, "", s); if (s + 0 < t) next }
+			/unhandled exception/ { on = 1; r = ""; k = 0 }
+			on && k < 24 { r = r "# dmesg: " $0 "\n"; k++ }
+			END { printf "%s", r }' >&3
+		;;
 	esac
 	say "# exit $name $rc after $(($(cut -d. -f1 /proc/uptime) - t0)) s"
 }
@@ -535,11 +549,14 @@ kas_test lifecycle /tests/lifecycle /kvm_abi_shim.ko \
 kas_test stress /tests/stress /kvm_abi_shim.ko \
 	"$(kas_num stress 2)" "$(kas_num stress_seed -)" "$(kas_num many 0)"
 # A module instance whose destroy hook never fired (seen on nVHE boots,
-# init hook working): what ftrace and the module had attached then.
+# init hook working): what ftrace and the module had attached then, and
+# the two patch sites as memory holds them (a BL there while the callback
+# never ran: the emulated CPU runs code from before the patch).
 if [ "$rc" = 1 ]; then
 	[ -e /sys/kernel/tracing/enabled_functions ] || mount -t tracefs tracefs /sys/kernel/tracing
 	grep -E '^kvm_arch_(init|destroy)_vm' /sys/kernel/tracing/enabled_functions 2>&1 |
 		sed 's/^/# ftrace enabled: /' >&3
+	/tests/ktext kvm_arch_init_vm kvm_arch_destroy_vm 2>&1 | sed 's/^/# text: /' >&3
 	sed -n 's/^/# hooks: /p' /sys/kernel/debug/kvm_abi_shim/hooks >&3 2>&1
 	grep -E '^(vm_|destroy_)' /sys/kernel/debug/kvm_abi_shim/stats | sed 's/^/# stats: /' >&3
 fi
