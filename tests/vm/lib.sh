@@ -215,7 +215,8 @@ kas_replay() {
 # the initramfs (built in INITRD) mounts it and switches to it (init.sh,
 # kas.mode=...). Console to LOG, the kas.results port to RESULTS. The
 # emulated CPU is KAS_BOOT_CPU (default max), the emulator KAS_QEMU (default
-# the host's qemu-system-aarch64).
+# the host's qemu-system-aarch64), the console's loglevel KAS_BOOT_LOGLEVEL
+# (default 4: errors and worse).
 # The modules its initramfs adds to mkinitrd.sh's own (virtio_mmio,
 # virtio_console) to mount the disk; "?": not in every series.
 KAS_DISK_MODS="virtio_blk ext4 ?crc32c_generic"
@@ -228,7 +229,7 @@ kas_boot_disk() {
 		-machine virt,virtualization=on,gic-version=3 -cpu "${KAS_BOOT_CPU:-max,pauth-impdef=on}" \
 		-smp 2 -m 2G -nographic -no-reboot -nic none \
 		-kernel "$(kas_vmlinuz "$krel")" -initrd "$initrd" \
-		-append "console=ttyAMA0 panic=-1 oops=panic panic_on_warn=1 loglevel=4 $cmdline" \
+		-append "console=ttyAMA0 panic=-1 oops=panic panic_on_warn=1 loglevel=${KAS_BOOT_LOGLEVEL:-4} $cmdline" \
 		-drive if=none,id=root,file="$img",format=raw \
 		-device virtio-blk-device,drive=root \
 		-device virtio-serial-device \
