@@ -204,6 +204,11 @@ kvmst_dir() {
 	return 1
 }
 
+# kernel_boots KREL: the boots this run makes of KREL (-b, else the fleet's).
+kernel_boots() {
+	if [ ${#boots[@]} -gt 0 ]; then echo "${boots[*]}"; else kas_fleet_field "$1" boots; fi
+}
+
 # kernel_job KREL: build the module, make the initramfs and run every boot
 # of one kernel; TAP on stdout (numbered and counted again by the replay).
 kernel_job() {
@@ -236,8 +241,7 @@ kernel_job() {
 	esac
 	KAS_INITRD_KVMST=$kvmst KAS_INITRD_KVMST_OLDER=$older_st \
 		bash "$KAS_TOP/tests/vm/mkinitrd.sh" "$krel" "$ko" "$st" "$initrd" "$inject"
-	kb=("${boots[@]}")
-	[ ${#kb[@]} -gt 0 ] || read -ra kb <<< "$(kas_fleet_field "$krel" boots)"
+	read -ra kb <<< "$(kernel_boots "$krel")"
 	for b in "${kb[@]}"; do
 		boot "$krel" "$b" "$initrd" "$kvmst"
 	done
@@ -295,9 +299,7 @@ done
 # The nVHE boots' emulator (boot above), fetched once before the lanes.
 nvhe_qemu=
 for krel in "${kernels[@]}"; do
-	kb=("${boots[@]}")
-	[ ${#kb[@]} -gt 0 ] || read -ra kb <<< "$(kas_fleet_field "$krel" boots)"
-	case " ${kb[*]} " in *" nvhe "*)
+	case " $(kernel_boots "$krel") " in *" nvhe "*)
 		nvhe_qemu=$(bash "$KAS_TOP/tests/qemu/fetch-qemu.sh") ||
 			kas_die "cannot fetch the nVHE boots' QEMU"
 		break ;;
