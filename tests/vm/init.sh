@@ -32,6 +32,16 @@ say() {
 	echo "$*" >&3
 }
 
+# fault_report TS: the kernel's last report of a user fault since uptime TS
+# (program counter, fault address, registers), as "# dmesg:" lines.
+fault_report() {
+	dmesg | awk -v t="$1" '
+		{ s = $0; sub(/^\[ */, "", s); if (s + 0 < t) next }
+		/unhandled exception/ { on = 1; r = ""; k = 0 }
+		on && k < 24 { r = r "# dmesg: " $0 "\n"; k++ }
+		END { printf "%s", r }'
+}
+
 # kas_test NAME CMD...: run one TAP program; a crash is a failure too.
 kas_test() {
 	name=$1
@@ -48,11 +58,7 @@ kas_test() {
 		# A signal: the kernel's last report of a fault since the run
 		# began (program counter, fault address, registers) says where,
 		# which the status does not.
-		[ "$rc" -gt 128 ] && dmesg | awk -v t="$ts" '
-			{ s = $0; sub(/^\[ */, "", s); if (s + 0 < t) next }
-			/unhandled exception/ { on = 1; r = ""; k = 0 }
-			on && k < 24 { r = r "# dmesg: " $0 "\n"; k++ }
-			END { printf "%s", r }' >&3
+		[ "$rc" -gt 128 ] && fault_report "$ts" >&3
 		;;
 	esac
 	say "# exit $name $rc after $(($(cut -d. -f1 /proc/uptime) - t0)) s"
@@ -487,6 +493,20 @@ kas_test passthrough /tests/passthrough check /tmp/passthrough.rec
 # VMMs that are not root: their own VM, the host's defaults, a VM fd in
 # another process, one user's stalled call against another's VM.
 kas_test unpriv /tests/unpriv
+# What the harness says of a test program killed by a fault (kas_test),
+# checked against one that dies so, run as that VMM: the status a shell
+# gives, through asuser too, and the kernel's report of that very fault.
+say "# run fault-report"
+ts=$(cut -d' ' -f1 /proc/uptime)
+/tests/asuser /tests/fault > /dev/null 2>&1
+rc=$?
+rep=$(fault_report "$ts")
+case $rc:$rep in
+139:*"fault["*"]: unhandled exception"*"pc : "*)
+	say "ok 1 a test program killed by a fault: status 139 through asuser, and the kernel's report of it ($(echo "$rep" | head -n1 | sed 's/^# dmesg: \[[ 0-9.]*\] //' | cut -c1-60))" ;;
+*)
+	say "not ok 1 a test program killed by a fault: status 139 through asuser, and the kernel's report of it (status $rc, $(echo "$rep" | wc -l) report lines)" ;;
+esac
 # The suites that need no root (nothing written to the module's
 # parameters), as such a VMM: uid 1000 in the kvm group.
 usuites="reglist idregs caps"
