@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
 # fetch-qemu.sh: unpack (once, cached) bookworm-backports' qemu-system-arm,
 # a newer QEMU than the host's 7.2 whose Neoverse N2 model has FEAT_CCIDX:
-# the emulated host CPU of the drill's FEAT_CCIDX boots, and the fleet's
-# nVHE boots' emulator (tests/vm/run.sh). Nothing is installed; its
-# libraries are bookworm's. Prints the binary's path.
+# the emulated host CPU of the drill's FEAT_CCIDX boots. Nothing is
+# installed; its libraries are bookworm's. Prints the binary's path.
 set -euo pipefail
 . "$(dirname "$0")/../vm/lib.sh"
 
@@ -13,7 +12,7 @@ read -r ver _ < <(python3 "$KAS_TOP/tests/vm/fleet.py" newest qemu-system-arm am
 	kas_die "no qemu-system-arm in bookworm-backports"
 dir=$KAS_CACHE/qemu/$(echo "$ver" | tr ':~+' '___')
 bin=$dir/root/usr/bin/qemu-system-aarch64
-# The fleet's nVHE boots and the drill both use it: one unpacks it.
+# Concurrent callers: one unpacks it.
 mkdir -p "$KAS_CACHE/qemu"
 exec {lk}> "$KAS_CACHE/qemu/.lock"
 flock "$lk"

@@ -500,12 +500,12 @@ say "# run fault-report"
 ts=$(cut -d' ' -f1 /proc/uptime)
 /tests/asuser /tests/fault > /dev/null 2>&1
 rc=$?
-rep=$(fault_report "$ts")
-case $rc:$rep in
+frep=$(fault_report "$ts")
+case $rc:$frep in
 139:*"fault["*"]: unhandled exception"*"pc : "*)
-	say "ok 1 a test program killed by a fault: status 139 through asuser, and the kernel's report of it ($(echo "$rep" | head -n1 | sed 's/^# dmesg: \[[ 0-9.]*\] //' | cut -c1-60))" ;;
+	say "ok 1 a test program killed by a fault: status 139 through asuser, and the kernel's report of it ($(echo "$frep" | head -n1 | sed 's/^# dmesg: \[[ 0-9.]*\] //' | cut -c1-60))" ;;
 *)
-	say "not ok 1 a test program killed by a fault: status 139 through asuser, and the kernel's report of it (status $rc, $(echo "$rep" | wc -l) report lines)" ;;
+	say "not ok 1 a test program killed by a fault: status 139 through asuser, and the kernel's report of it (status $rc, $(echo "$frep" | wc -l) report lines)" ;;
 esac
 # The suites that need no root (nothing written to the module's
 # parameters), as such a VMM: uid 1000 in the kvm group.

@@ -66,13 +66,7 @@ boot() { # boot KREL BOOT INITRD [KVMST] -> parses results into TAP
 	rv3) extra="kas.gic=v3 kas.mode=restore" ;;
 	nvhe)
 		# 5.10 ignores kvm-arm.mode=nvhe; a CPU without VHE forces nVHE.
-		if [ "$(kas_series "$krel")" = 5.10 ]; then cpu=cortex-a57; else extra="$extra kvm-arm.mode=nvhe"; fi
-		# QEMU 7.2 can go on running a function's code from before
-		# ftrace patched it (a translation racing the store, fixed in
-		# 8.1): twice the module's destroy hook never ran on an nVHE
-		# boot, whose stress reloads the module most often beside VM
-		# threads (docs/testing.md). These boots run on QEMU 10.
-		qemu=${KAS_QEMU:-$nvhe_qemu} ;;
+		if [ "$(kas_series "$krel")" = 5.10 ]; then cpu=cortex-a57; else extra="$extra kvm-arm.mode=nvhe"; fi ;;
 	*) kas_die "unknown boot configuration $b" ;;
 	esac
 	# The stress test's seconds per phase: longest on the references'
@@ -295,15 +289,6 @@ for krel in "${kernels[@]}"; do
 		bash "$KAS_TOP/tests/vm/build-module.sh" "$krel" > /dev/null 2>&1 &
 		bgk[$!]=$krel building[$krel]=1
 	fi
-done
-# The nVHE boots' emulator (boot above), fetched once before the lanes.
-nvhe_qemu=
-for krel in "${kernels[@]}"; do
-	case " $(kernel_boots "$krel") " in *" nvhe "*)
-		nvhe_qemu=$(bash "$KAS_TOP/tests/qemu/fetch-qemu.sh") ||
-			kas_die "cannot fetch the nVHE boots' QEMU"
-		break ;;
-	esac
 done
 lanes=${KAS_JOBS:-2}
 [[ $lanes =~ ^[1-9][0-9]*$ ]] || kas_die "KAS_JOBS must be a number of lanes (1 or more), not '$lanes'"
