@@ -320,7 +320,7 @@ fi
 say "# kernel $(uname -r)"
 # kas.repeat=N (KAS_APPEND, by hand, to chase a rare failure): the level
 # fingerprints and the suites under other tracers, N times.
-rep=$(kas_num repeat 1)
+repeats=$(kas_num repeat 1)
 say "# cmdline $(cat /proc/cmdline)"
 # kas.hog=N: N busy loops beside the tests for the whole boot, so that vCPU
 # threads are preempted where a loaded host preempts them (PREEMPT_LAZY:
@@ -518,7 +518,7 @@ done
 # Fingerprints at every level this host supports (module loaded).
 say "# run fingerprint-levels"
 taken=0
-for l in $(for _ in $(seq "$rep"); do echo 5.10 6.1 6.12; done); do
+for l in $(for _ in $(seq "$repeats"); do echo 5.10 6.1 6.12; done); do
 	if $fp --level $l > /tmp/fp.$l 2> /tmp/fp.err; then
 		send_file "level-$l" /tmp/fp.$l
 		taken=$((taken + 1))
@@ -540,7 +540,7 @@ for l in $(for _ in $(seq "$rep"); do echo 5.10 6.1 6.12; done); do
 	done
 done
 # Every kernel has at least the 5.10 level: none taken is the harness's fault.
-[ "$taken" -gt 0 ] || say "not ok 1 no fingerprint taken at any level (repeat count '$rep')"
+[ "$taken" -gt 0 ] || say "not ok 1 no fingerprint taken at any level (repeat count '$repeats')"
 # Older kernels' state, saved natively, restored here at their level.
 for f in /inject/*.$gic.native; do
 	[ -e "$f" ] && restore_from "$(series "${f##*/}")" "$f"
@@ -622,7 +622,7 @@ else
 	say "not ok 1 a kprobe and a kretprobe on each of the $i hooked functions"
 fi
 # fprobe events (f:), where the kernel has them (7.x).
-fp=
+fprobes=
 if grep -q 'f\[:' $tr/README 2>/dev/null; then
 	i=0
 	for s in $syms; do
@@ -631,7 +631,7 @@ if grep -q 'f\[:' $tr/README 2>/dev/null; then
 			say "not ok 2 fprobe on $s"
 	done
 	if echo 1 > $tr/events/kasf/enable; then
-		fp=1
+		fprobes=1
 		say "ok 2 an fprobe on entry and return of each of the $i hooked functions"
 	else
 		say "not ok 2 an fprobe on entry and return of each of the $i hooked functions"
@@ -641,7 +641,7 @@ else
 fi
 # shellcheck disable=SC2086 # one argument per function
 bpf_start $syms
-for _ in $(seq "$rep"); do
+for _ in $(seq "$repeats"); do
 	for t in $tsuites; do
 		kas_test kretprobed-$t /tests/$t
 	done
@@ -666,7 +666,7 @@ else
 fi
 bpf_stop
 bpf_say 3 "attached after the module"
-if [ -n "$fp" ]; then
+if [ -n "$fprobes" ]; then
 	# Trace lines name the event, not its group: f1:, x1: ...
 	fhits=$(grep -cE ' [fx][0-9]+: \(' $tr/trace)
 	if [ "$fhits" -gt 0 ]; then
@@ -819,6 +819,8 @@ elif dmesg | grep -q "kprobes do not fire on kernel $(uname -r) .*refusing to lo
 else
 	say "not ok 1 load with hooks=kprobe is refused while kprobes are disarmed, and dmesg says why"
 fi
+# $out is pins_510's: cleared where a step before it may fail.
+out=
 if insmod /kvm_abi_shim.ko && pins_510 && rmmod kvm_abi_shim; then
 	say "ok 2 with ftrace the module loads while kprobes are disarmed, and a VM gets level 5.10"
 else
@@ -846,6 +848,7 @@ else
 	say "ok 1 load with hooks=ftrace is refused where ftrace refuses"
 fi
 fallback() {
+	out=
 	insmod /kvm_abi_shim.ko "$@" && [ "$(cat /sys/module/kvm_abi_shim/parameters/hooks)" = kprobe ] &&
 		dmesg | tail -n 20 | grep -q "redirecting with kprobes instead of ftrace on kernel $(uname -r)" &&
 		pins_510
@@ -867,6 +870,7 @@ fi
 rmmod kvm_abi_shim 2>/dev/null
 echo 1 > $fe
 insmod /kvm_abi_shim.ko
+out=
 if echo 0 > $fe 2>/dev/null; then
 	say "not ok 4 ftrace cannot be switched off while the module redirects with it"
 	echo 1 > $fe
