@@ -117,9 +117,17 @@ export KAS_PKG_PREP
 # took over an hour on an empty cache, and the run waited for it. The
 # second chain, at the lower priority: the drill's root filesystem (the
 # drill starts after the fleet's boots), then the other releases, newest
-# first.
+# first. The first, once its release is prepared, goes on at the lower
+# priority with the other releases from the oldest, and each chain skips
+# a release the other has started: on an empty cache the second alone
+# prepared the oldest release last, and its boot then ended the run.
 mapfile -t rels < <(awk '!/^#/ && NF { print $1 }' "$top/tests/pkg/releases" | tac)
-( bash "$top/tests/pkg/run.sh" --prepare "${rels[0]}" ) > "$cache/logs/rootfs-prebuild.log" 2>&1 &
+oldest=()
+[ ${#rels[@]} -lt 2 ] || mapfile -t oldest < <(printf '%s\n' "${rels[@]:1}" | tac)
+( bash "$top/tests/pkg/run.sh" --prepare "${rels[0]}"
+  renice -n 10 $BASHPID >/dev/null
+  [ ${#oldest[@]} -eq 0 ] || bash "$top/tests/pkg/run.sh" --prepare "${oldest[@]}"
+) > "$cache/logs/rootfs-prebuild.log" 2>&1 &
 prebuild=$!
 ( renice -n 10 $BASHPID >/dev/null
   bash "$top/tests/pkg/mkrootfs.sh" bookworm qemu

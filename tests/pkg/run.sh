@@ -11,9 +11,10 @@
 # The work under qemu-user (package builds, installs, the kernel upgrade,
 # the disk image) is one step per release, "prepared" into KAS_PKG_PREP
 # with its results; the boots come after. make check prepares in the
-# background while the fleet boots (run.sh --prepare, same KAS_PKG_PREP),
-# and this stage then only boots; a release not prepared yet is waited for,
-# one never prepared is prepared here.
+# background while the fleet boots (run.sh --prepare, same KAS_PKG_PREP;
+# one that finds a release being prepared by another skips it), and this
+# stage then only boots; a release not prepared yet is waited for, one
+# never prepared is prepared here.
 set -euo pipefail
 . "$(dirname "$0")/../vm/lib.sh"
 
@@ -216,11 +217,14 @@ trim_modules() {
 
 # prepare REL: everything before the boots (under qemu-user), into
 # $prep/REL: its results (tap) and the disk image (img). Once per run;
-# whoever comes second waits for the first.
+# whoever comes second waits for the first, but for another --prepare,
+# which goes on to its next release.
 prepare() {
 	local pd=$prep/$1
 	exec 9> "$prep/$1.lock"
-	flock 9
+	# --prepare: a release another process is preparing is left to it
+	# (whoever boots it waits for it), so that two chains share the work.
+	if [ -n "$prepare_only" ]; then flock -n 9 || return 0; else flock 9; fi
 	if [ -e "$pd/done" ]; then
 		flock -u 9
 		return
