@@ -123,7 +123,7 @@ export KAS_PKG_PREP
 # prepared the oldest release last, and its boot then ended the run.
 mapfile -t rels < <(awk '!/^#/ && NF { print $1 }' "$top/tests/pkg/releases" | tac)
 oldest=()
-[ ${#rels[@]} -lt 2 ] || mapfile -t oldest < <(printf '%s\n' "${rels[@]:1}" | tac)
+for ((i = ${#rels[@]} - 1; i > 0; i--)); do oldest+=("${rels[i]}"); done
 ( bash "$top/tests/pkg/run.sh" --prepare "${rels[0]}"
   renice -n 10 $BASHPID >/dev/null
   [ ${#oldest[@]} -eq 0 ] || bash "$top/tests/pkg/run.sh" --prepare "${oldest[@]}"

@@ -217,8 +217,8 @@ trim_modules() {
 
 # prepare REL: everything before the boots (under qemu-user), into
 # $prep/REL: its results (tap) and the disk image (img). Once per run;
-# whoever comes second waits for the first, but for another --prepare,
-# which goes on to its next release.
+# whoever comes second waits for the first, except a second --prepare,
+# which goes on to its next release instead.
 prepare() {
 	local pd=$prep/$1
 	exec 9> "$prep/$1.lock"
